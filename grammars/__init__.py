@@ -1,0 +1,1 @@
+"""The Lark grammars of the environments, one ``<environment>.lark`` file each (package data)."""

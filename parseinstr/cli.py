@@ -1,0 +1,186 @@
+"""The ``parseinstr`` command line.
+
+Every :class:`~parseinstr.errors.ParseInstrError` (and every usage error) is printed as one
+line on stderr with a non-zero exit status; set ``PARSEINSTR_DEBUG=1`` for tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from . import registry
+from .errors import ParseInstrError, UsageError
+from .io import write_json_atomic
+
+try:  # typer >= 0.20 vendors click as typer._click; older releases use click itself
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions
+
+app = typer.Typer(
+    name="parseinstr",
+    help="Carry out plain-language instructions in SQL tables, a grid world or a spreadsheet.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="SQLite/DuckDB file or CSV folder.")]
+BackendOpt = Annotated[str | None, typer.Option("--backend", help="sql: sqlite or duckdb.")]
+WorldOpt = Annotated[Path | None, typer.Option("--world", help="grid: world file (JSON).")]
+PictureOpt = Annotated[Path | None, typer.Option("--picture", help="grid: write a PNG of the path.")]
+SheetOpt = Annotated[Path | None, typer.Option("--sheet", help="sheet: .xlsx or .csv file.")]
+SaveOpt = Annotated[Path | None, typer.Option("--save", help="sheet: save the result here.")]
+ExtraOpt = Annotated[
+    list[str] | None,
+    typer.Option("--option", "-o", help="Extra KEY=VALUE option for plug-in environments."),
+]
+
+
+def _extra(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--option expects KEY=VALUE, got {pair!r}")
+        out[key.replace("-", "_")] = value
+    return out
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@app.command()
+def execute(
+    environment: Annotated[str, typer.Argument(help="Environment: sql, grid, sheet, ...")],
+    logical_form: Annotated[str, typer.Argument(help="The logical form to run.")],
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    world: WorldOpt = None,
+    picture: PictureOpt = None,
+    sheet: SheetOpt = None,
+    save: SaveOpt = None,
+    option: ExtraOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run a LOGICAL_FORM in an ENVIRONMENT and print its denotation."""
+    env_cls = registry.get_environment(environment)
+    options = dict(db=db, backend=backend, world=world, picture=picture, sheet=sheet, save=save)
+    options.update(_extra(option))
+    with env_cls.from_options(**options) as env:
+        denotation = env.execute(logical_form)
+        written = env.export(denotation)
+    if as_json:
+        _print_json(
+            {
+                "environment": environment,
+                "logical_form": logical_form,
+                "denotation": denotation.to_json(),
+                "outputs": written,
+            }
+        )
+        return
+    render = getattr(denotation, "__rich__", None)
+    console.print(render() if render else json.dumps(denotation.to_json(), indent=2, default=str))
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def check(
+    task: Annotated[str, typer.Argument(help="Task: text2sql, scan, sheet, ...")],
+    data: Annotated[Path, typer.Option("--data", help="The task's data file.")],
+    db: DbOpt = None,
+    split: Annotated[str | None, typer.Option(help="text2sql: question or query.")] = None,
+    part: Annotated[str | None, typer.Option(help="Comma list: train,dev or folds 0,1.")] = None,
+    anonymized: Annotated[
+        bool | None, typer.Option("--anonymized", help="Keep variable placeholders.")
+    ] = None,
+    option: ExtraOpt = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+) -> None:
+    """Replay the gold logical forms of a TASK: grammar acceptance, execution, results."""
+    from .check import check_task
+
+    task_cls = registry.get_task(task)
+    options: dict[str, Any] = dict(data=data, db=db, split=split, part=part, anonymized=anonymized)
+    options.update(_extra(option))
+    instance = task_cls.from_options(**options)
+    from rich.progress import track
+
+    report = check_task(instance, progress=lambda xs: track(xs, description=f"check {task}"))
+    report["command"] = " ".join(["parseinstr", *sys.argv[1:]])
+    counts = report["counts"]
+    console.print(
+        f"{task}: {counts.get('gold', 0)} gold forms; accepted {report['accept']:.2%}, "
+        f"executed {report['execute']:.2%}, non-empty {report['nonempty']:.2%}"
+        + (f", matched expected {report['match']:.2%}" if "match" in report else "")
+    )
+    for key, value in report.items():
+        if key.startswith("crosscheck_"):
+            console.print(
+                f"{key[11:]}: same denotation on {value['agree']:.2%} of {value['compared']} "
+                f"compared ({value['nonempty_compared']} non-empty), "
+                f"{value['not_compared']} not compared"
+            )
+    for failure in report["failures"][:50]:
+        console.print(f"  [{failure['stage']}] {failure['id']}: {failure['reason']}", markup=False)
+    if len(report["failures"]) > 50:
+        console.print(f"  ... {len(report['failures']) - 50} more failures (see --json)")
+    if json_out:
+        write_json_atomic(json_out, report)
+        console.print(f"wrote {json_out}")
+
+
+@app.command("environments")
+def list_environments() -> None:
+    """List the registered environments and tasks."""
+    for name in registry.environment_names():
+        console.print(f"environment {name}")
+    for name in registry.task_names():
+        console.print(f"task {name} -> {registry.get_task(name).environment}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning errors into one line and an exit status."""
+    debug = os.environ.get("PARSEINSTR_DEBUG") == "1"
+    try:
+        app(args=argv, standalone_mode=False)
+    except ParseInstrError as exc:
+        if debug:
+            raise
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("error: aborted\n")
+        return 130
+    except click_exceptions.ClickException as exc:
+        if debug:
+            raise
+        message = exc.format_message()
+        if message:  # a bare "parseinstr" has already printed its help
+            sys.stderr.write(f"error: {message}\n")
+        return exc.exit_code
+    except Exception as exc:  # never a traceback for users
+        if debug:
+            raise
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {exc} (PARSEINSTR_DEBUG=1 shows more)\n"
+        )
+        return 3
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The interface every environment implements, and the tasks that feed it data.
+
+An environment is one instance of a world (a database, a grid world, a workbook). It owns
+its grammar (specialised to the instance where names matter), parses and executes logical
+forms to denotations, compares denotations, and describes itself as text for the parser.
+Adding an environment means a ``grammars/<name>.lark`` file and a module under
+``environments/`` that registers a subclass; the engine names none of them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import lark
+
+from .errors import UsageError
+from .grammar import Grammar
+
+
+@runtime_checkable
+class Denotation(Protocol):
+    """What executing a logical form yields: rows, a trace and final state, cells or an answer."""
+
+    def to_json(self) -> Any:
+        """A JSON-serialisable view of the denotation."""
+
+    def is_empty(self) -> bool:
+        """Whether the denotation carries no information (no rows, no actions, no change)."""
+
+
+def _check_options(owner: str, allowed: tuple[str, ...], options: Mapping[str, Any]) -> None:
+    extra = sorted(k for k, v in options.items() if v is not None and k not in allowed)
+    if extra:
+        takes = ", ".join(f"--{a.replace('_', '-')}" for a in allowed) or "no options"
+        bad = ", ".join(f"--{e.replace('_', '-')}" for e in extra)
+        raise UsageError(f"{bad} does not apply to {owner} (it takes {takes})")
+
+
+class Environment(ABC):
+    """One instance of a world in which logical forms run.
+
+    Subclasses set ``name`` (and ``grammar_name`` when it differs) and implement
+    :meth:`execute`, :meth:`same_denotation` and :meth:`describe`; they override
+    :meth:`grammar` when the grammar depends on the instance.
+    """
+
+    name: ClassVar[str]
+    grammar_name: ClassVar[str | None] = None
+    #: Options (CLI flags without the dashes) that :meth:`from_options` understands.
+    option_names: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_options(cls, **options: Any) -> Environment:
+        """Build an instance from CLI-style options; unknown options are a :class:`UsageError`."""
+        _check_options(f"environment {cls.name!r}", cls.option_names, options)
+        return cls._from_options(**{k: v for k, v in options.items() if v is not None})
+
+    @classmethod
+    def _from_options(cls, **options: Any) -> Environment:
+        return cls(**options)
+
+    @classmethod
+    def base_grammar(cls) -> Grammar:
+        """The environment's grammar before specialisation."""
+        return Grammar.load(cls.grammar_name or cls.name)
+
+    def grammar(self) -> Grammar:
+        """The grammar specialised to this instance (the base grammar by default)."""
+        return self.base_grammar()
+
+    def parse(self, form: str) -> lark.Tree:
+        """Parse a logical form with this instance's grammar (raises ``ParseError``)."""
+        return self.grammar().parse(form)
+
+    @abstractmethod
+    def execute(self, form: str) -> Denotation:
+        """Run a logical form and return its denotation.
+
+        Raises:
+            ParseError: the form is not in the grammar.
+            ExecutionError: it failed to run (``TimeLimitError``, ``UnsafeOperationError``...).
+        """
+
+    @abstractmethod
+    def same_denotation(self, a: Denotation, b: Denotation) -> bool:
+        """Whether two denotations are equal under this environment's comparison rules."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The instance as text for the parser's input (schema, header and rows, world)."""
+
+    def crosscheck(self, form: str, denotation: Denotation) -> CrossCheck | None:
+        """An extra, environment-specific check used by ``parseinstr check``.
+
+        For example the SQL environment runs the form on a second backend and compares.
+        Returns None when there is nothing to check.
+        """
+        return None
+
+    def export(self, denotation: Denotation) -> list[str]:
+        """Write the outputs asked for in the options (a saved sheet, a picture...).
+
+        Returns the paths written, for the CLI to print.
+        """
+        return []
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """Outcome of :meth:`Environment.crosscheck` for one logical form.
+
+    ``compared`` is False when the second side could not run (then ``agree`` means nothing);
+    ``nonempty`` says whether the compared result had content.
+    """
+
+    name: str
+    compared: bool
+    agree: bool
+    nonempty: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """One task example: an instruction, optionally its gold form and expected denotation.
+
+    ``instance`` identifies the environment instance the example runs in (a database path,
+    a sheet, a world); examples with equal ``instance_key`` share one environment.
+    """
+
+    id: str
+    instruction: str
+    logical_form: str | None = None
+    expected: Any = None
+    tags: tuple[str, ...] = ()
+    instance: Mapping[str, Any] = field(default_factory=dict)
+    instance_key: str = ""
+
+
+class Task(ABC):
+    """A data format and the environment it runs in (``text2sql`` -> ``sql``)."""
+
+    name: ClassVar[str]
+    environment: ClassVar[str]
+    option_names: ClassVar[tuple[str, ...]] = ("data",)
+
+    @classmethod
+    def from_options(cls, **options: Any) -> Task:
+        """Build a task from CLI-style options; unknown options are a :class:`UsageError`."""
+        _check_options(f"task {cls.name!r}", cls.option_names, options)
+        return cls(**{k: v for k, v in options.items() if v is not None})
+
+    @abstractmethod
+    def examples(self) -> list[Example]:
+        """All examples selected by the task's options."""
+
+    @abstractmethod
+    def environment_for(self, example: Example) -> Environment:
+        """The environment instance ``example`` runs in (cached by ``instance_key``)."""
+
+    def expected_denotation(self, example: Example, env: Environment) -> Denotation | None:
+        """The expected denotation of ``example`` in ``env``, or None when it has none."""
+        return None
+
+    def iter_with_environments(self) -> Iterator[tuple[Example, Environment]]:
+        """Each example with its environment."""
+        for example in self.examples():
+            yield example, self.environment_for(example)
+
+    def close(self) -> None:
+        """Release the environments the task opened."""
