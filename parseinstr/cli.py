@@ -36,7 +36,7 @@ console = Console()
 DbOpt = Annotated[Path | None, typer.Option("--db", help="SQLite/DuckDB file or CSV folder.")]
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="sql: sqlite or duckdb.")]
 WorldOpt = Annotated[Path | None, typer.Option("--world", help="grid: world file (JSON).")]
-PictureOpt = Annotated[Path | None, typer.Option("--picture", help="grid: write a PNG of the path.")]
+PictureOpt = Annotated[Path | None, typer.Option("--picture", help="grid: PNG of the path.")]
 SheetOpt = Annotated[Path | None, typer.Option("--sheet", help="sheet: .xlsx or .csv file.")]
 SaveOpt = Annotated[Path | None, typer.Option("--save", help="sheet: save the result here.")]
 ExtraOpt = Annotated[

@@ -109,6 +109,7 @@ class Environment(ABC):
 
     def close(self) -> None:
         """Release connections and files."""
+        return None
 
     def __enter__(self) -> Environment:
         return self
@@ -181,3 +182,4 @@ class Task(ABC):
 
     def close(self) -> None:
         """Release the environments the task opened."""
+        return None

@@ -66,7 +66,7 @@ class ParseError(ParseInstrError):
         if line is not None and column is not None and text:
             src = text.splitlines()[line - 1] if text.splitlines() else text
             start = max(0, column - 21)
-            snippet = f" near {src[start: column + 20]!r}"
+            snippet = f" near {src[start : column + 20]!r}"
         exp = ""
         if self.expected:
             shown = ", ".join(self.expected[:12])

@@ -138,8 +138,10 @@ def _parse_error(grammar: Grammar, text: str, exc: UnexpectedInput) -> ParseErro
     pretty = {t.name: _describe_terminal(t) for t in parser.terminals}
     if isinstance(exc, UnexpectedToken):
         expected = {pretty.get(n, n) for n in exc.accepts or exc.expected}
-        what = "unexpected end of input" if exc.token.type == "$END" else (
-            f"unexpected {exc.token.value!r}"
+        what = (
+            "unexpected end of input"
+            if exc.token.type == "$END"
+            else (f"unexpected {exc.token.value!r}")
         )
     elif isinstance(exc, UnexpectedCharacters):
         expected = {pretty.get(n, n) for n in exc.allowed or ()}
