@@ -141,6 +141,22 @@ def check(
         console.print(f"wrote {json_out}")
 
 
+@app.command()
+def generate(
+    task: Annotated[str, typer.Argument(help="Task with a generator, e.g. sheet.")],
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of examples.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Generate N examples of a TASK in its data format (JSON lines), reproducibly by seed."""
+    from .io import write_atomic
+
+    rows = registry.get_task(task).generate(n, seed)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    console.print(f"wrote {len(rows)} {task} examples to {out}")
+
+
 @app.command("environments")
 def list_environments() -> None:
     """List the registered environments and tasks."""

@@ -92,6 +92,14 @@ class Environment(ABC):
     def describe(self) -> str:
         """The instance as text for the parser's input (schema, header and rows, world)."""
 
+    def explain(self, form: str) -> str:
+        """Render a logical form in plain English, deterministically, so a person can check it.
+
+        Raises:
+            ParseError: the form is not in the grammar.
+        """
+        raise NotImplementedError(f"environment {self.name!r} has no English renderer yet")
+
     def crosscheck(self, form: str, denotation: Denotation) -> CrossCheck | None:
         """An extra, environment-specific check used by ``parseinstr check``.
 
@@ -162,6 +170,15 @@ class Task(ABC):
         """Build a task from CLI-style options; unknown options are a :class:`UsageError`."""
         _check_options(f"task {cls.name!r}", cls.option_names, options)
         return cls(**{k: v for k, v in options.items() if v is not None})
+
+    @classmethod
+    def generate(cls, n: int, seed: int) -> list[dict[str, Any]]:
+        """Generate ``n`` examples in the task's own data format (one JSON object each).
+
+        Raises:
+            UsageError: the task has no generator.
+        """
+        raise UsageError(f"task {cls.name!r} has no generator")
 
     @abstractmethod
     def examples(self) -> list[Example]:
