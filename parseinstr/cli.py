@@ -31,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(soft_wrap=True)
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="SQLite/DuckDB file or CSV folder.")]
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="sql: sqlite or duckdb.")]

@@ -1,0 +1,232 @@
+"""The SQL tables environment: read-only questions over a SQLite or DuckDB database.
+
+Logical forms are SELECT queries in text2sql-data's MySQL dialect, admitted by
+``grammars/sql.lark`` specialised to the database's schema (see ``sql_schema``), and run
+on a read-only backend (see ``sql_backends``).
+
+Denotations (:class:`SqlDenotation`) are the result rows. Comparison
+(:func:`same_result`) ignores column names and keeps column order; rows are a multiset
+unless the outermost query has ORDER BY, in which case their order matters; numbers are
+equal within a relative tolerance of 1e-6 (an integer equals the same real number), text
+must match exactly, NULL equals NULL.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.table import Table as RichTable
+
+from parseinstr.environment import CrossCheck, Environment
+from parseinstr.errors import ExecutionError, ParseError, UsageError
+from parseinstr.grammar import Grammar
+from parseinstr.registry import register_environment
+
+from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database, parse_read_only
+from .sql_schema import Schema, specialise
+
+REL_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class SqlDenotation:
+    """Result rows of a query; ``ordered`` when the outermost query has ORDER BY."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    ordered: bool = False
+    truncated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "columns": list(self.columns),
+            "rows": [list(r) for r in self.rows],
+            "ordered": self.ordered,
+            "truncated": self.truncated,
+        }
+
+    def is_empty(self) -> bool:
+        return not self.rows or all(all(v is None for v in r) for r in self.rows)
+
+    def __rich__(self) -> RichTable:
+        table = RichTable(
+            *self.columns,
+            title=f"{len(self.rows)} rows" + (" (truncated)" if self.truncated else ""),
+        )
+        for row in self.rows[:50]:
+            table.add_row(*("NULL" if v is None else str(v) for v in row))
+        if len(self.rows) > 50:
+            table.caption = f"showing 50 of {len(self.rows)} rows"
+        return table
+
+
+def _norm(value: Any) -> Any:
+    """A value in comparable form: numbers as float (bool as int), others unchanged."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:  # Decimal and other numeric types from drivers
+        from decimal import Decimal
+
+        if isinstance(value, Decimal):
+            return float(value)
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _value_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+    return type(a) is type(b) and a == b
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    key = []
+    for v in row:
+        if v is None:
+            key.append((0, 0.0, ""))
+        elif isinstance(v, float):
+            key.append((1, float(f"{v:.5g}") if math.isfinite(v) else v, ""))
+        else:
+            key.append((2, 0.0, str(v)))
+    return tuple(key)
+
+
+def same_result(a: SqlDenotation, b: SqlDenotation) -> bool:
+    """Whether two results are equal (see the module docstring for the rules)."""
+    if len(a.rows) != len(b.rows):
+        return False
+    rows_a = [tuple(_norm(v) for v in r) for r in a.rows]
+    rows_b = [tuple(_norm(v) for v in r) for r in b.rows]
+    if any(len(r) != len(rows_a[0]) for r in rows_a + rows_b) if rows_a else False:
+        return False
+    if not (a.ordered or b.ordered):
+        # Multiset: exact matches first (cheap), the rest paired after sorting.
+        ca, cb = Counter(rows_a), Counter(rows_b)
+        common = ca & cb
+        rows_a = sorted((ca - common).elements(), key=_sort_key)
+        rows_b = sorted((cb - common).elements(), key=_sort_key)
+    return all(
+        len(ra) == len(rb) and all(_value_equal(x, y) for x, y in zip(ra, rb, strict=True))
+        for ra, rb in zip(rows_a, rows_b, strict=True)
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _specialised(base: Grammar, schema: Schema) -> Grammar:
+    return specialise(base, schema)
+
+
+def _is_ordered(sql: str) -> bool:
+    return parse_read_only(sql).args.get("order") is not None
+
+
+@register_environment
+class SqlEnvironment(Environment):
+    """Questions over one database, answered by read-only SELECT queries.
+
+    Args:
+        db: a SQLite file, a DuckDB file, or a folder of CSV files (one table each).
+        backend: ``sqlite`` (default) or ``duckdb``.
+        time_limit: seconds a query may run before it is stopped.
+        max_rows: rows fetched at most; a longer result is marked ``truncated``.
+
+    Example:
+        >>> env = SqlEnvironment("geo.sqlite")                      # doctest: +SKIP
+        >>> env.execute("SELECT COUNT( * ) FROM state").rows        # doctest: +SKIP
+        ((51,),)
+    """
+
+    name: ClassVar[str] = "sql"
+    option_names: ClassVar[tuple[str, ...]] = ("db", "backend")
+
+    def __init__(
+        self,
+        db: str | Path,
+        backend: str = "sqlite",
+        time_limit: float = 10.0,
+        max_rows: int = 10_000,
+    ) -> None:
+        self.db = Path(db)
+        self.backend_name = backend
+        self.limits = {"time_limit": time_limit, "max_rows": max_rows}
+        self.backend: Backend = open_database(self.db, backend, **self.limits)
+        self._other: Backend | None = None
+
+    @classmethod
+    def _from_options(cls, **options: Any) -> SqlEnvironment:
+        if "db" not in options:
+            raise UsageError(
+                "the sql environment needs --db PATH (SQLite/DuckDB file or CSV folder)"
+            )
+        return cls(**options)
+
+    @property
+    def schema(self) -> Schema:
+        """The database's tables and columns."""
+        return self.backend.schema()
+
+    def grammar(self) -> Grammar:
+        """The SQL grammar specialised to this database (cached per schema)."""
+        return _specialised(self.base_grammar(), self.schema)
+
+    def execute(self, form: str) -> SqlDenotation:
+        """Parse ``form`` with the specialised grammar, then run it read-only."""
+        self.parse(form)
+        return self.run_unchecked(form)
+
+    def run_unchecked(self, form: str, backend: Backend | None = None) -> SqlDenotation:
+        """Run ``form`` without the grammar; the backend's own safety layers still apply."""
+        result = (backend or self.backend).run(form)
+        return SqlDenotation(result.columns, result.rows, _is_ordered(form), result.truncated)
+
+    def same_denotation(self, a: SqlDenotation, b: SqlDenotation) -> bool:  # type: ignore[override]
+        return same_result(a, b)
+
+    def describe(self) -> str:
+        """One line per table: ``table: column (type), ...``."""
+        return "\n".join(
+            f"{t.name}: " + ", ".join(f"{c.name} ({c.kind})" for c in t.columns)
+            for t in self.schema.tables
+        )
+
+    def other_backend(self) -> Backend:
+        """The second backend for cross-checks (DuckDB for SQLite data), opened once."""
+        if self._other is None:
+            if isinstance(self.backend, SQLiteBackend):
+                self._other = DuckDBBackend(source=self.backend, **self.limits)
+            else:
+                raise UsageError("cross-checking needs SQLite data (a DuckDB file has one backend)")
+        return self._other
+
+    def crosscheck(self, form: str, denotation: SqlDenotation) -> CrossCheck | None:  # type: ignore[override]
+        """Run ``form`` on DuckDB too and compare (only for SQLite-backed data)."""
+        if not isinstance(self.backend, SQLiteBackend):
+            return None
+        try:
+            other = self.run_unchecked(form, self.other_backend())
+        except (ExecutionError, ParseError) as exc:
+            return CrossCheck("duckdb", compared=False, agree=False, reason=str(exc))
+        agree = same_result(denotation, other)
+        reason = (
+            None
+            if agree
+            else (
+                f"sqlite {denotation.to_json()['rows'][:5]} vs duckdb {other.to_json()['rows'][:5]}"
+            )
+        )
+        return CrossCheck("duckdb", True, agree, not denotation.is_empty(), reason)
+
+    def close(self) -> None:
+        self.backend.close()
+        if self._other is not None:
+            self._other.close()
