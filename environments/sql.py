@@ -166,7 +166,7 @@ class SqlEnvironment(Environment):
     def _from_options(cls, **options: Any) -> SqlEnvironment:
         if "db" not in options:
             raise UsageError(
-                "the sql environment needs --db PATH (SQLite/DuckDB file or CSV folder)"
+                "the sql environment needs --db PATH (SQLite/DuckDB file, CSV folder)"
             )
         return cls(**options)
 

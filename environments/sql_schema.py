@@ -82,7 +82,7 @@ class Schema:
             for col in table.columns:
                 if not _IDENT.match(col.name):
                     raise DataError(
-                        f"column {table.name}.{col.name!r}: only letters, digits and _ are supported"
+                        f"column {table.name}.{col.name!r}: letters, digits and _ only"
                     )
 
 
