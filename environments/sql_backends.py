@@ -63,6 +63,10 @@ def parse_read_only(sql: str) -> exp.Expression:
             or it contains a write, ATTACH, PRAGMA or other command anywhere inside.
         ExecutionError: sqlglot cannot parse it.
     """
+    first_word = sql.lstrip(" \t\r\n(").split(None, 1)[0].upper() if sql.strip() else ""
+    if first_word not in {"SELECT", "WITH"}:
+        shown = first_word or "an empty query"
+        raise UnsafeOperationError(f"refused: only SELECT queries may run, not {shown}")
     try:
         statements = sqlglot.parse(sql, read=SOURCE_DIALECT)
     except sqlglot.errors.ParseError as exc:
@@ -294,10 +298,10 @@ class SQLiteBackend(Backend):
                 raise TimeLimitError(
                     f"query stopped after its time limit of {self.time_limit:g} s"
                 ) from None
-            if "not authorized" in str(exc):
-                raise UnsafeOperationError(f"refused by the SQLite authorizer: {exc}") from None
             raise ExecutionError(f"SQLite: {exc}") from None
         except sqlite3.Error as exc:
+            if "not authorized" in str(exc):
+                raise UnsafeOperationError(f"refused by the SQLite authorizer: {exc}") from None
             raise ExecutionError(f"SQLite: {exc}") from None
         finally:
             self.conn.set_progress_handler(None, 0)

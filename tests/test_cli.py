@@ -1,0 +1,93 @@
+"""The command line: output, JSON, and one-line errors with non-zero exits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from conftest import DATA
+
+from parseinstr.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_execute_sql_json(capsys, shop_db):
+    code, out, err = run(
+        capsys,
+        "execute",
+        "sql",
+        "SELECT name FROM customer WHERE city = 'paris'",
+        "--db",
+        shop_db,
+        "--json",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["denotation"]["rows"] == [["ada"], ["cy"]]
+    assert result["environment"] == "sql"
+
+
+def test_execute_sql_table_output(capsys, shop_db):
+    code, out, _ = run(capsys, "execute", "sql", "SELECT COUNT( * ) FROM orders", "--db", shop_db)
+    assert code == 0 and "6" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["execute", "sqll", "SELECT 1", "--db", "x"], "Did you mean 'sql'"),
+        (["execute", "sql", "SELECT name FROM customer"], "needs --db"),
+        (["execute", "sql", "SELECT name FROM nowhere", "--db", "{db}"], "line 1, column 18"),
+        (["execute", "sql", "DELETE FROM customer", "--db", "{db}"], "not a valid sql"),
+        (
+            ["execute", "sql", "SELECT 1 FROM customer", "--db", "{db}", "--world", "w.json"],
+            "--world does not apply",
+        ),
+        (["execute", "sql", "SELECT 1", "--db", "/nonexistent/x.sqlite"], "no such file"),
+        (["check", "text2sqll", "--data", "x.json"], "Did you mean 'text2sql'"),
+        (["check", "text2sql", "--data", "/nonexistent.json", "--db", "{db}"], "no such file"),
+        (["execute"], "Missing argument"),
+        (["execute", "sql", "SELECT 1", "--bogus"], "No such option"),
+    ],
+)
+def test_errors_are_one_line(capsys, shop_db, args, message):
+    before = hashlib.sha256(shop_db.read_bytes()).hexdigest()
+    code, out, err = run(capsys, *[a.replace("{db}", str(shop_db)) for a in args])
+    assert code != 0
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert hashlib.sha256(shop_db.read_bytes()).hexdigest() == before
+
+
+def test_check_writes_report(capsys, shop_db, tmp_path):
+    report_path = tmp_path / "report.json"
+    code, out, err = run(
+        capsys,
+        "check",
+        "text2sql",
+        "--data",
+        DATA / "shop.json",
+        "--db",
+        shop_db,
+        "--part",
+        "train,dev",
+        "--json",
+        report_path,
+    )
+    assert code == 0, err
+    report = json.loads(report_path.read_text())
+    for key in ("accept", "execute", "nonempty", "counts", "failures", "command"):
+        assert key in report
+    assert report["counts"]["gold"] == 6
+    assert "accepted 100.00%" in out
+
+
+def test_environments_listed(capsys):
+    code, out, _ = run(capsys, "environments")
+    assert code == 0 and "environment sql" in out and "task text2sql -> sql" in out
