@@ -28,6 +28,7 @@ from parseinstr.grammar import Grammar
 from parseinstr.registry import register_environment
 
 from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database, parse_read_only
+from .sql_corrupt import sql_corruptions
 from .sql_schema import Schema, specialise
 
 REL_TOL = 1e-6
@@ -165,9 +166,7 @@ class SqlEnvironment(Environment):
     @classmethod
     def _from_options(cls, **options: Any) -> SqlEnvironment:
         if "db" not in options:
-            raise UsageError(
-                "the sql environment needs --db PATH (SQLite/DuckDB file, CSV folder)"
-            )
+            raise UsageError("the sql environment needs --db PATH (SQLite/DuckDB file, CSV folder)")
         return cls(**options)
 
     @property
@@ -198,6 +197,11 @@ class SqlEnvironment(Environment):
             f"{t.name}: " + ", ".join(f"{c.name} ({c.kind})" for c in t.columns)
             for t in self.schema.tables
         )
+
+    def corruptions(self, form: str) -> list[tuple[str, str]]:
+        """Wrong variants of ``form`` (CONVENTIONS, SQL): a column of another table, a
+        string compared with a number column, an alias out of scope, a missing table."""
+        return sql_corruptions(self.schema, form)
 
     def other_backend(self) -> Backend:
         """The second backend for cross-checks (DuckDB for SQLite data), opened once."""

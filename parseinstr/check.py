@@ -27,6 +27,7 @@ def check_task(
     counts: Counter[str] = Counter()
     failures: list[dict[str, Any]] = []
     cross: dict[str, Counter[str]] = {}
+    corrupted: dict[str, Counter[str]] = {}
     examples = task.examples()
     iterable: Iterable[Any] = progress(examples) if progress else examples
     for example in iterable:
@@ -49,6 +50,7 @@ def check_task(
             fail("environment", str(exc))
             continue
         counts["accept"] += 1
+        _check_corruptions(env, form, corrupted)
         try:
             denotation = env.execute(form)
         except (ExecutionError, ParseError) as exc:
@@ -98,4 +100,28 @@ def check_task(
             "nonempty_compared": c["nonempty_compared"],
             "not_compared": c["not_compared"],
         }
+    if corrupted:
+        report["corrupted"] = {
+            kind: {
+                "n": c["n"],
+                "rejected_by_grammar": _share(c["grammar"], c["n"]),
+                "rejected_by_grammar_or_executor": _share(c["either"], c["n"]),
+            }
+            for kind, c in sorted(corrupted.items())
+        }
     return report
+
+
+def _check_corruptions(env: Any, form: str, corrupted: dict[str, Counter[str]]) -> None:
+    """Count, per kind, corrupted variants of ``form`` rejected by grammar or executor."""
+    for kind, bad in env.corruptions(form):
+        c = corrupted.setdefault(kind, Counter())
+        c["n"] += 1
+        if not env.grammar().accepts(bad):
+            c["grammar"] += 1
+            c["either"] += 1
+            continue
+        try:
+            env.execute(bad)
+        except ParseInstrError:
+            c["either"] += 1

@@ -132,6 +132,12 @@ def check(
                 f"compared ({value['nonempty_compared']} non-empty), "
                 f"{value['not_compared']} not compared"
             )
+    for kind, value in report.get("corrupted", {}).items():
+        console.print(
+            f"corrupted ({kind}): {value['n']} forms, rejected by the grammar "
+            f"{value['rejected_by_grammar']:.2%}, by grammar or executor "
+            f"{value['rejected_by_grammar_or_executor']:.2%}"
+        )
     for failure in report["failures"][:50]:
         console.print(f"  [{failure['stage']}] {failure['id']}: {failure['reason']}", markup=False)
     if len(report["failures"]) > 50:

@@ -108,6 +108,15 @@ class Environment(ABC):
         """
         return None
 
+    def corruptions(self, form: str) -> list[tuple[str, str]]:
+        """Wrong variants of a valid form, each with its kind, to measure what is rejected.
+
+        A grammar that accepts everything constrains nothing: ``check`` reports the share of
+        these the specialised grammar rejects, and the share the grammar or the executor
+        rejects. Returns ``(kind, corrupted form)`` pairs; none by default.
+        """
+        return []
+
     def export(self, denotation: Denotation) -> list[str]:
         """Write the outputs asked for in the options (a saved sheet, a picture...).
 

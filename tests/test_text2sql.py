@@ -89,3 +89,19 @@ def test_geoquery_code_names_no_geoquery_table():
             text = path.read_text().lower()
             for table in ("border_info", "highlow", "mountain_altitude", "state_name"):
                 assert table not in text, f"{path} names {table}"
+
+
+def test_check_reports_rejected_corruptions(shop_db):
+    report = check_task(get_task("text2sql").from_options(data=DATA / "shop.json", db=shop_db))
+    corrupted = report["corrupted"]
+    for kind in (
+        "column of another table",
+        "table that does not exist",
+        "string compared with a number column",
+    ):
+        assert corrupted[kind]["n"] >= 1
+        assert corrupted[kind]["rejected_by_grammar"] == 1.0, kind
+    # Alias scope is context-sensitive: not the grammar's job, but the executor catches it.
+    scope = corrupted["alias out of scope"]
+    assert scope["rejected_by_grammar"] == 0.0
+    assert scope["rejected_by_grammar_or_executor"] == 1.0
