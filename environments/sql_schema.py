@@ -81,9 +81,7 @@ class Schema:
                 raise DataError(f"table {table.name!r}: only letters, digits and _ are supported")
             for col in table.columns:
                 if not _IDENT.match(col.name):
-                    raise DataError(
-                        f"column {table.name}.{col.name!r}: letters, digits and _ only"
-                    )
+                    raise DataError(f"column {table.name}.{col.name!r}: letters, digits and _ only")
 
 
 def _alt(names: list[str]) -> str:
