@@ -29,6 +29,7 @@ from parseinstr.registry import register_environment
 
 from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database, parse_read_only
 from .sql_corrupt import sql_corruptions
+from .sql_explain import explain_tree
 from .sql_schema import Schema, specialise
 
 REL_TOL = 1e-6
@@ -197,6 +198,10 @@ class SqlEnvironment(Environment):
             f"{t.name}: " + ", ".join(f"{c.name} ({c.kind})" for c in t.columns)
             for t in self.schema.tables
         )
+
+    def explain(self, form: str) -> str:
+        """The query in plain English (see ``sql_explain``)."""
+        return explain_tree(self.parse(form))
 
     def corruptions(self, form: str) -> list[tuple[str, str]]:
         """Wrong variants of ``form`` (CONVENTIONS, SQL): a column of another table, a

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import registry
-from .errors import ParseInstrError, UsageError
+from .errors import ExecutionError, ParseInstrError, UsageError
 from .io import write_json_atomic
 
 try:  # typer >= 0.20 vendors click as typer._click; older releases use click itself
@@ -145,6 +145,150 @@ def check(
     if json_out:
         write_json_atomic(json_out, report)
         console.print(f"wrote {json_out}")
+
+
+def _task(
+    task: str,
+    data: Path,
+    db: Path | None,
+    split: str | None,
+    part: str | None,
+    anonymized: bool | None,
+    option: list[str] | None,
+) -> Any:
+    options: dict[str, Any] = dict(data=data, db=db, split=split, part=part, anonymized=anonymized)
+    options.update(_extra(option))
+    return registry.get_task(task).from_options(**options)
+
+
+@app.command()
+def train(
+    task: Annotated[str, typer.Argument(help="Task: text2sql, sheet, scan, ...")],
+    data: Annotated[Path, typer.Option("--data", help="Training data file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the model to.")],
+    db: DbOpt = None,
+    split: Annotated[str | None, typer.Option(help="text2sql: question or query.")] = None,
+    part: Annotated[str | None, typer.Option(help="Parts to train on, e.g. train.")] = None,
+    dev_part: Annotated[
+        str | None, typer.Option(help="Parts of the same data to validate on, e.g. dev.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    max_minutes: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs at most.")] = 60,
+    encoder: Annotated[
+        str, typer.Option(help="scratch, minilm, or a local BERT checkpoint folder.")
+    ] = "scratch",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
+    option: ExtraOpt = None,
+) -> None:
+    """Train a parser on a TASK's gold logical forms."""
+    from .model import ModelSpec
+    from .training import TrainConfig, train_parser
+
+    train_task = _task(task, data, db, split, part, None, option)
+    dev = None
+    if dev_part:
+        dev = _task(task, data, db, split, dev_part, None, option).examples()
+    wide = encoder != "scratch"
+    spec = ModelSpec(
+        encoder=encoder,
+        d_model=384 if wide else 256,
+        heads=12 if wide else 4,
+        ff=1536 if wide else 1024,
+    )
+    config = TrainConfig(
+        epochs=epochs, max_minutes=max_minutes, seed=seed, device=device, lr=3e-4 if wide else 5e-4
+    )
+    command = " ".join(["parseinstr", *sys.argv[1:]])
+    card = train_parser(train_task, out, spec, config, dev, command=command, resume=resume)
+    metrics = card.get("metrics", {})
+    console.print(
+        f"best validation execution accuracy {metrics.get('validation_execution_accuracy', 0):.3f}"
+        f" (epoch {metrics.get('epoch')}); model in {out}"
+    )
+
+
+@app.command()
+def evaluate(
+    task: Annotated[str, typer.Argument(help="Task: text2sql, sheet, scan, ...")],
+    data: Annotated[Path, typer.Option("--data", help="Evaluation data file.")],
+    model: Annotated[Path, typer.Option("--model", help="Model folder.")],
+    db: DbOpt = None,
+    split: Annotated[str | None, typer.Option(help="text2sql: question or query.")] = None,
+    part: Annotated[str | None, typer.Option(help="Parts to evaluate, e.g. dev.")] = None,
+    n_best: Annotated[int, typer.Option(help="Beam size / candidates.")] = 5,
+    unconstrained: Annotated[bool, typer.Option("--unconstrained")] = False,
+    no_execution_guided: Annotated[bool, typer.Option("--no-execution-guided")] = False,
+    option: ExtraOpt = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+) -> None:
+    """Execution accuracy of a model on a TASK (per tag, and exact match where gold exists)."""
+    from .evaluate import evaluate_task
+    from .parser import Parser
+
+    parser = Parser.load(model)
+    report = evaluate_task(
+        parser,
+        _task(task, data, db, split, part, None, option),
+        n_best,
+        not unconstrained,
+        not no_execution_guided,
+    )
+    report["command"] = " ".join(["parseinstr", *sys.argv[1:]])
+    console.print(
+        f"{task}: execution accuracy {report['execution_accuracy']:.3f} over {report['n']}"
+        + (f", exact match {report['exact_match']:.3f}" if "exact_match" in report else "")
+        + f", fails to execute {report['fails_to_execute']:.3f}"
+    )
+    for tag, row in report["tags"].items():
+        console.print(f"  tag {tag}: {row['execution_accuracy']:.3f} over {row['n']}")
+    if json_out:
+        write_json_atomic(json_out, report)
+        console.print(f"wrote {json_out}")
+
+
+@app.command()
+def run(
+    environment: Annotated[str, typer.Argument(help="Environment: sql, grid, sheet, ...")],
+    instruction: Annotated[str, typer.Argument(help="The instruction, in plain language.")],
+    model: Annotated[Path, typer.Option("--model", help="Model folder.")],
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    world: WorldOpt = None,
+    picture: PictureOpt = None,
+    sheet: SheetOpt = None,
+    save: SaveOpt = None,
+    n_best: Annotated[int, typer.Option(help="Candidates to consider.")] = 5,
+    option: ExtraOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Parse an INSTRUCTION, run it in an ENVIRONMENT, and explain what ran."""
+    from .parser import InstructionExecutor, Parser
+
+    env_cls = registry.get_environment(environment)
+    options = dict(db=db, backend=backend, world=world, picture=picture, sheet=sheet, save=save)
+    options.update(_extra(option))
+    parser = Parser.load(model)
+    with env_cls.from_options(**options) as env:
+        result = InstructionExecutor(parser, env, n_best=n_best).run(instruction)
+        written = env.export(result.denotation) if result.denotation is not None else []
+    if as_json:
+        _print_json({**result.to_json(), "outputs": written})
+        return
+    console.print(f"[bold]logical form[/bold]  {result.logical_form}", markup=True)
+    if result.explanation:
+        console.print(f"[bold]meaning[/bold]       {result.explanation}")
+    if result.denotation is None:
+        raise ExecutionError(f"no candidate executed: {result.error}")
+    render = getattr(result.denotation, "__rich__", None)
+    console.print(render() if render else json.dumps(result.denotation.to_json(), default=str))
+    if result.ambiguous:
+        console.print("[yellow]ambiguous:[/yellow] close alternatives disagree:")
+        for alt in result.alternatives[1:]:
+            console.print(f"  {alt.score:.2f}  {alt.form}", markup=False)
+    for path in written:
+        console.print(f"wrote {path}")
 
 
 @app.command()

@@ -1,0 +1,267 @@
+"""The parser: instruction (and environment description) in, scored logical forms out.
+
+``Parser.parse`` returns an n-best list from beam search over the model; with a grammar
+matcher available (``parseinstr.decoding``) decoding is constrained to the environment's
+specialised grammar. ``InstructionExecutor`` runs the candidates and picks the best one that
+executes (execution-guided selection), flagging ``ambiguous`` results.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .environment import Denotation, Environment
+from .errors import ParseInstrError
+from .model import LoadedModel, load_model
+
+MAX_INPUT = 512
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A logical form with its log-probability under the model."""
+
+    form: str
+    score: float
+
+
+def model_input(
+    instruction: str, env: Environment | None, with_description: bool
+) -> tuple[str, str | None]:
+    """The (first, second) text segments fed to the encoder."""
+    if with_description and env is not None:
+        return instruction, env.describe()
+    return instruction, None
+
+
+class Parser:
+    """A trained model with its tokenizers; maps instructions to n-best logical forms."""
+
+    def __init__(self, loaded: LoadedModel, device: str = "cpu") -> None:
+        self.loaded = loaded
+        self.model = loaded.model
+        self.input_tok = loaded.input_tok
+        self.output_tok = loaded.output_tok
+        self.card = loaded.card
+        self.device = device
+        self.with_description = bool(loaded.card.get("with_description", False))
+        self.max_output_tokens = int(loaded.card.get("max_output_tokens", 256))
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str = "cpu") -> Parser:
+        """Load a model folder (raises ``ModelError`` naming the rebuild command)."""
+        return cls(load_model(Path(folder), device), device)
+
+    def encode(
+        self, instructions: Sequence[str], envs: Sequence[Environment | None]
+    ) -> dict[str, torch.Tensor]:
+        """Tokenised, padded encoder inputs on the model's device."""
+        pairs = [
+            model_input(i, e, self.with_description)
+            for i, e in zip(instructions, envs, strict=True)
+        ]
+        firsts = [p[0] for p in pairs]
+        seconds = [p[1] for p in pairs]
+        kwargs: dict[str, Any] = dict(
+            padding=True, truncation=True, max_length=MAX_INPUT, return_tensors="pt"
+        )
+        if any(s is not None for s in seconds):
+            batch = self.input_tok(
+                firsts,
+                [s or "" for s in seconds],
+                truncation="only_second",
+                padding=True,
+                max_length=MAX_INPUT,
+                return_tensors="pt",
+            )
+        else:
+            batch = self.input_tok(firsts, **kwargs)
+        batch.pop("token_type_ids", None)
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def logits_processors(
+        self, instructions: Sequence[str], envs: Sequence[Environment | None], num_beams: int
+    ) -> list[Any]:
+        """Processors constraining decoding to each environment's grammar (none if unavailable)."""
+        try:
+            from .decoding.hf import grammar_logits_processor  # type: ignore[import-not-found]
+        except ImportError:
+            return []
+        return [grammar_logits_processor(self.output_tok, instructions, envs, num_beams)]
+
+    @torch.no_grad()
+    def parse_batch(
+        self,
+        instructions: Sequence[str],
+        envs: Sequence[Environment | None],
+        n_best: int = 1,
+        constrained: bool = True,
+    ) -> list[list[Candidate]]:
+        """The ``n_best`` highest-scoring forms for each instruction, best first."""
+        if not instructions:
+            return []
+        batch = self.encode(instructions, envs)
+        beams = max(n_best, 1)
+        processors = self.logits_processors(instructions, envs, beams) if constrained else []
+        out = self.model.generate(
+            **batch,
+            num_beams=beams,
+            num_return_sequences=beams,
+            max_new_tokens=self.max_output_tokens,
+            do_sample=False,
+            output_scores=True,
+            return_dict_in_generate=True,
+            logits_processor=processors or None,
+            length_penalty=1.0,
+        )
+        seqs = out.sequences
+        if beams > 1:
+            scores = out.sequences_scores.tolist()
+        else:
+            logp = self.model.compute_transition_scores(seqs, out.scores, normalize_logits=True)
+            scores = [float(row[torch.isfinite(row)].sum()) for row in logp]
+        texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
+        result: list[list[Candidate]] = []
+        for i in range(len(instructions)):
+            cands = [
+                Candidate(texts[i * beams + k].strip(), float(scores[i * beams + k]))
+                for k in range(beams)
+            ]
+            seen: set[str] = set()
+            unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
+            result.append(unique[:n_best])
+        return result
+
+    def parse(
+        self,
+        instruction: str,
+        env: Environment | None = None,
+        n_best: int = 5,
+        constrained: bool = True,
+    ) -> list[Candidate]:
+        """The n-best logical forms for one instruction, best first."""
+        return self.parse_batch([instruction], [env], n_best, constrained)[0]
+
+
+@dataclass
+class Alternative:
+    """A candidate with its denotation (or the error it raised)."""
+
+    form: str
+    score: float
+    denotation: Denotation | None = None
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    """What ``InstructionExecutor.run`` returns."""
+
+    instruction: str
+    logical_form: str | None
+    denotation: Denotation | None
+    explanation: str | None
+    alternatives: list[Alternative] = field(default_factory=list)
+    ambiguous: bool = False
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "instruction": self.instruction,
+            "logical_form": self.logical_form,
+            "denotation": self.denotation.to_json() if self.denotation is not None else None,
+            "explanation": self.explanation,
+            "ambiguous": self.ambiguous,
+            "error": self.error,
+            "alternatives": [
+                {
+                    "logical_form": a.form,
+                    "score": a.score,
+                    "denotation": a.denotation.to_json() if a.denotation is not None else None,
+                    "error": a.error,
+                }
+                for a in self.alternatives
+            ],
+        }
+
+
+def select_by_execution(
+    env: Environment, candidates: Sequence[Candidate], margin: float = 1.0
+) -> tuple[int | None, list[Alternative], bool]:
+    """Execute candidates; return (index of the best that runs, alternatives, ambiguous).
+
+    ``ambiguous`` is True when another candidate that runs has a different denotation and a
+    score within ``margin`` (log-probability) of the chosen one.
+    """
+    alts: list[Alternative] = []
+    for cand in candidates:
+        try:
+            alts.append(Alternative(cand.form, cand.score, env.execute(cand.form)))
+        except ParseInstrError as exc:
+            alts.append(Alternative(cand.form, cand.score, None, f"{type(exc).__name__}: {exc}"))
+    best = next((i for i, a in enumerate(alts) if a.denotation is not None), None)
+    ambiguous = False
+    if best is not None:
+        chosen = alts[best]
+        for a in alts[best + 1 :]:
+            if a.denotation is None or math.isinf(a.score):
+                continue
+            if chosen.score - a.score <= margin and not env.same_denotation(
+                chosen.denotation, a.denotation
+            ):
+                ambiguous = True
+                break
+    return best, alts, ambiguous
+
+
+class InstructionExecutor:
+    """Parse an instruction, run it in the environment, explain it.
+
+    Example:
+        >>> executor = InstructionExecutor(Parser.load("models/geo"), env)   # doctest: +SKIP
+        >>> executor.run("what is the capital of texas").denotation.rows     # doctest: +SKIP
+        (('austin',),)
+    """
+
+    def __init__(
+        self,
+        parser: Parser,
+        env: Environment,
+        n_best: int = 5,
+        execution_guided: bool = True,
+        constrained: bool = True,
+    ) -> None:
+        self.parser, self.env = parser, env
+        self.n_best, self.execution_guided, self.constrained = n_best, execution_guided, constrained
+
+    def run(self, instruction: str) -> RunResult:
+        """Parse, execute and explain ``instruction``."""
+        candidates = self.parser.parse(instruction, self.env, self.n_best, self.constrained)
+        if self.execution_guided:
+            best, alts, ambiguous = select_by_execution(self.env, candidates)
+        else:
+            best, alts, ambiguous = select_by_execution(self.env, candidates[:1])
+            alts += [Alternative(c.form, c.score) for c in candidates[1:]]
+        if best is None:
+            first = alts[0] if alts else None
+            return RunResult(
+                instruction,
+                first.form if first else None,
+                None,
+                None,
+                alts,
+                False,
+                first.error if first else "no candidate",
+            )
+        chosen = alts[best]
+        try:
+            explanation = self.env.explain(chosen.form)
+        except (NotImplementedError, ParseInstrError):
+            explanation = None
+        return RunResult(instruction, chosen.form, chosen.denotation, explanation, alts, ambiguous)

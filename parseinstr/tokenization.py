@@ -1,0 +1,88 @@
+"""Tokenizers trained here with the ``tokenizers`` library, saved beside each model.
+
+Two tokenizers, one job each: the *input* tokenizer reads instructions (a lower-cased
+WordPiece, or the pretrained encoder's own WordPiece), the *output* tokenizer spells logical
+forms (a byte-level BPE, so any string literal copied from an instruction can be produced,
+even one never seen in training).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tokenizers import (
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+    trainers,
+)
+from transformers import PreTrainedTokenizerFast
+
+PAD, EOS, BOS, UNK = "<pad>", "</s>", "<s>", "<unk>"
+CLS, SEP, MASK = "[CLS]", "[SEP]", "[MASK]"
+
+
+def train_input_tokenizer(texts: Iterable[str], vocab_size: int = 4000) -> PreTrainedTokenizerFast:
+    """A lower-cased WordPiece over ``texts`` with BERT's special tokens.
+
+    Example:
+        >>> tok = train_input_tokenizer(["how big is texas", "what is the capital"], 100)
+        >>> tok("how big")["input_ids"][0] == tok.cls_token_id
+        True
+    """
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", CLS, SEP, MASK], min_frequency=1
+    )
+    tok.train_from_iterator(list(texts), trainer)
+    cls, sep = tok.token_to_id(CLS), tok.token_to_id(SEP)
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{CLS} $A {SEP}",
+        pair=f"{CLS} $A {SEP} $B {SEP}",
+        special_tokens=[(CLS, cls), (SEP, sep)],
+    )
+    tok.decoder = decoders.WordPiece()
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token=CLS,
+        sep_token=SEP,
+        mask_token=MASK,
+        model_max_length=512,
+    )
+
+
+def train_output_tokenizer(forms: Iterable[str], vocab_size: int = 1000) -> PreTrainedTokenizerFast:
+    """A byte-level BPE over logical forms; ids 0-3 are ``<pad> </s> <s> <unk>``.
+
+    Every byte has a token, so every string is spellable; merges learned from ``forms``
+    keep common keywords and names short.
+    """
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[PAD, EOS, BOS, UNK],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        min_frequency=2,
+    )
+    tok.train_from_iterator(list(forms), trainer)
+    eos = tok.token_to_id(EOS)
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"$A {EOS}", special_tokens=[(EOS, eos)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token=PAD,
+        eos_token=EOS,
+        bos_token=BOS,
+        unk_token=UNK,
+        model_max_length=1024,
+    )

@@ -1,0 +1,153 @@
+"""The learned parser end to end on a tiny model: train, save, load, parse, evaluate, run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from parseinstr import ModelError, get_task
+from parseinstr.cli import main
+from parseinstr.environments.sql import SqlEnvironment
+from parseinstr.evaluate import evaluate_task
+from parseinstr.model import ModelSpec, load_model
+from parseinstr.parser import Candidate, InstructionExecutor, Parser, select_by_execution
+from parseinstr.training import TrainConfig, split_validation, train_parser
+
+from conftest import DATA
+
+TINY = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64, dropout=0.0)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    import sqlite3
+
+    folder = tmp_path_factory.mktemp("model")
+    db = folder / "shop.sqlite"
+    conn = sqlite3.connect(db)
+    conn.executescript((DATA / "shop.sql").read_text())
+    conn.close()
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    config = TrainConfig(epochs=3, batch_size=4, eval_every=1, input_vocab=200, output_vocab=300)
+    card = train_parser(
+        task, folder / "m", TINY, config, command="parseinstr train test", log=lambda m: None
+    )
+    return folder / "m", db, card
+
+
+def test_model_folder_layout_and_card(tiny_model):
+    folder, _, card = tiny_model
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "model_card.json",
+        "input_tokenizer",
+        "output_tokenizer",
+    ):
+        assert (folder / name).exists(), name
+    assert not list(folder.glob("*.bin"))
+    saved = json.loads((folder / "model_card.json").read_text())
+    for key in (
+        "task",
+        "data_hash",
+        "grammar_hash",
+        "parseinstr_version",
+        "command",
+        "metrics",
+        "validation",
+    ):
+        assert key in saved
+    assert "10%" in saved["validation"]  # no dev data given: a seeded 10% held out
+    assert len(saved["history"]) == 3 and card["stopped"] == "epochs"
+    assert (folder / "checkpoint" / "optimizer.safetensors").exists()
+
+
+def test_parse_returns_scored_nbest(tiny_model):
+    folder, db, _ = tiny_model
+    parser = Parser.load(folder)
+    with SqlEnvironment(db) as env:
+        cands = parser.parse("who lives in paris", env, n_best=3, constrained=False)
+    assert 1 <= len(cands) <= 3
+    assert all(isinstance(c, Candidate) for c in cands)
+    assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
+    assert len({c.form for c in cands}) == len(cands)
+
+
+def test_evaluate_report_keys(tiny_model):
+    folder, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db, part="dev")
+    report = evaluate_task(Parser.load(folder), task, n_best=2, constrained=False)
+    assert report["n"] == 2 and 0.0 <= report["execution_accuracy"] <= 1.0
+    assert "exact_match" in report and report["tags"]["negation"]["n"] == 1
+    assert {"prediction", "denotation", "correct"} <= set(report["examples"][0])
+
+
+def test_execution_guided_selection_skips_failures(shop_db):
+    with SqlEnvironment(shop_db) as env:
+        cands = [
+            Candidate("SELECT nope FROM customer", -0.1),
+            Candidate("SELECT name FROM customer WHERE city = 'lyon'", -0.5),
+            Candidate("SELECT name FROM customer WHERE city = 'paris'", -0.6),
+        ]
+        best, alts, ambiguous = select_by_execution(env, cands)
+    assert best == 1 and alts[0].error and alts[1].denotation.rows == (("bob",),)
+    assert ambiguous  # a close runner-up with another answer
+
+
+def test_executor_explains(tiny_model, monkeypatch):
+    folder, db, _ = tiny_model
+    parser = Parser.load(folder)
+    good = Candidate("SELECT name FROM customer WHERE city = 'paris'", -0.2)
+    monkeypatch.setattr(parser, "parse", lambda *a, **k: [good])
+    with SqlEnvironment(db) as env:
+        result = InstructionExecutor(parser, env).run("who lives in paris")
+    assert result.denotation.rows == (("ada",), ("cy",))
+    assert result.explanation == 'name of customer where city is "paris"'
+    assert json.loads(json.dumps(result.to_json()))["logical_form"] == good.form
+
+
+def test_missing_and_corrupt_models_name_the_rebuild_command(tiny_model, tmp_path):
+    folder, _, _ = tiny_model
+    with pytest.raises(ModelError, match="no model here"):
+        load_model(tmp_path)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model_card.json").write_text((folder / "model_card.json").read_text())
+    (broken / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="parseinstr train test"):
+        load_model(broken)
+
+
+def test_split_validation_is_seeded():
+    items = list(range(50))
+    a = split_validation(items, 3)
+    assert a == split_validation(items, 3) and len(a[1]) == 5
+    assert a != split_validation(items, 4)
+
+
+def test_resume_continues_from_checkpoint(tiny_model, tmp_path):
+    folder, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    config = TrainConfig(epochs=1, batch_size=4, eval_every=1, input_vocab=200, output_vocab=300)
+    out = tmp_path / "r"
+    train_parser(task, out, TINY, config, log=lambda m: None)
+    logs: list[str] = []
+    card = train_parser(
+        task,
+        out,
+        TINY,
+        TrainConfig(**{**config.__dict__, "epochs": 2}),
+        log=logs.append,
+        resume=True,
+    )
+    assert any("resumed" in m and "epoch 1" in m for m in logs)
+    assert [h["epoch"] for h in card["history"]] == [1, 2]
+
+
+def test_cli_run_without_model_is_one_line(capsys, shop_db, tmp_path):
+    code = main(
+        ["run", "sql", "who lives in paris", "--db", str(shop_db), "--model", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code != 0 and "no model here" in err and err.count("\n") == 1
