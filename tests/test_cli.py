@@ -6,9 +6,10 @@ import hashlib
 import json
 
 import pytest
-from conftest import DATA
 
 from parseinstr.cli import main
+
+from conftest import DATA
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

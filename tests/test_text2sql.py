@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA
-from parseinstr.environments.text2sql import fill_variables, load_text2sql
 
 from parseinstr import DataError, UsageError, get_task
 from parseinstr.check import check_task
+from parseinstr.environments.text2sql import fill_variables, load_text2sql
+
+from conftest import DATA
 
 
 def test_fill_variables_whole_words_only():
