@@ -7,10 +7,10 @@ import sqlite3
 
 import duckdb
 import pytest
-from parseinstr.environments.sql import SqlDenotation, SqlEnvironment, same_result
-from parseinstr.environments.sql_backends import DuckDBBackend, SQLiteBackend, parse_read_only
 
 from parseinstr import DataError, ExecutionError, TimeLimitError, UnsafeOperationError
+from parseinstr.environments.sql import SqlDenotation, SqlEnvironment, same_result
+from parseinstr.environments.sql_backends import DuckDBBackend, SQLiteBackend, parse_read_only
 
 QUERIES = [
     "SELECT name FROM customer WHERE city = 'paris'",

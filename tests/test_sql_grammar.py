@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from parseinstr.environments.sql import SqlEnvironment
-from parseinstr.environments.sql_schema import Column, Schema, Table, specialise
 
 from parseinstr import Grammar, ParseError
+from parseinstr.environments.sql import SqlEnvironment
+from parseinstr.environments.sql_schema import Column, Schema, Table, specialise
 
 ACCEPT = [
     "SELECT CUSTOMERalias0.NAME FROM CUSTOMER AS CUSTOMERalias0 WHERE CUSTOMERalias0.CITY = 'paris'",
