@@ -131,10 +131,20 @@ class _Batcher:
         self.input_tok, self.output_tok, self.device = input_tok, output_tok, device
 
     def batches(self, batch_size: int, rng: random.Random) -> list[dict[str, torch.Tensor]]:
+        # Length buckets: shuffle, sort each window of 32 batches by form length, batch, and
+        # shuffle the batches, so little compute goes to padding.
         order = list(range(len(self.rows)))
         rng.shuffle(order)
+        window = batch_size * 32
+        order = [
+            j
+            for w in range(0, len(order), window)
+            for j in sorted(order[w : w + window], key=lambda k: len(self.rows[k][2]))
+        ]
+        starts = list(range(0, len(order), batch_size))
+        rng.shuffle(starts)
         out = []
-        for i in range(0, len(order), batch_size):
+        for i in starts:
             chunk = [self.rows[j] for j in order[i : i + batch_size]]
             firsts = [c[0] for c in chunk]
             if chunk[0][1] is not None:
