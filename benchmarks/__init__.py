@@ -1,0 +1,1 @@
+"""Benchmarks of parseinstr: each prints a table and writes JSON under benchmarks/results/."""

@@ -1,0 +1,143 @@
+"""Parser accuracy on GeoQuery (question split, values as typed): train, then evaluate on dev.
+
+One run compares encoders (from scratch and the pip-installed MiniLM) under the same time
+budget, and ablates decoding on each: unconstrained greedy, grammar-constrained beam, and
+constrained beam with execution-guided selection; it also measures the latency of one
+``run`` on CPU after loading. Prints a table and writes ``benchmarks/results/parser.json``.
+
+    python -m benchmarks.bench_parser [--quick] [--minutes 25] [--encoders scratch,minilm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from parseinstr import get_task
+from parseinstr.evaluate import evaluate_task
+from parseinstr.model import ModelSpec
+from parseinstr.parser import InstructionExecutor, Parser
+from parseinstr.training import TrainConfig, train_parser
+
+from .common import REPO, results_path, run_metadata, write_results
+
+GEO = REPO / "environments" / "data" / "sql" / "geography" / "geography.json"
+
+
+def spec_for(encoder: str, quick: bool) -> ModelSpec:
+    """The model size used for each encoder."""
+    if quick:
+        return ModelSpec(
+            d_model=64, encoder_layers=1, decoder_layers=1, heads=2, ff=128, encoder=encoder
+        )
+    if encoder == "scratch":
+        return ModelSpec()
+    return ModelSpec(encoder=encoder, d_model=384, heads=12, ff=1536)
+
+
+def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
+    """Dev execution accuracy and failure shares for the three decoding settings."""
+    settings = {
+        "unconstrained greedy": dict(n_best=1, constrained=False, execution_guided=False),
+        "constrained beam": dict(n_best=beams, constrained=True, execution_guided=False),
+        "constrained beam + execution": dict(n_best=beams, constrained=True, execution_guided=True),
+    }
+    out = {}
+    for name, kwargs in settings.items():
+        report = evaluate_task(parser, task, **kwargs)
+        out[name] = {
+            k: report[k] for k in ("execution_accuracy", "exact_match", "fails_to_execute", "n")
+        }
+        out[name]["errors"] = [
+            {"instruction": r["instruction"], "prediction": r["prediction"], "gold": r["gold"]}
+            for r in report["examples"]
+            if not r["correct"]
+        ][:20]
+    return out
+
+
+def latency(parser: Parser, task: Any, beams: int, repeats: int) -> dict[str, float]:
+    """Median and p90 milliseconds of one ``InstructionExecutor.run`` (after loading)."""
+    examples = task.examples()[:repeats]
+    env = task.environment_for(examples[0])
+    executor = InstructionExecutor(parser, env, n_best=beams)
+    executor.run(examples[0].instruction)  # warm up
+    times = []
+    for e in examples:
+        t = time.perf_counter()
+        executor.run(e.instruction)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {
+        "median_ms": statistics.median(times),
+        "p90_ms": times[int(0.9 * (len(times) - 1))],
+        "n": len(times),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="tiny models, one minute each")
+    ap.add_argument("--minutes", type=float, default=25.0, help="training budget per encoder")
+    ap.add_argument("--encoders", default="scratch,minilm")
+    ap.add_argument("--beams", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=Path("runs/bench_parser"))
+    args = ap.parse_args(argv)
+    minutes = 1.0 if args.quick else args.minutes
+    text2sql = get_task("text2sql")
+    train = text2sql.from_options(data=GEO, part="train")
+    dev = text2sql.from_options(data=GEO, part="dev")
+    results: dict[str, Any] = {
+        **run_metadata("quick" if args.quick else "full", sys.argv),
+        "data": "GeoQuery question split, train -> dev, values as typed",
+        "budget_minutes": minutes,
+        "encoders": {},
+    }
+    for encoder in args.encoders.split(","):
+        spec = spec_for(encoder, args.quick)
+        config = TrainConfig(
+            epochs=400,
+            eval_every=5,
+            max_minutes=minutes,
+            patience=40,
+            lr=5e-4 if encoder == "scratch" else 3e-4,
+        )
+        folder = args.out / encoder
+        started = time.monotonic()
+        card = train_parser(
+            train, folder, spec, config, dev_examples=dev.examples(), command=" ".join(sys.argv)
+        )
+        trained = (time.monotonic() - started) / 60
+        parser = Parser.load(folder)
+        row = {
+            "train_minutes": round(trained, 2),
+            "card_metrics": card.get("metrics"),
+            "history": card.get("history"),
+            "ablation": ablation(parser, dev, args.beams),
+            "latency": latency(parser, dev, args.beams, 10 if args.quick else 49),
+        }
+        results["encoders"][encoder] = row
+    print_table(results)
+    write_results(results_path("parser"), results)
+    return results
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """A Markdown table of the ablation per encoder."""
+    print(f"\nGeoQuery dev ({results['mode']}, {results['device']}, {results['date']})")
+    print("| encoder | decoding | exec. acc. | exact | fails to execute | run median ms |")
+    print("|---|---|---|---|---|---|")
+    for enc, row in results["encoders"].items():
+        for name, r in row["ablation"].items():
+            print(
+                f"| {enc} | {name} | {r['execution_accuracy']:.3f} | {r['exact_match']:.3f} | "
+                f"{r['fails_to_execute']:.3f} | {row['latency']['median_ms']:.0f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
