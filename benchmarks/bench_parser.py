@@ -47,6 +47,13 @@ def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
         "constrained beam + execution": dict(n_best=beams, constrained=True, execution_guided=True),
     }
     out = {}
+    if not constrained_available():
+        settings = {
+            "unconstrained greedy": settings["unconstrained greedy"],
+            "unconstrained beam + execution": dict(
+                n_best=beams, constrained=False, execution_guided=True
+            ),
+        }
     for name, kwargs in settings.items():
         report = evaluate_task(parser, task, **kwargs)
         out[name] = {
@@ -60,11 +67,22 @@ def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
     return out
 
 
+def constrained_available() -> bool:
+    """Whether the grammar-constrained decoder is installed."""
+    try:
+        import parseinstr.decoding.hf  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def latency(parser: Parser, task: Any, beams: int, repeats: int) -> dict[str, float]:
     """Median and p90 milliseconds of one ``InstructionExecutor.run`` (after loading)."""
     examples = task.examples()[:repeats]
     env = task.environment_for(examples[0])
-    executor = InstructionExecutor(parser, env, n_best=beams)
+    executor = InstructionExecutor(
+        parser, env, n_best=beams, constrained=None if constrained_available() else False
+    )
     executor.run(examples[0].instruction)  # warm up
     times = []
     for e in examples:

@@ -232,7 +232,7 @@ def evaluate(
         parser,
         _task(task, data, db, split, part, None, option),
         n_best,
-        not unconstrained,
+        False if unconstrained else None,
         not no_execution_guided,
     )
     report["command"] = " ".join(["parseinstr", *sys.argv[1:]])

@@ -37,7 +37,7 @@ def predict_and_score(
     task: Task,
     examples: Sequence[Example],
     n_best: int = 1,
-    constrained: bool = True,
+    constrained: bool | None = None,
     execution_guided: bool = False,
     batch_size: int = 32,
 ) -> list[dict[str, Any]]:
@@ -86,7 +86,7 @@ def evaluate_task(
     parser: Parser,
     task: Task,
     n_best: int = 5,
-    constrained: bool = True,
+    constrained: bool | None = None,
     execution_guided: bool = True,
 ) -> dict[str, Any]:
     """The evaluation report (``execution_accuracy``, ``exact_match``, ``n``, ``tags``, ...)."""

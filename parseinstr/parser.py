@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from .environment import Denotation, Environment
-from .errors import ParseInstrError
+from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
 
 MAX_INPUT = 512
@@ -86,12 +86,26 @@ class Parser:
         return {k: v.to(self.device) for k, v in batch.items()}
 
     def logits_processors(
-        self, instructions: Sequence[str], envs: Sequence[Environment | None], num_beams: int
+        self,
+        instructions: Sequence[str],
+        envs: Sequence[Environment | None],
+        num_beams: int,
+        constrained: bool | None,
     ) -> list[Any]:
-        """Processors constraining decoding to each environment's grammar (none if unavailable)."""
+        """Processors constraining decoding to each environment's grammar.
+
+        ``constrained=None`` constrains when a grammar matcher is installed; ``True`` requires
+        one (``UsageError`` otherwise), so no result claims constraints it did not have.
+        """
+        if constrained is False:
+            return []
         try:
             from .decoding.hf import grammar_logits_processor  # type: ignore[import-not-found]
         except ImportError:
+            if constrained:
+                raise UsageError(
+                    "constrained decoding is not available in this build (parseinstr.decoding)"
+                ) from None
             return []
         return [grammar_logits_processor(self.output_tok, instructions, envs, num_beams)]
 
@@ -101,14 +115,14 @@ class Parser:
         instructions: Sequence[str],
         envs: Sequence[Environment | None],
         n_best: int = 1,
-        constrained: bool = True,
+        constrained: bool | None = None,
     ) -> list[list[Candidate]]:
         """The ``n_best`` highest-scoring forms for each instruction, best first."""
         if not instructions:
             return []
         batch = self.encode(instructions, envs)
         beams = max(n_best, 1)
-        processors = self.logits_processors(instructions, envs, beams) if constrained else []
+        processors = self.logits_processors(instructions, envs, beams, constrained)
         out = self.model.generate(
             **batch,
             num_beams=beams,
@@ -143,7 +157,7 @@ class Parser:
         instruction: str,
         env: Environment | None = None,
         n_best: int = 5,
-        constrained: bool = True,
+        constrained: bool | None = None,
     ) -> list[Candidate]:
         """The n-best logical forms for one instruction, best first."""
         return self.parse_batch([instruction], [env], n_best, constrained)[0]
@@ -235,7 +249,7 @@ class InstructionExecutor:
         env: Environment,
         n_best: int = 5,
         execution_guided: bool = True,
-        constrained: bool = True,
+        constrained: bool | None = None,
     ) -> None:
         self.parser, self.env = parser, env
         self.n_best, self.execution_guided, self.constrained = n_best, execution_guided, constrained

@@ -106,7 +106,7 @@ def execution_accuracy(
         task,
         examples,
         n_best=beams,
-        constrained=True,
+        constrained=None,
         execution_guided=beams > 1,
         batch_size=batch_size,
     )
