@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--minutes", type=float, default=25.0, help="training budget per encoder")
     ap.add_argument("--encoders", default="scratch,minilm")
     ap.add_argument("--beams", type=int, default=5)
+    ap.add_argument("--links", default="on", help="on, off, or on,off to compare")
     ap.add_argument("--out", type=Path, default=Path("runs/bench_parser"))
     args = ap.parse_args(argv)
     minutes = 1.0 if args.quick else args.minutes
@@ -115,7 +116,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "budget_minutes": minutes,
         "encoders": {},
     }
-    for encoder in args.encoders.split(","):
+    runs = [(e, links) for e in args.encoders.split(",") for links in args.links.split(",")]
+    for encoder, links in runs:
+        name = encoder if args.links == "on" else f"{encoder}, links {links}"
         spec = spec_for(encoder, args.quick)
         config = TrainConfig(
             epochs=400,
@@ -123,8 +126,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             max_minutes=minutes,
             patience=40,
             lr=5e-4 if encoder == "scratch" else 3e-4,
+            with_links=links == "on",
         )
-        folder = args.out / encoder
+        folder = args.out / name.replace(", ", "-").replace(" ", "_")
         started = time.monotonic()
         # Early stopping uses a seeded 10% of train; dev chooses nothing.
         card = train_parser(train, folder, spec, config, command=" ".join(sys.argv))
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "ablation": ablation(parser, dev, args.beams),
             "latency": latency(parser, dev, args.beams, 10 if args.quick else 49),
         }
-        results["encoders"][encoder] = row
+        results["encoders"][name] = row
     print_table(results)
     write_results(results_path("parser"), results)
     return results

@@ -30,6 +30,7 @@ from parseinstr.registry import register_environment
 from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database, parse_read_only
 from .sql_corrupt import sql_corruptions
 from .sql_explain import explain_tree
+from .sql_link import ValueIndex
 from .sql_schema import Schema, specialise
 
 REL_TOL = 1e-6
@@ -163,6 +164,7 @@ class SqlEnvironment(Environment):
         self.limits = {"time_limit": time_limit, "max_rows": max_rows}
         self.backend: Backend = open_database(self.db, backend, **self.limits)
         self._other: Backend | None = None
+        self._values: ValueIndex | None = None
 
     @classmethod
     def _from_options(cls, **options: Any) -> SqlEnvironment:
@@ -198,6 +200,12 @@ class SqlEnvironment(Environment):
             f"{t.name}: " + ", ".join(f"{c.name} ({c.kind})" for c in t.columns)
             for t in self.schema.tables
         )
+
+    def link(self, instruction: str) -> str:
+        """Columns holding the values the instruction names (see ``sql_link``)."""
+        if self._values is None:
+            self._values = ValueIndex(self.backend)
+        return self._values.link(instruction)
 
     def explain(self, form: str) -> str:
         """The query in plain English (see ``sql_explain``)."""

@@ -92,6 +92,15 @@ class Environment(ABC):
     def describe(self) -> str:
         """The instance as text for the parser's input (schema, header and rows, world)."""
 
+    def link(self, instruction: str) -> str:
+        """What the instance knows about the instruction's words, as text for the parser.
+
+        For example the SQL environment names the columns whose values the instruction
+        mentions ("chicago: city_name"), so the parser can tell a city from a state. Empty
+        by default.
+        """
+        return ""
+
     def explain(self, form: str) -> str:
         """Render a logical form in plain English, deterministically, so a person can check it.
 

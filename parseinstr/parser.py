@@ -32,12 +32,22 @@ class Candidate:
 
 
 def model_input(
-    instruction: str, env: Environment | None, with_description: bool
+    instruction: str, env: Environment | None, with_description: bool, with_links: bool = False
 ) -> tuple[str, str | None]:
-    """The (first, second) text segments fed to the encoder."""
-    if with_description and env is not None:
-        return instruction, env.describe()
-    return instruction, None
+    """The (first, second) text segments fed to the encoder.
+
+    The second holds the environment's links for this instruction (``Environment.link``)
+    and, with ``with_description``, its description; None when both are absent.
+    """
+    if env is None:
+        return instruction, None
+    parts = []
+    if with_links:
+        parts.append(env.link(instruction))
+    if with_description:
+        parts.append(env.describe())
+    second = " | ".join(p for p in parts if p)
+    return instruction, second or None
 
 
 class Parser:
@@ -51,6 +61,7 @@ class Parser:
         self.card = loaded.card
         self.device = device
         self.with_description = bool(loaded.card.get("with_description", False))
+        self.with_links = bool(loaded.card.get("with_links", False))
         self.max_output_tokens = int(loaded.card.get("max_output_tokens", 256))
 
     @classmethod
@@ -63,7 +74,7 @@ class Parser:
     ) -> dict[str, torch.Tensor]:
         """Tokenised, padded encoder inputs on the model's device."""
         pairs = [
-            model_input(i, e, self.with_description)
+            model_input(i, e, self.with_description, self.with_links)
             for i, e in zip(instructions, envs, strict=True)
         ]
         firsts = [p[0] for p in pairs]
@@ -206,9 +217,15 @@ class RunResult:
 
 
 def select_by_execution(
-    env: Environment, candidates: Sequence[Candidate], margin: float = 1.0
+    env: Environment,
+    candidates: Sequence[Candidate],
+    margin: float = 1.0,
+    prefer_nonempty: bool = True,
 ) -> tuple[int | None, list[Alternative], bool]:
     """Execute candidates; return (index of the best that runs, alternatives, ambiguous).
+
+    The best is the highest-scoring candidate that runs with a non-empty denotation, else
+    the highest-scoring one that runs (``prefer_nonempty=False``: the first that runs).
 
     ``ambiguous`` is True when another candidate that runs has a different denotation and a
     score within ``margin`` (log-probability) of the chosen one.
@@ -219,7 +236,10 @@ def select_by_execution(
             alts.append(Alternative(cand.form, cand.score, env.execute(cand.form)))
         except ParseInstrError as exc:
             alts.append(Alternative(cand.form, cand.score, None, f"{type(exc).__name__}: {exc}"))
-    best = next((i for i, a in enumerate(alts) if a.denotation is not None), None)
+    runs = [i for i, a in enumerate(alts) if a.denotation is not None]
+    # An empty result is weak evidence (many wrong forms give one): prefer one with content.
+    nonempty = [i for i in runs if not alts[i].denotation.is_empty()] if prefer_nonempty else []
+    best = (nonempty or runs or [None])[0]
     ambiguous = False
     if best is not None:
         chosen = alts[best]

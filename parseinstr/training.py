@@ -64,6 +64,7 @@ class TrainConfig:
     input_vocab: int = 4000
     output_vocab: int = 1000
     with_description: bool | None = None  # None: when examples span several instances
+    with_links: bool = True
     eval_beams: int = 1
 
 
@@ -121,13 +122,15 @@ class _Batcher:
         input_tok: PreTrainedTokenizerFast,
         output_tok: PreTrainedTokenizerFast,
         with_description: bool,
+        with_links: bool,
         device: str,
     ) -> None:
         self.rows = []
         for e in examples:
-            env = task.environment_for(e) if with_description else None
-            first, second = model_input(e.instruction, env, with_description)
+            env = task.environment_for(e)
+            first, second = model_input(e.instruction, env, with_description, with_links)
             self.rows.append((first, second, e.logical_form))
+        self.pairs = any(r[1] is not None for r in self.rows)
         self.input_tok, self.output_tok, self.device = input_tok, output_tok, device
 
     def batches(self, batch_size: int, rng: random.Random) -> list[dict[str, torch.Tensor]]:
@@ -147,10 +150,10 @@ class _Batcher:
         for i in starts:
             chunk = [self.rows[j] for j in order[i : i + batch_size]]
             firsts = [c[0] for c in chunk]
-            if chunk[0][1] is not None:
+            if self.pairs:
                 enc = self.input_tok(
                     firsts,
-                    [c[1] for c in chunk],
+                    [c[1] or "" for c in chunk],
                     truncation="only_second",
                     max_length=512,
                     padding=True,
@@ -269,8 +272,11 @@ def train_parser(
     pretrained = encoder_path(spec)
     if pretrained is None:
         texts = [e.instruction for e in train_ex]
+        envs = [task.environment_for(e) for e in train_ex]
         if with_description:
-            texts += sorted({task.environment_for(e).describe() for e in train_ex})
+            texts += sorted({env.describe() for env in envs})
+        if config.with_links:
+            texts += [env.link(e.instruction) for env, e in zip(envs, train_ex, strict=True)]
         input_tok = train_input_tokenizer(texts, config.input_vocab)
     else:
         input_tok = PreTrainedTokenizerFast.from_pretrained(pretrained)
@@ -288,6 +294,7 @@ def train_parser(
         "command": command,
         "validation": validation,
         "with_description": with_description,
+        "with_links": config.with_links,
         "max_output_tokens": int(max_out * 1.5) + 8,
         "spec": spec_to_dict(spec),
         "train": asdict(config),
@@ -303,7 +310,9 @@ def train_parser(
         [{"params": enc_params, "lr": enc_lr}, {"params": other, "lr": config.lr}],
         weight_decay=config.weight_decay,
     )
-    batcher = _Batcher(task, train_ex, input_tok, output_tok, with_description, device)
+    batcher = _Batcher(
+        task, train_ex, input_tok, output_tok, with_description, config.with_links, device
+    )
     steps_per_epoch = (len(train_ex) + config.batch_size - 1) // config.batch_size
     total = steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * config.warmup), total)

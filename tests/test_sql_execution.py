@@ -194,3 +194,19 @@ def test_alias_out_of_scope_is_an_execution_error(shop_db):
     # Alias scope is context-sensitive: the grammar admits it, the engine reports it.
     with SqlEnvironment(shop_db) as env, pytest.raises(ExecutionError):
         env.execute("SELECT CUSTOMERalias1.NAME FROM CUSTOMER AS CUSTOMERalias0")
+
+
+def test_link_names_columns_holding_mentioned_values(shop_db):
+    with SqlEnvironment(shop_db) as env:
+        assert env.link("who bought a desk in Paris?") == "desk: title | paris: city"
+        assert env.link("nothing to see") == ""
+
+
+def test_model_input_carries_links(shop_db):
+    from parseinstr.parser import model_input
+
+    with SqlEnvironment(shop_db) as env:
+        assert model_input("lamps for bob", env, False, True) == ("lamps for bob", "bob: name")
+        assert model_input("lamps for bob", env, False, False) == ("lamps for bob", None)
+        first, second = model_input("lamps for bob", env, True, True)
+        assert second.startswith("bob: name | customer: id (num)")

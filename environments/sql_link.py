@@ -1,0 +1,50 @@
+"""Linking an instruction's words to the database: which columns hold the values it names.
+
+For every text column, the distinct values (case-folded, at most ``MAX_VALUES`` per column)
+are indexed once per database. Every word span of an instruction (up to ``MAX_SPAN``
+words) that equals a value is reported with the columns that hold it, e.g.
+``chicago: city_name | texas: state_name, border, traverse``. This is input for the learned
+parser (as in value-aware text-to-SQL encoders such as BRIDGE, Lin et al. 2020); it writes no
+logical form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .sql_backends import Backend
+
+MAX_VALUES = 20_000
+MAX_SPAN = 4
+_WORD = re.compile(r"[a-z0-9]+(?:['.-][a-z0-9]+)*")
+
+
+class ValueIndex:
+    """Case-folded text values of a database, mapped to the columns that hold them."""
+
+    def __init__(self, backend: Backend) -> None:
+        columns: dict[str, set[str]] = defaultdict(set)
+        for table in backend.schema().tables:
+            for col in table.columns:
+                if col.kind != "text":
+                    continue
+                sql = (
+                    f"SELECT DISTINCT {table.name}.{col.name} FROM {table.name} LIMIT {MAX_VALUES}"
+                )
+                for (value,) in backend.run(sql).rows:
+                    if isinstance(value, str) and value.strip():
+                        columns[" ".join(_WORD.findall(value.lower()))].add(col.name.lower())
+        self.columns = {k: sorted(v) for k, v in columns.items() if k}
+
+    def link(self, instruction: str) -> str:
+        """The linked spans of ``instruction`` as text (empty when none match)."""
+        words = _WORD.findall(instruction.lower())
+        found: list[str] = []
+        for i in range(len(words)):
+            for n in range(min(MAX_SPAN, len(words) - i), 0, -1):
+                span = " ".join(words[i : i + n])
+                cols = self.columns.get(span)
+                if cols:
+                    found.append(f"{span}: {', '.join(cols)}")
+        return " | ".join(found)
