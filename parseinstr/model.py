@@ -24,6 +24,7 @@ from transformers import (
     EncoderDecoderModel,
     PreTrainedTokenizerFast,
 )
+from transformers.utils import logging as hf_logging
 
 from .errors import ModelError
 
@@ -160,6 +161,9 @@ def load_model(folder: Path, device: str = "cpu") -> LoadedModel:
     rebuild = card.get("command", "parseinstr train ...")
     if not (folder / "model.safetensors").exists():
         raise ModelError(f"{folder}: no model.safetensors; rebuild it with: {rebuild}")
+    # The encoder is saved without BERT's unused pooler; say nothing about it, nor show a bar.
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         model = EncoderDecoderModel.from_pretrained(folder, use_safetensors=True)
         input_tok = PreTrainedTokenizerFast.from_pretrained(folder / "input_tokenizer")
