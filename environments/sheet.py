@@ -1,0 +1,291 @@
+"""The spreadsheet environment: instructions carried out on one sheet.
+
+Logical forms (``grammars/sheet.lark``) are commands that change the sheet or questions
+about it, over an Excel-style formula language::
+
+    ask SUM([Units])                          -> 725
+    ask INDEX([Rep], MATCH(MAX([Units]), [Units], 0))
+    ask COUNTIF([Region], "<>West"), COUNTIF([Date], "2024-02*")
+    set C10 = SUM(C2:C9)                      a constant or a formula into cells
+    fill F2:F9 = D2*E2                        a formula copied down, relative refs moved
+    add column "Revenue" = [Units]*[Price]    a new last column, one formula per row
+    sort by [Units] desc, [Rep] asc           the table's data rows
+    delete rows where [Region] = "West"       rows whose condition (per row) is TRUE
+    replace "West" with "W" in [Region]       whole-cell constants, text in any case
+    insert row 5 / insert rows 5:7 / insert column C / insert columns C:D
+    delete row 5 / delete rows 5:7 / delete column [Notes] / delete columns C:D
+    clear B2:B4 / clear [Notes] / clear D:D
+    undo
+
+``[Header]`` names a column by its header in row 1 (see ``sheet_table``): its data rows as
+a range, or, where a formula needs one value and there is a row (set, fill, add column,
+delete rows where), the cell of that row; headers are resolved before a formula is stored,
+so cells hold plain Excel formulas (``add column "Revenue" = [Units]*[Price]`` stores
+``=$C2*$D2`` in each row). A constant (number, text, TRUE/FALSE) is stored as a value,
+anything else as a formula; ``""`` clears. The grammar is specialised to the sheet's headers.
+
+Every command is a transaction: if it fails, the sheet is exactly as before; :meth:`undo`
+(or the form ``undo``) restores the state before the last command. Cycles give ``#CYCLE!``
+and Excel's error values propagate as values (``sheet_model``, ``sheet_eval``).
+
+Denotations (:class:`SheetDenotation`): a question gives its answer (a list of values in
+order, arrays flattened by rows); a command gives the cells whose value changed, with their
+new values (``null`` = now empty). :func:`same_denotation` compares numbers within 1e-6
+relative (plus 1e-9 absolute for results that should be zero), text and booleans exactly,
+an error value with its code, a one-element answer with the value alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.table import Table as RichTable
+
+from parseinstr.environment import Environment
+from parseinstr.errors import ExecutionError
+from parseinstr.grammar import Grammar, quote_literal
+from parseinstr.registry import register_environment
+
+from .sheet_ast import parse_formula
+from .sheet_ast import to_text as formula_text
+from .sheet_commands import answer, run_command
+from .sheet_explain import explain_command
+from .sheet_io import check_suffix, contents_from_json, load_sheet, save_sheet
+from .sheet_lf import Ask, Command, Undo, build
+from .sheet_model import Formula, Sheet, Snapshot
+from .sheet_refs import col_letters, format_addr, parse_addr
+from .sheet_table import Table
+from .sheet_values import Value, same_value, to_json_value
+
+UNDO_DEPTH = 50
+
+
+def _json_answer(values: tuple[Value, ...]) -> Any:
+    shown = [to_json_value(v) for v in values]
+    return shown[0] if len(shown) == 1 else shown
+
+
+@dataclass(frozen=True)
+class SheetDenotation:
+    """What a sheet logical form yields: an answer, or the changed cells.
+
+    ``formulas`` holds the formula text of changed cells that now hold a formula; an
+    expected denotation may instead require formulas (``required_formulas``), which are
+    then compared as text (normalised) rather than by value.
+    """
+
+    answer: tuple[Value, ...] | None = None
+    cells: Mapping[str, Value] = field(default_factory=dict)
+    formulas: Mapping[str, str] = field(default_factory=dict)
+    required_formulas: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.answer is not None:
+            return {"answer": _json_answer(self.answer)}
+        out: dict[str, Any] = {"cells": {k: to_json_value(v) for k, v in self.cells.items()}}
+        if self.formulas:
+            out["formulas"] = dict(self.formulas)
+        if self.required_formulas:
+            out["required_formulas"] = dict(self.required_formulas)
+        return out
+
+    def is_empty(self) -> bool:
+        if self.answer is not None:
+            return all(v is None for v in self.answer)
+        return not self.cells and not self.required_formulas
+
+    def __rich__(self) -> RichTable:
+        if self.answer is not None:
+            table = RichTable("answer", title="answer")
+            for v in self.answer:
+                table.add_row("" if v is None else str(to_json_value(v)))
+            return table
+        table = RichTable("cell", "value", "formula", title=f"{len(self.cells)} cells changed")
+        for addr, v in self.cells.items():
+            table.add_row(
+                addr, "" if v is None else str(to_json_value(v)), self.formulas.get(addr, "")
+            )
+        return table
+
+
+def same_denotation(a: SheetDenotation, b: SheetDenotation) -> bool:
+    """Whether two sheet denotations agree (rules in the module docstring)."""
+    if (a.answer is None) != (b.answer is None):
+        return False
+    if a.answer is not None and b.answer is not None:
+        return len(a.answer) == len(b.answer) and all(
+            same_value(x, y) for x, y in zip(a.answer, b.answer, strict=True)
+        )
+    by_formula = {**a.required_formulas, **b.required_formulas}
+    for addr, text in by_formula.items():
+        other = b if addr in a.required_formulas else a
+        if other.formulas.get(addr, other.required_formulas.get(addr)) != text:
+            return False
+    keys_a = set(a.cells) - set(by_formula)
+    keys_b = set(b.cells) - set(by_formula)
+    return keys_a == keys_b and all(same_value(a.cells[k], b.cells[k]) for k in keys_a)
+
+
+def normalise_formula(text: str) -> str:
+    """A formula's canonical text (``=sum( A1 )`` style differences removed).
+
+    Raises:
+        ParseError: the text is not in the formula language.
+    """
+    return "=" + formula_text(parse_formula(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _specialised(base: Grammar, headers: tuple[str, ...]) -> Grammar:
+    if not headers:
+        # No header can be named: drop the header alternatives altogether.
+        return base.with_rules(
+            {"atom": "plain_atom", "area": "plain_area", "column": "plain_column"}
+        )
+    return base.with_rules({"HEADER": " | ".join(quote_literal(f"[{h}]") for h in headers)})
+
+
+@register_environment
+class SheetEnvironment(Environment):
+    """One worksheet that commands change and questions read.
+
+    Args:
+        sheet: a .xlsx or .csv file to load (default: an empty sheet).
+        save: where :meth:`export` writes the sheet (.xlsx or .csv).
+
+    Example:
+        >>> env = SheetEnvironment.from_cells({"A1": "Units", "A2": 3, "A3": 4})
+        >>> env.execute("ask SUM([Units])").to_json()
+        {'answer': 7}
+        >>> env.execute('add column "Double" = [Units]*2').to_json()["cells"]
+        {'B1': 'Double', 'B2': 6, 'B3': 8}
+    """
+
+    name: ClassVar[str] = "sheet"
+    option_names: ClassVar[tuple[str, ...]] = ("sheet", "save")
+
+    def __init__(self, sheet: str | Path | None = None, save: str | Path | None = None) -> None:
+        self.save = Path(save) if save is not None else None
+        if self.save is not None:
+            check_suffix(self.save, "--save")  # fail before anything runs
+        self.source = Path(sheet) if sheet is not None else None
+        self.sheet = load_sheet(self.source) if self.source is not None else Sheet()
+        self._undo: list[Snapshot] = []
+
+    @classmethod
+    def from_cells(cls, cells: Mapping[str, object], where: str = "cells") -> SheetEnvironment:
+        """An environment over a task-format cell map (``{"A1": "Region", "D2": "=C2*2"}``).
+
+        Raises:
+            DataError: an address or value is malformed.
+        """
+        env = cls()
+        env.sheet = Sheet(contents_from_json(cells, where))
+        return env
+
+    # ------------------------------------------------------------ the interface
+
+    def table(self) -> Table:
+        """The sheet's table (header row and data rows)."""
+        return Table.of(self.sheet)
+
+    def grammar(self) -> Grammar:
+        """The sheet grammar with ``HEADER`` replaced by this sheet's headers."""
+        return _specialised(self.base_grammar(), self.table().headers)
+
+    def command(self, form: str) -> Command:
+        """Parse ``form`` with the specialised grammar into a command."""
+        return build(self.parse(form))
+
+    def execute(self, form: str) -> SheetDenotation:
+        """Run a logical form: answer a question, or change the sheet as one transaction.
+
+        Raises:
+            ParseError: the form is not in the (specialised) grammar.
+            ExecutionError: the command failed; the sheet is unchanged.
+        """
+        command = self.command(form)
+        if isinstance(command, Ask):
+            return SheetDenotation(answer=tuple(answer(self.sheet, command)))
+        if isinstance(command, Undo):
+            return self.undo()
+        before = self.sheet.snapshot()
+        try:
+            run_command(self.sheet, command)
+        except BaseException:
+            self.sheet.restore(before)
+            raise
+        self._undo = [*self._undo[-(UNDO_DEPTH - 1) :], before]
+        return self._changes(before)
+
+    def undo(self) -> SheetDenotation:
+        """Restore the sheet as it was before the last command; returns the cells it changes.
+
+        Raises:
+            ExecutionError: there is nothing to undo.
+        """
+        if not self._undo:
+            raise ExecutionError("nothing to undo: no command has changed this sheet")
+        before = self.sheet.snapshot()
+        self.sheet.restore(self._undo.pop())
+        return self._changes(before)
+
+    def _changes(self, before: Snapshot) -> SheetDenotation:
+        after = self.sheet
+        cells: dict[str, Value] = {}
+        formulas: dict[str, str] = {}
+        for addr in sorted(
+            set(before.values) | set(after.values) | set(before.content) | set(after.content)
+        ):
+            old, new = before.values.get(addr), after.values.get(addr)
+            if not same_value(old, new):
+                cells[format_addr(addr)] = new
+            content = after.content.get(addr)
+            if isinstance(content, Formula) and content != before.content.get(addr):
+                formulas[format_addr(addr)] = content.text
+        return SheetDenotation(cells=cells, formulas=formulas)
+
+    def same_denotation(self, a: SheetDenotation, b: SheetDenotation) -> bool:  # type: ignore[override]
+        return same_denotation(a, b)
+
+    def describe(self) -> str:
+        """The header row and a few rows as text: ``A Region | B Units ...`` then rows."""
+        rows, cols = self.sheet.used()
+        if not rows:
+            return "empty sheet"
+        table = self.table()
+        width = max(table.width, 1)
+        head = " | ".join(f"{col_letters(c)} {self._shown((1, c))}" for c in range(1, width + 1))
+        lines = [f"sheet A1:{col_letters(cols)}{rows}; table rows 2-{table.last_row}", head]
+        for r in range(2, min(table.last_row, 4) + 1):
+            lines.append(f"{r}: " + " | ".join(self._shown((r, c)) for c in range(1, width + 1)))
+        return "\n".join(lines)
+
+    def _shown(self, addr: tuple[int, int]) -> str:
+        v = self.sheet.value(addr)
+        return "" if v is None else str(to_json_value(v))
+
+    def explain(self, form: str) -> str:
+        """The form in plain English, e.g. ``add a column Revenue equal to Units times Price``."""
+        return explain_command(self.command(form))
+
+    def export(self, denotation: SheetDenotation) -> list[str]:  # type: ignore[override]
+        """Save the sheet to ``save`` (atomically) when one was given."""
+        if self.save is None:
+            return []
+        return [str(save_sheet(self.sheet, self.save))]
+
+    # ------------------------------------------------------------ helpers
+
+    def value(self, address: str) -> Value:
+        """The value of a cell by address (``"C10"``)."""
+        return self.sheet.value(parse_addr(address))
+
+    def formula(self, address: str) -> str | None:
+        """The formula text of a cell, or None when it holds a constant or nothing."""
+        content = self.sheet.content.get(parse_addr(address))
+        return content.text if isinstance(content, Formula) else None
