@@ -142,6 +142,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "latency": latency(parser, dev, args.beams, 10 if args.quick else 49),
         }
         results["encoders"][name] = row
+    results["summary"] = [
+        {
+            "metric": "GeoQuery dev execution accuracy",
+            "setting": f"{enc}, {name}",
+            "value": r["execution_accuracy"],
+        }
+        for enc, row in results["encoders"].items()
+        for name, r in row["ablation"].items()
+    ] + [
+        {
+            "metric": "run latency median ms (CPU)",
+            "setting": enc,
+            "value": round(row["latency"]["median_ms"], 1),
+        }
+        for enc, row in results["encoders"].items()
+    ]
     print_table(results)
     write_results(results_path("parser"), results)
     return results
