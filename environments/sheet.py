@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import lark
 from rich.table import Table as RichTable
 
 from parseinstr.environment import Environment
-from parseinstr.errors import ExecutionError
+from parseinstr.errors import ExecutionError, ParseError
 from parseinstr.grammar import Grammar, quote_literal
 from parseinstr.registry import register_environment
 
@@ -139,6 +140,11 @@ def normalise_formula(text: str) -> str:
     return "=" + formula_text(parse_formula(text))
 
 
+@functools.cache
+def _base_grammar() -> Grammar:
+    return Grammar.load("sheet")
+
+
 @functools.lru_cache(maxsize=64)
 def _specialised(base: Grammar, headers: tuple[str, ...]) -> Grammar:
     if not headers:
@@ -193,12 +199,42 @@ class SheetEnvironment(Environment):
         """The sheet's table (header row and data rows)."""
         return Table.of(self.sheet)
 
+    @classmethod
+    def base_grammar(cls) -> Grammar:
+        """``grammars/sheet.lark``, loaded once."""
+        return _base_grammar()
+
     def grammar(self) -> Grammar:
-        """The sheet grammar with ``HEADER`` replaced by this sheet's headers."""
-        return _specialised(self.base_grammar(), self.table().headers)
+        """The sheet grammar with ``HEADER`` replaced by this sheet's headers (for decoders)."""
+        return _specialised(self.base_grammar(), tuple(sorted(self.table().headers)))
+
+    def parse(self, form: str) -> lark.Tree:
+        """Parse ``form`` as the specialised grammar would, without compiling it per sheet.
+
+        The specialised grammar differs from the base one only in ``HEADER``, whose
+        alternatives are this sheet's bracketed headers; so parsing with the base grammar and
+        then refusing any other header token accepts exactly the same forms (a test checks
+        this), at the cost of one parser for all sheets instead of one per header set.
+
+        Raises:
+            ParseError: the form is not in the specialised grammar.
+        """
+        tree = self.base_grammar().parse(form)
+        known = set(self.table().headers)
+        for token in tree.scan_values(lambda t: isinstance(t, lark.Token) and t.type == "HEADER"):
+            if token[1:-1] not in known:
+                raise ParseError(
+                    f"not a valid sheet logical form: {token} is not a header of this sheet",
+                    form,
+                    token.line,
+                    token.column,
+                    [quote_literal(f"[{h}]") for h in sorted(known)]
+                    or ["(no headers: row 1 is empty)"],
+                )
+        return tree
 
     def command(self, form: str) -> Command:
-        """Parse ``form`` with the specialised grammar into a command."""
+        """Parse ``form`` (see :meth:`parse`) into a command."""
         return build(self.parse(form))
 
     def execute(self, form: str) -> SheetDenotation:

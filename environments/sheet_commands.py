@@ -30,6 +30,7 @@ from .sheet_ast import (
     shift,
     walk,
 )
+from .sheet_eval import Evaluator
 from .sheet_functions import FUNCTIONS
 from .sheet_lf import (
     AddColumn,
@@ -231,10 +232,11 @@ def _sort(sheet: Sheet, cmd: Sort, table: Table) -> None:
     sheet.write(updates)
 
 
-def _row_truth(sheet: Sheet, condition: Node, table: Table, row: int) -> bool:
-    node = resolve(condition, table, row)
-    check_references(node)
-    value = sheet.evaluator().evaluate(node)
+def _row_truth(evaluator: Evaluator, condition: Node, first: Node, row: int) -> bool:
+    """The ``condition`` (``first``: resolved for the first data row; it moves down the
+    rows as a filled formula does) read in ``row``."""
+    node = shift(first, row - 2, 0)
+    value = evaluator.evaluate(node)
     if isinstance(value, Array):
         if value.shape != (1, 1):
             raise ExecutionError(
@@ -265,10 +267,13 @@ def _runs(rows: list[int]) -> Iterator[tuple[int, int]]:
 
 
 def _delete_where(sheet: Sheet, cmd: DeleteWhere, table: Table) -> None:
+    first = resolve(cmd.condition, table, 2, anchored=True)
+    check_references(first)
     rows = range(2, table.last_row + 1)
-    doomed = [r for r in rows if _row_truth(sheet, cmd.condition, table, r)]
-    for first, count in _runs(doomed):
-        sheet.restructure("row", first, -count)
+    evaluator = sheet.evaluator()
+    doomed = [r for r in rows if _row_truth(evaluator, cmd.condition, first, r)]
+    for top, count in _runs(doomed):
+        sheet.restructure("row", top, -count)
 
 
 def _same_constant(content: Content, value: Value) -> bool:

@@ -1,0 +1,759 @@
+"""Command kinds of the sheet task generator: set, put a result in a cell, add and fill
+columns, sort, delete rows by condition, replace, insert and delete rows and columns, clear.
+Each applies the change to a copy of the grid in plain Python; the expected cells are the
+difference between the two grids (``Ctx.change``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .sheet_gen_core import Ctx, excel_text, fmt_number, is_num, kind, number_words
+from .sheet_gen_questions import _TESTS, comparison, round_half_up, threshold
+from .sheet_gen_tables import Grid, Value, col_letter
+
+_ORDER_RANK = {float: 0, int: 0, str: 1, bool: 2}
+
+
+def _sort_key(v: Value) -> tuple[int, object]:
+    """Excel's ascending order: numbers, text in any case, FALSE, TRUE."""
+    return _ORDER_RANK[type(v)], v.lower() if isinstance(v, str) else v
+
+
+def _editable(ctx: Ctx) -> list[str]:
+    return [h for h in ctx.grid.data_headers if ctx.grid.roles[h] != "derived"]
+
+
+def _dependent(ctx: Ctx, header: str) -> bool:
+    """Whether a computed column or the totals row reads ``header``."""
+    g = ctx.grid
+    return (g.derived is not None and header in g.derived.inputs) or g.total == header
+
+
+def _new_value(ctx: Ctx, header: str, old: Value) -> Value:
+    role = ctx.grid.roles[header]
+    if role == "bool":
+        return not old
+    if role in ("int", "money", "decimal"):
+        x = float(old) + ctx.rng.choice([-1, 1]) * ctx.rng.randint(1, 50)  # type: ignore[arg-type]
+        return round(x, 2) if role == "money" else round(x, 1) if role == "decimal" else int(x)
+    if role == "date":
+        return f"2024-{ctx.rng.randint(1, 12):02d}-{ctx.rng.randint(1, 28):02d}"
+    others = [v for v in dict.fromkeys(ctx.grid.column(header)) if v != old]
+    return ctx.one(others) if others and role == "category" else f"{old} II"
+
+
+def _literal(v: Value) -> str:
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if is_num(v):
+        return fmt_number(v)  # type: ignore[arg-type]
+    return excel_text(str(v))
+
+
+def _spoken(ctx: Ctx, v: Value) -> str:
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if is_num(v):
+        return ctx.number(v) if v >= 0 else fmt_number(v)  # type: ignore[arg-type, operator]
+    return str(v)
+
+
+# ---------------------------------------------------------------- setting cells
+
+
+@kind("set_value", "set")
+def set_value(ctx: Ctx) -> dict[str, Any] | None:
+    h = ctx.one(_editable(ctx))
+    i = ctx.rng.randrange(len(ctx.grid.rows))
+    row = ctx.grid.rows[i]
+    assert row is not None
+    new = _new_value(ctx, h, row[h])
+    addr = f"{ctx.grid.letter(h)}{i + 2}"
+    t = ctx.pick(
+        [
+            "Set {a} to {v}.",
+            "Change cell {a} to {v}.",
+            "Put {v} into {a}.",
+            "Enter {v} in cell {a}.",
+            "Replace whatever is in {a} with {v}.",
+            "Make {a} equal {v}.",
+        ]
+    )
+    after = ctx.grid.copy()
+    after.rows[i][h] = new  # type: ignore[index]
+    if _dependent(ctx, h):
+        ctx.tags.add("recalc")
+    return ctx.change(t.format(a=addr, v=_spoken(ctx, new)), f"set {addr} = {_literal(new)}", after)
+
+
+@kind("set_by_key", "set", "lookup")
+def set_by_key(ctx: Ctx) -> dict[str, Any] | None:
+    keys = ctx.headers("key")
+    if not keys:
+        return None
+    k = keys[0]
+    h = ctx.one([x for x in _editable(ctx) if x != k])
+    i = ctx.rng.randrange(len(ctx.grid.rows))
+    row = ctx.grid.rows[i]
+    assert row is not None
+    new = _new_value(ctx, h, row[h])
+    t = ctx.pick(
+        [
+            "Change the {col} of {name} to {v}.",
+            "Set {name}'s {col} to {v}.",
+            "Update {col} for {name}: it should be {v}.",
+            "{name} now has {col} {v}; record that.",
+        ]
+    )
+    text = t.format(col=ctx.col(h), name=row[k], v=_spoken(ctx, new))
+    text = text[0].upper() + text[1:]
+    after = ctx.grid.copy()
+    after.rows[i][h] = new  # type: ignore[index]
+    if _dependent(ctx, h):
+        ctx.tags.add("recalc")
+    addr = f"{ctx.grid.letter(h)}{i + 2}"
+    return ctx.change(text, f"set {addr} = {_literal(new)}", after)
+
+
+def _free_cell(ctx: Ctx) -> str:
+    """A cell outside the table (and its totals row) for a result."""
+    g = ctx.grid
+    if ctx.rng.random() < 0.5:
+        row = g.last_row + (3 if g.total else 2)
+        return f"{col_letter(ctx.rng.randrange(len(g.headers)))}{row}"
+    return f"{col_letter(len(g.headers) + 1)}{ctx.rng.randint(1, 3)}"
+
+
+_AGGREGATES = (
+    ("SUM", ("total", "sum"), lambda xs: sum(xs)),
+    ("AVERAGE", ("average", "mean"), lambda xs: sum(xs) / len(xs)),
+    ("MAX", ("highest", "maximum", "largest"), max),
+    ("MIN", ("lowest", "minimum", "smallest"), min),
+    ("COUNT", ("count", "number of values"), len),
+)
+
+
+@kind("put_aggregate", "set", "aggregate")
+def put_aggregate(ctx: Ctx) -> dict[str, Any] | None:
+    h = ctx.one(ctx.numeric())
+    fn, words, compute = ctx.one(_AGGREGATES)
+    if fn in ("MAX", "MIN"):
+        ctx.tags.add("superlative")
+    cell = _free_cell(ctx)
+    t = ctx.pick(
+        [
+            "Put the {w} of {col} in {a}.",
+            "Write the {w} of {col} into cell {a}.",
+            "In {a}, calculate the {w} of {col}.",
+            "Add a formula in {a} that gives the {w} of {col}.",
+            "Show the {w} of {col} in {a}.",
+        ]
+    )
+    xs = [v for v in ctx.grid.column(h) if is_num(v)]
+    after = ctx.grid.copy()
+    after.extra[cell] = compute(xs)
+    text = t.format(w=ctx.one(words), col=ctx.col(h), a=cell)
+    return ctx.change(text, f"set {cell} = {fn}({ctx.rng_ref(h)})", after)
+
+
+# ---------------------------------------------------------------- new columns
+
+
+def _fresh(ctx: Ctx, names: list[str]) -> str | None:
+    free = [n for n in names if n not in ctx.grid.headers]
+    return ctx.one(free) if free else None
+
+
+def _with_column(ctx: Ctx, name: str, values: list[Value], role: str) -> Grid:
+    after = ctx.grid.copy()
+    after.headers.append(name)
+    after.roles[name] = role
+    for row, v in zip(after.rows, values, strict=True):
+        if row is not None:
+            row[name] = v
+    return after
+
+
+def _two_measures(ctx: Ctx) -> tuple[str, str] | None:
+    numeric = [h for h in ctx.numeric() if ctx.grid.roles[h] != "derived"]
+    if len(numeric) < 2:
+        return None
+    a, b = ctx.rng.sample(numeric, 2)
+    return a, b
+
+
+_ARITH = (
+    ("*", ("times", "multiplied by"), "product", lambda a, b: a * b),
+    ("+", ("plus", "added to"), "sum", lambda a, b: a + b),
+    ("-", ("minus", "less"), "difference", lambda a, b: a - b),
+)
+
+
+@kind("add_arith_column", "add_column", "arithmetic")
+def add_arith_column(ctx: Ctx) -> dict[str, Any] | None:
+    pair = _two_measures(ctx)
+    name = _fresh(ctx, ["Result", "Combined", "Calc", "Derived", "Score", "Metric"])
+    if pair is None or name is None:
+        return None
+    a, b = pair
+    op, words, noun, compute = ctx.one(_ARITH)
+    t = ctx.pick(
+        [
+            'Add a column "{n}" equal to {a} {w} {b}.',
+            "Add a new column called {n} with {a} {w} {b} for each row.",
+            "Create a column {n} that holds the {noun} of {a} and {b}.",
+            'Make a column named "{n}": {a} {w} {b}.',
+            "Insert a column {n} at the end computing {a} {w} {b} in every row.",
+        ]
+    )
+    text = t.format(n=name, a=ctx.col(a), b=ctx.col(b), w=ctx.one(words), noun=noun)
+    values = [compute(x, y) for x, y in zip(ctx.grid.column(a), ctx.grid.column(b), strict=True)]
+    form = f'add column "{name}" = {ctx.row_ref(a)}{op}{ctx.row_ref(b)}'
+    return ctx.change(text, form, _with_column(ctx, name, values, "decimal"))
+
+
+@kind("add_if_column", "add_column", "condition", "comparison")
+def add_if_column(ctx: Ctx) -> dict[str, Any] | None:
+    m = ctx.one(ctx.numeric())
+    name = _fresh(ctx, ["Flag", "Big", "Level", "Check", "Status"])
+    if name is None:
+        return None
+    x = threshold(ctx, m)
+    phrase, op = comparison(ctx)
+    yes, no = ctx.one([("yes", "no"), ("high", "low"), ("ok", "check"), ("Y", "N")])
+    t = ctx.pick(
+        [
+            'Add a column "{n}" that says "{y}" when {m} is {cmp} {k} and "{o}" otherwise.',
+            'Add a column {n}: "{y}" if {m} is {cmp} {k}, else "{o}".',
+            'Create a column called {n} showing "{y}" for rows with {m} {cmp} {k}, else "{o}".',
+        ]
+    )
+    text = t.format(n=name, y=yes, o=no, m=ctx.col(m), cmp=phrase, k=ctx.number(x))
+    values = [yes if _TESTS[op](v, x) else no for v in ctx.grid.column(m)]
+    form = (
+        f'add column "{name}" = IF({ctx.row_ref(m)} {op} {fmt_number(x)}, '
+        f"{excel_text(yes)}, {excel_text(no)})"
+    )
+    return ctx.change(text, form, _with_column(ctx, name, values, "category"))
+
+
+@kind("add_text_column", "add_column", "text")
+def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
+    texts = ctx.headers("key", "category")
+    if not texts:
+        return None
+    h = ctx.one(texts)
+    variant = ctx.rng.randrange(4)
+    name = _fresh(ctx, ["Code", "Label", "Tag", "Short"])
+    if name is None:
+        return None
+    col = ctx.col(h)
+    ref = ctx.row_ref(h)
+    column = [str(v) for v in ctx.grid.column(h)]
+    if variant == 0:
+        t = ctx.pick(
+            [
+                'Add a column "{n}" with {c} in capital letters.',
+                "Add a column {n} holding {c} in upper case.",
+            ],
+            "upper",
+        )
+        values: list[Value] = [v.upper() for v in column]
+        form = f"UPPER({ref})"
+    elif variant == 1:
+        k = ctx.rng.randint(1, 3)
+        t = ctx.pick(
+            [
+                'Add a column "{n}" with the first {k} letters of {c}.',
+                "Add a column {n} that keeps only the first {k} characters of {c}.",
+            ],
+            "left",
+        )
+        values = [v[:k] for v in column]
+        form = f"LEFT({ref}, {k})"
+        t = t.replace("{k}", number_words(k) if ctx.rng.random() < 0.5 else str(k))
+    elif variant == 2:
+        t = ctx.pick(
+            [
+                'Add a column "{n}" giving the length of {c}.',
+                "Add a column {n} that counts the characters in {c}.",
+            ],
+            "len",
+        )
+        values = [len(v) for v in column]
+        form = f"LEN({ref})"
+    else:
+        t = ctx.pick(
+            [
+                'Add a column "{n}" with {c} in lower case.',
+                "Add a column {n} holding {c} in small letters.",
+            ],
+            "lower",
+        )
+        values = [v.lower() for v in column]
+        form = f"LOWER({ref})"
+    text = t.format(n=name, c=col)
+    return ctx.change(
+        text, f'add column "{name}" = {form}', _with_column(ctx, name, values, "category")
+    )
+
+
+@kind("add_label_column", "add_column", "text")
+def add_label_column(ctx: Ctx) -> dict[str, Any] | None:
+    texts = ctx.headers("key", "category")
+    name = _fresh(ctx, ["Label", "Summary", "Caption"])
+    if len(texts) < 2 or name is None:
+        return None
+    a, b = ctx.rng.sample(texts, 2)
+    sep = ctx.one([" - ", " / ", ", "])
+    t = ctx.pick(
+        [
+            'Add a column "{n}" joining {a} and {b} with "{s}" between them.',
+            'Add a column {n} that reads {a}, then "{s}", then {b}.',
+        ]
+    )
+    text = t.format(n=name, a=ctx.col(a), b=ctx.col(b), s=sep)
+    values = [f"{x}{sep}{y}" for x, y in zip(ctx.grid.column(a), ctx.grid.column(b), strict=True)]
+    form = f'add column "{name}" = {ctx.row_ref(a)} & {excel_text(sep)} & {ctx.row_ref(b)}'
+    return ctx.change(text, form, _with_column(ctx, name, values, "category"))
+
+
+@kind("add_rate_column", "add_column", "arithmetic", "rounding")
+def add_rate_column(ctx: Ctx) -> dict[str, Any] | None:
+    m = ctx.one([h for h in ctx.numeric() if ctx.grid.roles[h] != "derived"])
+    name = _fresh(ctx, ["Tax", "Fee", "Bonus", "Share"])
+    if name is None:
+        return None
+    pct = ctx.one([5, 8, 10, 12, 15, 20, 25])
+    d = ctx.rng.randint(0, 2)
+    t = ctx.pick(
+        [
+            'Add a column "{n}" with {p}% of {m}, rounded to {places}.',
+            "Add a column {n} equal to {p} percent of {m}, rounded to {places}.",
+            'Create a column "{n}": {m} times {r}, rounded to {places}.',
+        ]
+    )
+    places = ("whole numbers", "one decimal place", "two decimal places")[d]
+    text = t.format(n=name, p=pct, m=ctx.col(m), places=places, r=fmt_number(pct / 100))
+    rate = pct / 100
+    values = [round_half_up(v * rate, d) for v in ctx.grid.column(m)]  # type: ignore[operator]
+    form = f'add column "{name}" = ROUND({ctx.row_ref(m)}*{fmt_number(rate)}, {d})'
+    ctx.tags.add("percent")
+    return ctx.change(text, form, _with_column(ctx, name, values, "decimal"))
+
+
+@kind("add_empty_column", "add_column")
+def add_empty_column(ctx: Ctx) -> dict[str, Any] | None:
+    name = _fresh(ctx, ["Notes", "Comments", "Owner Notes", "Remarks", "Checked"])
+    if name is None:
+        return None
+    t = ctx.pick(
+        [
+            'Add an empty column called "{n}".',
+            "Add a new column {n} at the end, left blank.",
+            "Create a blank column with the header {n}.",
+        ]
+    )
+    return ctx.change(
+        t.format(n=name),
+        f'add column "{name}"',
+        _with_column(ctx, name, [None] * len(ctx.grid.rows), "text"),
+    )
+
+
+@kind("fill_range", "fill", "arithmetic", "by_letter")
+def fill_range(ctx: Ctx) -> dict[str, Any] | None:
+    pair = _two_measures(ctx)
+    if pair is None:
+        return None
+    a, b = pair
+    op, words, _noun, compute = ctx.one(_ARITH)
+    g = ctx.grid
+    target = col_letter(len(g.headers))
+    la, lb = g.letter(a), g.letter(b)
+    rng = f"{target}2:{target}{g.last_row}"
+    t = ctx.pick(
+        [
+            "Fill {r} with {a}2 {w} {b}2, copied down.",
+            "In {r}, put column {a} {w} column {b} for each row.",
+            "Fill cells {r} with the formula {a}2{op}{b}2 adjusted for every row.",
+            "For rows 2 to {last}, write {a} {w} {b} into column {t}.",
+        ]
+    )
+    text = t.format(r=rng, a=la, b=lb, w=ctx.one(words), op=op, last=g.last_row, t=target)
+    after = g.copy()
+    for i, (x, y) in enumerate(zip(g.column(a), g.column(b), strict=True)):
+        after.extra[f"{target}{i + 2}"] = compute(x, y)
+    return ctx.change(text, f"fill {rng} = {la}2{op}{lb}2", after)
+
+
+# ---------------------------------------------------------------- sorting
+
+
+def _sorted_grid(ctx: Ctx, keys: list[tuple[str, bool]]) -> Grid:
+    after = ctx.grid.copy()
+    rows = list(after.rows)
+    for h, descending in reversed(keys):
+        rows.sort(key=lambda r, h=h: _sort_key(after.value(r, h)), reverse=descending)
+    after.rows = rows
+    return after
+
+
+def _order_words(ctx: Ctx, h: str, descending: bool) -> str:
+    role = ctx.grid.roles[h]
+    if role in ("key", "category"):
+        options = (
+            ["from Z to A", "in reverse alphabetical order"]
+            if descending
+            else ["alphabetically", "from A to Z"]
+        )
+    elif role == "date":
+        options = (
+            ["newest first", "latest first"] if descending else ["oldest first", "earliest first"]
+        )
+    elif role == "bool":
+        options = ["TRUE first"] if descending else ["FALSE first"]
+    else:
+        options = (
+            ["from highest to lowest", "largest first", "descending"]
+            if descending
+            else ["from lowest to highest", "smallest first", "ascending"]
+        )
+    return ctx.one(options)
+
+
+@kind("sort_col", "sort")
+def sort_col(ctx: Ctx) -> dict[str, Any] | None:
+    h = ctx.one(ctx.grid.data_headers)
+    descending = ctx.rng.random() < 0.5
+    t = ctx.pick(
+        [
+            "Sort the table by {col}, {o}.",
+            "Sort the rows by {col} {o}.",
+            "Order the {entities} by {col}, {o}.",
+            "Arrange the rows {o} by {col}.",
+            "Reorder the data so {col} goes {o}.",
+        ]
+    )
+    text = t.format(
+        col=ctx.col(h), o=_order_words(ctx, h, descending), entities=ctx.grid.spec.entities
+    )
+    form = f"sort by {ctx.column_ref(h)} {'desc' if descending else 'asc'}"
+    return ctx.change(text, form, _sorted_grid(ctx, [(h, descending)]))
+
+
+@kind("sort_two", "sort", "multi_condition")
+def sort_two(ctx: Ctx) -> dict[str, Any] | None:
+    first = ctx.headers("category", "bool")
+    if not first:
+        return None
+    a = ctx.one(first)
+    b = ctx.one([h for h in ctx.grid.data_headers if h != a])
+    da, db = ctx.rng.random() < 0.3, ctx.rng.random() < 0.6
+    t = ctx.pick(
+        [
+            "Sort by {a} {oa}, then by {b} {ob}.",
+            "Order the rows by {a} ({oa}) and, within each {a}, by {b} ({ob}).",
+            "Sort the {entities} on {a} {oa}; break ties by {b} {ob}.",
+        ]
+    )
+    ca = ctx.col(a)
+    text = t.format(
+        a=ca,
+        b=ctx.col(b),
+        oa=_order_words(ctx, a, da),
+        ob=_order_words(ctx, b, db),
+        entities=ctx.grid.spec.entities,
+    )
+    form = (
+        f"sort by {ctx.column_ref(a)} {'desc' if da else 'asc'}, "
+        f"{ctx.column_ref(b)} {'desc' if db else 'asc'}"
+    )
+    return ctx.change(text, form, _sorted_grid(ctx, [(a, da), (b, db)]))
+
+
+# ---------------------------------------------------------------- deleting rows
+
+
+def _without(ctx: Ctx, keep) -> Grid | None:
+    after = ctx.grid.copy()
+    after.rows = [r for r in after.rows if keep(r)]
+    if len(after.rows) in (0, len(ctx.grid.rows)):
+        return None
+    return after
+
+
+@kind("delete_where_eq", "delete_rows", "condition")
+def delete_where_eq(ctx: Ctx) -> dict[str, Any] | None:
+    cats = ctx.headers("category")
+    if not cats:
+        return None
+    h = ctx.one(cats)
+    v = ctx.one(ctx.grid.column(h))
+    after = _without(ctx, lambda r: str(r[h]).lower() != v.lower())
+    if after is None:
+        return None
+    t = ctx.pick(
+        [
+            "Delete the rows where {col} is {v}.",
+            "Remove all {v} {entities}.",
+            "Get rid of every row with {v} in {col}.",
+            "Drop the {entities} whose {col} equals {v}.",
+            "Delete all rows for {v}.",
+        ]
+    )
+    text = t.format(col=ctx.col(h), v=v, entities=ctx.entities())
+    return ctx.change(text, f"delete rows where {ctx.row_ref(h)} = {excel_text(v)}", after)
+
+
+@kind("keep_only", "delete_rows", "condition", "negation")
+def keep_only(ctx: Ctx) -> dict[str, Any] | None:
+    cats = ctx.headers("category")
+    if not cats:
+        return None
+    h = ctx.one(cats)
+    v = ctx.one(ctx.grid.column(h))
+    after = _without(ctx, lambda r: str(r[h]).lower() == v.lower())
+    if after is None:
+        return None
+    t = ctx.pick(
+        [
+            "Keep only the {v} rows.",
+            "Delete every row except the {v} ones.",
+            "Remove all rows other than {v}.",
+            "Delete the rows where {col} is not {v}.",
+            "Drop everything that isn't {v} in {col}.",
+            "Leave just the {entities} with {col} {v}; delete the rest.",
+        ]
+    )
+    text = t.format(col=ctx.col(h), v=v, entities=ctx.entities())
+    return ctx.change(text, f"delete rows where {ctx.row_ref(h)} <> {excel_text(v)}", after)
+
+
+@kind("delete_where_cmp", "delete_rows", "condition", "comparison")
+def delete_where_cmp(ctx: Ctx) -> dict[str, Any] | None:
+    m = ctx.one(ctx.numeric())
+    x = threshold(ctx, m)
+    phrase, op = comparison(ctx)
+    test = _TESTS[op]
+    after = _without(ctx, lambda r: not test(ctx.grid.value(r, m), x))
+    if after is None:
+        return None
+    t = ctx.pick(
+        [
+            "Delete the {entities} with {m} {cmp} {n}.",
+            "Remove every row where {m} is {cmp} {n}.",
+            "Drop rows whose {m} is {cmp} {n}.",
+        ]
+    )
+    text = t.format(entities=ctx.entities(), m=ctx.col(m), cmp=phrase, n=ctx.number(x))
+    return ctx.change(text, f"delete rows where {ctx.row_ref(m)} {op} {fmt_number(x)}", after)
+
+
+@kind("delete_where_bool", "delete_rows", "boolean")
+def delete_where_bool(ctx: Ctx) -> dict[str, Any] | None:
+    flags = ctx.headers("bool")
+    if not flags:
+        return None
+    h = ctx.one(flags)
+    truth = ctx.rng.random() < 0.5
+    after = _without(ctx, lambda r: r[h] is not truth)
+    if after is None:
+        return None
+    yes, no = ctx.bool_words(h)
+    if not truth and ("not" in no or "out" in no):
+        ctx.tags.add("negation")
+    t = ctx.pick(
+        [
+            "Delete the {entities} that are {w}.",
+            "Remove every row that is {w}.",
+            "Get rid of the rows marked {w}.",
+        ]
+    )
+    text = t.format(w=yes if truth else no, entities=ctx.grid.spec.entities)
+    ref = ctx.row_ref(h)
+    form = f"delete rows where {ref}" if truth else f"delete rows where NOT({ref})"
+    return ctx.change(text, form, after)
+
+
+# ---------------------------------------------------------------- replace, clear
+
+
+@kind("replace_value", "replace")
+def replace_value(ctx: Ctx) -> dict[str, Any] | None:
+    cats = ctx.headers("category")
+    if not cats:
+        return None
+    h = ctx.one(cats)
+    old = ctx.one(ctx.grid.column(h))
+    new = ctx.one([old.upper(), old[:3] + ".", f"{old} Team", f"New {old}"])
+    if new.lower() == old.lower():
+        new = f"{old} (old)"
+    scoped = ctx.rng.random() < 0.6
+    t = ctx.pick(
+        [
+            "Replace {old} with {new}{where}.",
+            "Rename {old} to {new}{where}.",
+            "Change every {old} to {new}{where}.",
+            "Wherever it says {old}{where}, write {new} instead.",
+        ]
+    )
+    where = f" in {ctx.col(h)}" if scoped else ""
+    after = ctx.grid.copy()
+    columns = [h] if scoped else [x for x in after.data_headers if after.roles[x] != "derived"]
+    for row in after.rows:
+        for c in columns:
+            if row is not None and isinstance(row.get(c), str) and row[c].lower() == old.lower():
+                row[c] = new
+    target = f" in {ctx.rng_ref(h)}" if scoped else ""
+    form = f"replace {excel_text(old)} with {excel_text(new)}{target}"
+    return ctx.change(t.format(old=old, new=new, where=where), form, after)
+
+
+@kind("clear_cells", "clear")
+def clear_cells(ctx: Ctx) -> dict[str, Any] | None:
+    h = ctx.one(_editable(ctx))
+    g = ctx.grid
+    a = ctx.rng.randint(2, g.last_row - 1)
+    b = ctx.rng.randint(a + 1, min(g.last_row, a + 3))
+    letter = g.letter(h)
+    t = ctx.pick(
+        [
+            "Clear {L}{a}:{L}{b}.",
+            "Erase {col} in rows {a} to {b}.",
+            "Empty the cells {L}{a} through {L}{b}.",
+            "Blank out {col} for rows {a}-{b}.",
+        ]
+    )
+    text = t.format(L=letter, a=a, b=b, col=ctx.col(h))
+    after = g.copy()
+    for r in range(a, b + 1):
+        after.rows[r - 2][h] = None  # type: ignore[index]
+    if _dependent(ctx, h):
+        ctx.tags.add("recalc")
+    return ctx.change(text, f"clear {letter}{a}:{letter}{b}", after)
+
+
+@kind("clear_column", "clear")
+def clear_column(ctx: Ctx) -> dict[str, Any] | None:
+    h = ctx.one(_editable(ctx))
+    t = ctx.pick(
+        [
+            "Clear all the values in {col}, keeping the header.",
+            "Erase the data in {col} but leave its header.",
+            "Empty {col} below the header.",
+        ]
+    )
+    after = ctx.grid.copy()
+    for row in after.rows:
+        if row is not None:
+            row[h] = None
+    if _dependent(ctx, h):
+        ctx.tags.add("recalc")
+    return ctx.change(t.format(col=ctx.col(h)), f"clear {ctx.rng_ref(h)}", after)
+
+
+# ---------------------------------------------------------------- rows and columns
+
+
+@kind("insert_rows", "structure")
+def insert_rows(ctx: Ctx) -> dict[str, Any] | None:
+    g = ctx.grid
+    r = ctx.rng.randint(2, g.last_row)
+    n = ctx.one([1, 1, 2, 3])
+    t = ctx.pick(
+        [
+            "Insert {k} at row {r}.",
+            "Add {k} above row {r}.",
+            "Put {k} before row {r}.",
+            "Make room: insert {k} starting at row {r}.",
+        ]
+    )
+    count = "a blank row" if n == 1 else f"{ctx.number(n)} blank rows"
+    after = g.copy()
+    for _ in range(n):
+        after.rows.insert(r - 2, None)
+    if g.total:
+        ctx.tags.add("recalc")
+    form = f"insert row {r}" if n == 1 else f"insert rows {r}:{r + n - 1}"
+    return ctx.change(t.format(k=count, r=r), form, after)
+
+
+@kind("delete_rows", "structure")
+def delete_rows(ctx: Ctx) -> dict[str, Any] | None:
+    g = ctx.grid
+    if len(g.rows) < 3:
+        return None
+    r = ctx.rng.randint(2, g.last_row)
+    n = ctx.one([1, 1, 2])
+    n = min(n, g.last_row - r + 1)
+    keys = ctx.headers("key")
+    if n == 1 and keys and ctx.rng.random() < 0.4:
+        ctx.tags.add("lookup")
+        t = ctx.pick(
+            ["Delete the row for {name}.", "Remove {name}'s row.", "Delete {name} from the table."],
+            "key",
+        )
+    elif n == 1:
+        t = ctx.pick(["Delete row {r}.", "Remove row {r}.", "Get rid of row {r}."], "one")
+    else:
+        t = ctx.pick(
+            [
+                "Delete rows {r} to {s}.",
+                "Remove rows {r} through {s}.",
+                "Delete the rows from {r} to {s}.",
+            ],
+            "many",
+        )
+    name = g.rows[r - 2][keys[0]] if keys else ""  # type: ignore[index]
+    text = t.format(r=r, s=r + n - 1, name=name)
+    after = g.copy()
+    del after.rows[r - 2 : r - 2 + n]
+    if g.total or g.derived:
+        ctx.tags.add("recalc")
+    form = f"delete row {r}" if n == 1 else f"delete rows {r}:{r + n - 1}"
+    return ctx.change(text, form, after)
+
+
+@kind("insert_column", "structure")
+def insert_column(ctx: Ctx) -> dict[str, Any] | None:
+    h = ctx.one(ctx.grid.data_headers)
+    t = ctx.pick(
+        [
+            "Insert a blank column before {col}.",
+            "Add an empty column to the left of {col}.",
+            "Put a new empty column in front of {col}.",
+        ]
+    )
+    after = ctx.grid.copy()
+    after.headers.insert(after.headers.index(h), None)
+    if ctx.grid.derived or ctx.grid.total:
+        ctx.tags.add("recalc")
+    return ctx.change(t.format(col=ctx.col(h)), f"insert column {ctx.column_ref(h)}", after)
+
+
+@kind("delete_column", "structure")
+def delete_column(ctx: Ctx) -> dict[str, Any] | None:
+    g = ctx.grid
+    used = set(g.derived.inputs) if g.derived else set()
+    options = [
+        h for h in g.data_headers if h not in used and h != g.total and h != g.data_headers[0]
+    ]
+    if not options:
+        return None
+    h = ctx.one(options)
+    t = ctx.pick(
+        [
+            "Delete {col}.",
+            "Remove {col} entirely.",
+            "Get rid of {col}.",
+            "Drop {col} from the sheet.",
+        ]
+    )
+    text = t.format(col=ctx.col(h))
+    after = g.copy()
+    after.headers.remove(h)
+    if after.derived is not None and h == after.derived.header:
+        after.derived = None
+    return ctx.change(text, f"delete column {ctx.column_ref(h)}", after)
