@@ -3,7 +3,7 @@
 For every text column, the distinct values (case-folded, at most ``MAX_VALUES`` per column)
 are indexed once per database. Every word span of an instruction (up to ``MAX_SPAN``
 words) that equals a value is reported with the columns that hold it, e.g.
-``chicago: city_name | texas: state_name, border, traverse``. This is input for the learned
+``paris: city | desk: title``. This is input for the learned
 parser (as in value-aware text-to-SQL encoders such as BRIDGE, Lin et al. 2020); it writes no
 logical form.
 """
