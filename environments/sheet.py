@@ -60,9 +60,16 @@ from .sheet_lf import Ask, Command, Undo, build
 from .sheet_model import Formula, Sheet, Snapshot
 from .sheet_refs import col_letters, format_addr, parse_addr
 from .sheet_table import Table
-from .sheet_values import Value, same_value, to_json_value
+from .sheet_values import Value, is_number, number_text, same_value, to_json_value
 
 UNDO_DEPTH = 50
+
+
+def _shown(value: Value) -> str:
+    """A value as a person reads it (numbers in Excel's general format)."""
+    if value is None:
+        return ""
+    return number_text(value) if is_number(value) else str(to_json_value(value))  # type: ignore[arg-type]
 
 
 def _json_answer(values: tuple[Value, ...]) -> Any:
@@ -103,13 +110,11 @@ class SheetDenotation:
         if self.answer is not None:
             table = RichTable("answer", title="answer")
             for v in self.answer:
-                table.add_row("" if v is None else str(to_json_value(v)))
+                table.add_row(_shown(v))
             return table
         table = RichTable("cell", "value", "formula", title=f"{len(self.cells)} cells changed")
         for addr, v in self.cells.items():
-            table.add_row(
-                addr, "" if v is None else str(to_json_value(v)), self.formulas.get(addr, "")
-            )
+            table.add_row(addr, _shown(v), self.formulas.get(addr, ""))
         return table
 
 
@@ -302,8 +307,7 @@ class SheetEnvironment(Environment):
         return "\n".join(lines)
 
     def _shown(self, addr: tuple[int, int]) -> str:
-        v = self.sheet.value(addr)
-        return "" if v is None else str(to_json_value(v))
+        return _shown(self.sheet.value(addr))
 
     def explain(self, form: str) -> str:
         """The form in plain English, e.g. ``add a column Revenue equal to Units times Price``."""

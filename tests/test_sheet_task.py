@@ -1,0 +1,170 @@
+"""The ``sheet`` task: the JSONL format, its loader, and the generator of training tasks."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from parseinstr.check import check_task
+from parseinstr.environments.sheet import SheetEnvironment
+from parseinstr.environments.sheet_lf import build, to_form
+from parseinstr.environments.sheet_task import SheetTask
+from parseinstr.errors import DataError, UsageError
+from parseinstr.registry import get_task
+
+N = 300
+
+
+@pytest.fixture(scope="module")
+def generated() -> list[dict]:
+    return SheetTask.generate(N, seed=0)
+
+
+@pytest.fixture(scope="module")
+def generated_file(generated: list[dict], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sheet") / "tasks.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in generated))
+    return path
+
+
+def test_generate_is_reproducible_by_seed(generated: list[dict]) -> None:
+    assert len(generated) == N
+    assert SheetTask.generate(40, seed=0) == generated[:40]
+    assert SheetTask.generate(40, seed=1) != generated[:40]
+    assert len({t["id"] for t in generated}) == N
+
+
+def test_generated_tasks_cover_kinds_tables_and_phrasings(generated: list[dict]) -> None:
+    kinds = Counter(t["kind"] for t in generated)
+    assert len(kinds) >= 25
+    questions = {t["kind"] for t in generated if "answer" in t["expected"]}
+    commands = {t["kind"] for t in generated if "cells" in t["expected"]}
+    assert len(questions) >= 12 and len(commands) >= 12
+    assert len({t["topic"] for t in generated}) >= 6
+    for t in generated:
+        assert re.fullmatch(rf"{t['kind']}/[a-z]*\d+", t["template"]), t["template"]
+    phrasings = {k: {t["template"] for t in generated if t["kind"] == k} for k in kinds}
+    assert sum(len(p) > 1 for p in phrasings.values()) >= 25
+    tags = Counter(tag for t in generated for tag in t["tags"])
+    for tag in ("negation", "superlative", "by_letter", "number_words", "date", "boolean"):
+        assert tags[tag] > 0, tag
+    negations = [t["instruction"] for t in generated if "negation" in t["tags"]]
+    for word in ("not", "except", "other than", "neither"):
+        assert any(word in s.lower() for s in negations), word
+
+
+def test_generated_sheets_have_text_numbers_booleans_and_dates(generated: list[dict]) -> None:
+    values = [v for t in generated for v in t["sheet"]["cells"].values()]
+    assert any(isinstance(v, bool) for v in values)
+    assert any(isinstance(v, float) for v in values)
+    assert any(isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", v) for v in values)
+    assert any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_gold_forms_parse_execute_and_match(generated_file: Path) -> None:
+    report = check_task(get_task("sheet")(data=generated_file))
+    assert report["failures"] == []
+    assert report["accept"] == report["execute"] == report["match"] == 1.0
+    assert report["counts"]["with_expected"] == N
+
+
+def test_gold_forms_are_canonical(generated: list[dict]) -> None:
+    for t in generated:
+        env = SheetEnvironment.from_cells(t["sheet"]["cells"])
+        assert to_form(build(env.parse(t["logical_form"]))) == t["logical_form"]
+
+
+def test_check_notices_wrong_expectations(generated: list[dict], tmp_path: Path) -> None:
+    wrong = []
+    for t in generated[:60]:
+        t = json.loads(json.dumps(t))
+        if "answer" in t["expected"]:
+            t["expected"]["answer"] = "surely not this"
+        else:
+            t["expected"]["cells"]["ZZ999"] = 1
+        wrong.append(t)
+    path = tmp_path / "wrong.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in wrong))
+    report = check_task(SheetTask(data=path))
+    assert report["match"] == 0.0
+
+
+def _line(**fields: object) -> str:
+    task = {
+        "id": "t1",
+        "instruction": "Put the total in C4",
+        "sheet": {"cells": {"A1": "Units", "A2": 3, "A3": 4, "B2": "=A2*2"}},
+        "logical_form": "set C4 = SUM([Units])",
+        "expected": {"cells": {"C4": 7}},
+    }
+    task.update(fields)
+    return json.dumps(task)
+
+
+def _load(tmp_path: Path, *lines: str) -> SheetTask:
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return SheetTask(data=path)
+
+
+def test_loader_reads_the_format(tmp_path: Path) -> None:
+    task = _load(tmp_path, _line(), "", _line(id="t2", expected={"answer": [3, 4]}, tags=["x"]))
+    examples = task.examples()
+    assert [e.id for e in examples] == ["t1", "t2"] and examples[1].tags == ("x",)
+    report = check_task(task)
+    assert report["match"] == 0.5  # t2's gold form sets C4, not an answer
+
+
+@pytest.mark.parametrize(
+    ("expected", "matches"),
+    [
+        ({"cells": {"C4": 7}}, True),
+        ({"cells": {"C4": 7.0000001, "A2": 3}}, True),  # unchanged cells may be listed
+        ({"cells": {"C4": "=SUM(A2:A3)"}}, True),  # a formula is compared as a formula
+        ({"cells": {"C4": "=A2+A3"}}, False),
+        ({"cells": {"C4": 7, "A3": None}}, False),  # A3 must be empty
+        ({"cells": {"C4": 8}}, False),
+        ({"cells": {}}, False),  # C4 changed although nothing was expected to
+        ({"answer": 7}, False),
+    ],
+)
+def test_expected_cells_semantics(tmp_path: Path, expected: dict, matches: bool) -> None:
+    report = check_task(_load(tmp_path, _line(expected=expected)))
+    assert report["match"] == (1.0 if matches else 0.0), report["failures"]
+
+
+def test_clearing_matches_null(tmp_path: Path) -> None:
+    line = _line(logical_form="clear A2", expected={"cells": {"A2": None, "B2": 0}})
+    assert check_task(_load(tmp_path, line))["match"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        (_line(instruction=None), "'instruction'"),
+        (_line(sheet={"cells": {"1A": 3}}), "not a cell address"),
+        (_line(sheet={"cells": {"A1": [1]}}), "not a number, text or boolean"),
+        (_line(expected={"rows": []}), "'expected' must be"),
+        (_line(expected={"answer": {"x": 1}}), "not a cell value"),
+        (_line(tags="negation"), "'tags'"),
+    ],
+)
+def test_loader_errors_name_the_line(tmp_path: Path, line: str, message: str) -> None:
+    with pytest.raises(DataError, match=re.escape(message)) as exc:
+        _load(tmp_path, _line(id="ok"), line)
+    assert "data.jsonl:2" in str(exc.value)
+
+
+def test_loader_refuses_missing_file_and_duplicate_ids(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        SheetTask(data=tmp_path / "none.jsonl")
+    with pytest.raises(DataError, match="appears twice"):
+        _load(tmp_path, _line(), _line())
+    with pytest.raises(UsageError, match="--data"):
+        SheetTask()
