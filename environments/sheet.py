@@ -38,6 +38,7 @@ an error value with its code, a one-element answer with the value alone.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ from .sheet_ast import parse_formula
 from .sheet_ast import to_text as formula_text
 from .sheet_commands import answer, run_command
 from .sheet_explain import explain_command
+from .sheet_functions import load_all
 from .sheet_io import check_suffix, contents_from_json, load_sheet, save_sheet
 from .sheet_lf import Ask, Command, Undo, build
 from .sheet_model import Formula, Sheet, Snapshot
@@ -145,6 +147,29 @@ def normalise_formula(text: str) -> str:
     return "=" + formula_text(parse_formula(text))
 
 
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+
+
+def _name_the_function(exc: ParseError) -> ParseError:
+    """``exc`` reworded when it stops at a call of a function the grammar does not have."""
+    if exc.line is None or exc.column is None:
+        return exc
+    line = exc.text.splitlines()[exc.line - 1] if exc.text else ""
+    m = _CALL.match(line, exc.column - 1)
+    if m is None:
+        return exc
+    name = m.group(1)
+    known = sorted(load_all())
+    hint = (
+        f"function names are written in capitals: {name.upper()}"
+        if name.upper() in known
+        else f"unknown function {name!r}; the functions are {', '.join(known)}"
+    )
+    return ParseError(
+        f"not a valid sheet logical form: {hint}", exc.text, exc.line, exc.column, exc.expected
+    )
+
+
 @functools.cache
 def _base_grammar() -> Grammar:
     return Grammar.load("sheet")
@@ -224,7 +249,10 @@ class SheetEnvironment(Environment):
         Raises:
             ParseError: the form is not in the specialised grammar.
         """
-        tree = self.base_grammar().parse(form)
+        try:
+            tree = self.base_grammar().parse(form)
+        except ParseError as exc:
+            raise _name_the_function(exc) from None
         known = set(self.table().headers)
         for token in tree.scan_values(lambda t: isinstance(t, lark.Token) and t.type == "HEADER"):
             if token[1:-1] not in known:

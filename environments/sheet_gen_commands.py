@@ -391,11 +391,15 @@ def fill_range(ctx: Ctx) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- sorting
 
 
-def _sorted_grid(ctx: Ctx, keys: list[tuple[str, bool]]) -> Grid:
+def _sorted_grid(ctx: Ctx, keys: list[tuple[str, bool]]) -> Grid | None:
+    """The grid sorted by ``keys`` (stable, last key first); None if the order is unchanged
+    (a task that changes nothing is weak evidence for a parser)."""
     after = ctx.grid.copy()
     rows = list(after.rows)
     for h, descending in reversed(keys):
         rows.sort(key=lambda r, h=h: _sort_key(after.value(r, h)), reverse=descending)
+    if rows == after.rows:
+        return None
     after.rows = rows
     return after
 
@@ -440,7 +444,8 @@ def sort_col(ctx: Ctx) -> dict[str, Any] | None:
         col=ctx.col(h), o=_order_words(ctx, h, descending), entities=ctx.grid.spec.entities
     )
     form = f"sort by {ctx.column_ref(h)} {'desc' if descending else 'asc'}"
-    return ctx.change(text, form, _sorted_grid(ctx, [(h, descending)]))
+    after = _sorted_grid(ctx, [(h, descending)])
+    return ctx.change(text, form, after) if after is not None else None
 
 
 @kind("sort_two", "sort", "multi_condition")
@@ -470,7 +475,8 @@ def sort_two(ctx: Ctx) -> dict[str, Any] | None:
         f"sort by {ctx.column_ref(a)} {'desc' if da else 'asc'}, "
         f"{ctx.column_ref(b)} {'desc' if db else 'asc'}"
     )
-    return ctx.change(text, form, _sorted_grid(ctx, [(a, da), (b, db)]))
+    after = _sorted_grid(ctx, [(a, da), (b, db)])
+    return ctx.change(text, form, after) if after is not None else None
 
 
 # ---------------------------------------------------------------- deleting rows

@@ -161,9 +161,14 @@ def test_parse_errors_have_position_and_expected() -> None:
         env.parse("ask SUM([Price])")
     assert (exc.value.line, exc.value.column) == (1, 9)
     assert '"[Units]"' in exc.value.expected
-    with pytest.raises(ParseError) as exc:
+    with pytest.raises(ParseError, match="unknown function 'FOO'") as exc:
         env.parse("ask FOO(1)")
     assert exc.value.column == 5 and "'SUM('" in exc.value.expected
+    with pytest.raises(ParseError, match="written in capitals: SUM"):
+        env.parse("ask 1 + sum(1)")
+    with pytest.raises(ParseError, match="unexpected '\\)'") as exc:
+        env.parse("ask ROUND(1)")
+    assert exc.value.expected == ["','"]
 
 
 @pytest.mark.parametrize(
