@@ -37,9 +37,10 @@ an error value with its code, a one-element answer with the value alone.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -302,6 +303,25 @@ class SheetEnvironment(Environment):
         before = self.sheet.snapshot()
         self.sheet.restore(self._undo.pop())
         return self._changes(before)
+
+    @contextlib.contextmanager
+    def isolated(self) -> Iterator[SheetEnvironment]:
+        """Roll back everything executed inside the block (sheet and undo history), e.g. to
+        compare candidate forms on the same sheet.
+
+        Example:
+            >>> env = SheetEnvironment.from_cells({"A1": 1})
+            >>> with env.isolated():
+            ...     _ = env.execute("set A1 = 2")
+            >>> env.value("A1")
+            1.0
+        """
+        snap, history = self.sheet.snapshot(), list(self._undo)
+        try:
+            yield self
+        finally:
+            self.sheet.restore(snap)
+            self._undo = history
 
     def _changes(self, before: Snapshot) -> SheetDenotation:
         after = self.sheet

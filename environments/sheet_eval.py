@@ -22,7 +22,6 @@ from .sheet_values import (
     NUM,
     VALUE,
     Array,
-    ErrorValue,
     ExcelError,
     Result,
     Value,
@@ -180,7 +179,3 @@ class Evaluator:
             return Array(((self.values.get((node.row, node.col)),),))
         return self.evaluate(node)
 
-
-def is_error(value: Result) -> bool:
-    """Whether ``value`` is an error value."""
-    return isinstance(value, ErrorValue)

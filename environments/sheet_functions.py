@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .sheet_values import (
+    CALC,
     NAME,
     VALUE,
     Array,
@@ -113,7 +114,7 @@ def _as_array(value: Result) -> Array:
 
 def _finish(result: Result) -> Result:
     if isinstance(result, Array):
-        return result.map(lambda v: _finish(v))  # type: ignore[arg-type, return-value]
+        return result.map(_finish)  # type: ignore[arg-type]
     if isinstance(result, int | float) and not isinstance(result, bool):
         try:
             return checked(float(result))
@@ -155,7 +156,9 @@ def call_function(name: str, args: list[Result]) -> Result:
         for i, e in zip(lifted, elements, strict=True):
             call[i] = e
         out = _call_scalar(fn, call)
-        return out.rows[0][0] if isinstance(out, Array) and out.rows else out  # type: ignore[return-value]
+        if isinstance(out, Array):  # an array per element: its first value, as Excel shows
+            return out.rows[0][0] if out.rows and out.rows[0] else CALC
+        return out
 
     return elementwise(one, *(prepared[i] for i in lifted))
 

@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -106,14 +105,15 @@ def _xlsx_value(value: object) -> object:
 
 def _read_xlsx(path: Path) -> dict[Addr, Content]:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key, value) on bad files
         reason = str(exc).strip() or type(exc).__name__
         raise DataError(f"{path}: not a readable .xlsx workbook ({reason})") from None
     sheet = book.active
+    if not hasattr(sheet, "iter_rows"):
+        raise DataError(f"{path}: the workbook has no worksheet to read")
     out: dict[Addr, Content] = {}
     for row in sheet.iter_rows():
         for cell in row:

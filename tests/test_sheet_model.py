@@ -245,6 +245,20 @@ def test_undo_form_reports_the_cells_it_restores() -> None:
     assert env.value("B2") == 10
 
 
+def test_isolated_rolls_back_commands_tried_inside() -> None:
+    env = sales()
+    env.execute("set B2 = 1")
+    before = state(env)
+    with env.isolated():
+        env.execute('delete rows where [Region] = "West"')
+        env.execute("undo")
+        env.execute("clear A1:D6")
+        assert env.sheet.content == {}
+    assert state(env) == before
+    env.undo()  # the history from before the block is still there
+    assert env.value("B2") == 10
+
+
 def test_questions_do_not_change_the_sheet_or_the_undo_stack() -> None:
     env = sales()
     before = state(env)
