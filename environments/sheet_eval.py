@@ -178,4 +178,3 @@ class Evaluator:
         if kind != "scalar" and isinstance(node, Ref):
             return Array(((self.values.get((node.row, node.col)),),))
         return self.evaluate(node)
-

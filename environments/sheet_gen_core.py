@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .sheet_gen_tables import NUMERIC_ROLES, Grid, Value, spec_column, words
+from .sheet_lf import literal_text
 
 KindFn = Callable[["Ctx"], dict[str, Any] | None]
 KINDS: dict[str, tuple[KindFn, tuple[str, ...]]] = {}
@@ -77,8 +78,8 @@ def same(a: Value, b: Value) -> bool:
 
 
 def excel_text(value: str) -> str:
-    """A text as an Excel string literal."""
-    return '"' + value.replace('"', '""') + '"'
+    """A text as an Excel string literal (``"a""b"``)."""
+    return literal_text(value)
 
 
 def fmt_number(x: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -104,6 +105,14 @@ def test_malformed_files_are_a_data_error(tmp_path: Path, name: str, data: bytes
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(DataError, match=name):
+        load_sheet(path)
+
+
+def test_a_zip_that_is_not_a_workbook_is_a_data_error(tmp_path: Path) -> None:
+    path = tmp_path / "letter.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", "<document/>")
+    with pytest.raises(DataError, match="not a readable .xlsx workbook"):
         load_sheet(path)
 
 
