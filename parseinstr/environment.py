@@ -9,6 +9,7 @@ Adding an environment means a ``grammars/<name>.lark`` file and a module under
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +126,15 @@ class Environment(ABC):
         rejects. Returns ``(kind, corrupted form)`` pairs; none by default.
         """
         return []
+
+    @contextlib.contextmanager
+    def isolated(self) -> Iterator[Environment]:
+        """A block whose executions leave the instance as it was (stateless: nothing to do).
+
+        Stateful environments (a sheet, a grid world) override it, so that several
+        candidate forms can be tried on the same instance.
+        """
+        yield self
 
     def export(self, denotation: Denotation) -> list[str]:
         """Write the outputs asked for in the options (a saved sheet, a picture...).

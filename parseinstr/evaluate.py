@@ -26,7 +26,8 @@ def expected_of(task: Task, example: Example) -> Denotation | None:
     try:
         expected = task.expected_denotation(example, env)
         if expected is None and example.logical_form:
-            expected = env.execute(example.logical_form)
+            with env.isolated():
+                expected = env.execute(example.logical_form)
     except ParseInstrError:
         return None
     return expected

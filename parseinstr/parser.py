@@ -233,7 +233,8 @@ def select_by_execution(
     alts: list[Alternative] = []
     for cand in candidates:
         try:
-            alts.append(Alternative(cand.form, cand.score, env.execute(cand.form)))
+            with env.isolated():  # each candidate sees the instance as it was
+                alts.append(Alternative(cand.form, cand.score, env.execute(cand.form)))
         except ParseInstrError as exc:
             alts.append(Alternative(cand.form, cand.score, None, f"{type(exc).__name__}: {exc}"))
     runs = [i for i, a in enumerate(alts) if a.denotation is not None]
@@ -294,6 +295,8 @@ class InstructionExecutor:
                 first.error if first else "no candidate",
             )
         chosen = alts[best]
+        # Candidates ran in isolation: run the chosen one for real (a sheet keeps its change).
+        chosen.denotation = self.env.execute(chosen.form)
         try:
             explanation = self.env.explain(chosen.form)
         except (NotImplementedError, ParseInstrError):

@@ -151,3 +151,16 @@ def test_cli_run_without_model_is_one_line(capsys, shop_db, tmp_path):
     )
     err = capsys.readouterr().err
     assert code != 0 and "no model here" in err and err.count("\n") == 1
+
+
+def test_candidates_run_in_isolation_and_the_chosen_one_for_real(monkeypatch):
+    from parseinstr.environments.sheet import SheetEnvironment
+
+    env = SheetEnvironment.from_cells({"A1": 1})
+    cands = [Candidate("set A1 = 2", -0.1), Candidate("set A1 = 3", -0.2)]
+    best, alts, _ = select_by_execution(env, cands)
+    assert best == 0 and env.value("A1") == 1.0  # both tried, neither kept
+    parser = object.__new__(Parser)
+    monkeypatch.setattr(parser, "parse", lambda *a, **k: cands, raising=False)
+    result = InstructionExecutor(parser, env).run("make A1 two")
+    assert result.logical_form == "set A1 = 2" and env.value("A1") == 2.0
