@@ -1,0 +1,194 @@
+"""Compile a grammar for a tokenizer once; cache the result in memory and on disk.
+
+``compile_grammar(grammar, tokenizer)`` returns an immutable :class:`CompiledGrammar`:
+the lexer automaton, Lark's LALR table and, per lexer state, the token groups, boundary
+tokens and Fok sets (:mod:`.precompute`). It is keyed by the grammar's hash, the
+vocabulary's hash (every token's contribution) and the package version, so a changed
+grammar, tokenizer or decoder never reads a stale entry.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..grammar import Grammar
+from . import cache
+from .lalr import LALRTables
+from .lexer import GrammarAnalysis, LexerTables, analyse
+from .precompute import StateTables, TokenMatrix, pack, precompute, words
+from .vocab import Vocabulary, vocabulary
+
+#: Bumped whenever the cached arrays change meaning.
+FORMAT = 3
+_MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
+_MEMORY_LIMIT = 32
+_LOCK = threading.Lock()
+
+
+class CompiledGrammar:
+    """A grammar compiled for one vocabulary. Immutable; share it between matchers.
+
+    Use :meth:`matcher` for a token-by-token matcher, :meth:`restrict` to narrow string
+    literals for one input, and :func:`parseinstr.decoding.hf.GrammarLogitsProcessor`
+    for ``generate``.
+    """
+
+    def __init__(
+        self,
+        grammar: Grammar,
+        vocab: Vocabulary,
+        analysis: GrammarAnalysis,
+        states: StateTables,
+        key: str,
+    ) -> None:
+        self.grammar = grammar
+        self.vocab = vocab
+        self.analysis = analysis
+        self.states = states
+        self.key = key
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of token ids the masks cover."""
+        return self.vocab.size
+
+    @property
+    def mask_words(self) -> int:
+        """32-bit words per mask row."""
+        return words(self.vocab.size)
+
+    @functools.cached_property
+    def engine(self) -> Any:
+        """The run-time engine (masks memoised per lexer state and stack top)."""
+        from .engine import Engine
+
+        return Engine(self)
+
+    def matcher(self) -> Any:
+        """A fresh :class:`~parseinstr.decoding.matcher.GrammarMatcher` at the start."""
+        from .matcher import GrammarMatcher
+
+        return GrammarMatcher(self.engine)
+
+    def restrict(self, literals: Mapping[str, Sequence[str]]) -> Any:
+        """This grammar with some terminals limited to given lexemes, for one input.
+
+        Args:
+            literals: terminal name -> the exact lexemes it may take (for SQL's ``STRING``:
+                quoted literals such as ``"'texas'"``; see :func:`.restrict.sql_strings`).
+
+        Returns:
+            A :class:`~parseinstr.decoding.restrict.RestrictedGrammar` sharing this
+            grammar's precomputation; building it does not recompile anything.
+        """
+        from .restrict import RestrictedGrammar
+
+        return RestrictedGrammar(self, literals)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        out.update(self.analysis.lexer.to_arrays())
+        out.update(self.analysis.lalr.to_arrays())
+        out["an_safe"] = self.analysis.safe
+        out.update(self.states.to_arrays())
+        return out
+
+    @classmethod
+    def from_arrays(
+        cls, grammar: Grammar, vocab: Vocabulary, arrays: dict[str, np.ndarray], key: str
+    ) -> CompiledGrammar:
+        lexer = LexerTables.from_arrays(arrays, [])
+        lalr = LALRTables.from_arrays(arrays)
+        analysis = GrammarAnalysis(lexer, lalr, arrays["an_safe"])
+        return cls(grammar, vocab, analysis, StateTables.from_arrays(arrays), key)
+
+
+def cache_key(grammar: Grammar, vocab: Vocabulary) -> str:
+    """The cache key: grammar hash, vocabulary hash, package version, cache format."""
+    return f"{grammar.hash}-{vocab.hash}-{__version__}-f{FORMAT}"
+
+
+def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
+    analysis = analyse(grammar.parser(), grammar.start)
+    tokens = TokenMatrix.build(list(vocab.tokens), analysis.lexer.byte_class)
+    states = precompute(analysis.lexer, tokens, vocab.size)
+    # End-of-sequence is never blocked by a longer-match constraint.
+    states.fok |= pack(np.array(vocab.eos, dtype=np.int64), vocab.size)[None, :]
+    return CompiledGrammar(grammar, vocab, analysis, states, key)
+
+
+def compile_grammar(
+    grammar: Grammar | str,
+    tokenizer: Any,
+    *,
+    eos: int | Sequence[int] | None = None,
+    use_cache: bool = True,
+    cache_folder: Path | None = None,
+    cache_limit: int = cache.DEFAULT_LIMIT,
+) -> CompiledGrammar:
+    """Compile ``grammar`` for ``tokenizer`` (cached by hash in memory and on disk).
+
+    Args:
+        grammar: a :class:`~parseinstr.grammar.Grammar` or Lark grammar text (LALR,
+            start rule ``start``).
+        tokenizer: a fast transformers tokenizer or a ``tokenizers.Tokenizer``, or a
+            :class:`~parseinstr.decoding.vocab.Vocabulary` already built.
+        eos: end-of-sequence id(s), default the tokenizer's.
+        use_cache: read and write the disk cache.
+        cache_folder: where (default :func:`.cache.cache_dir`).
+        cache_limit: size limit of the cache folder in bytes.
+
+    Raises:
+        GrammarError: the grammar is not valid LALR Lark or uses a terminal pattern with
+            no automaton (lookarounds, lazy repeats...).
+
+    Example:
+        >>> from parseinstr.tokenization import train_output_tokenizer
+        >>> tok = train_output_tokenizer(["walk twice", "run"], 300)
+        >>> cg = compile_grammar('start: "walk" " twice"? | "run"', tok)
+        >>> m = cg.matcher()
+        >>> m.accept_token(tok.convert_tokens_to_ids("r")) and m.is_allowed(tok.eos_token_id)
+        False
+    """
+    if isinstance(grammar, str):
+        grammar = Grammar("anonymous", grammar)
+    grammar.parser()  # validate up front (GrammarError)
+    vocab = tokenizer if isinstance(tokenizer, Vocabulary) else vocabulary(tokenizer, eos)
+    key = cache_key(grammar, vocab)
+    with _LOCK:
+        hit = _MEMORY.get(key)
+        if hit is not None:
+            _MEMORY.move_to_end(key)
+            return hit
+    compiled: CompiledGrammar | None = None
+    if use_cache:
+        arrays = cache.load(key, cache_folder)
+        if arrays is not None:
+            try:
+                compiled = CompiledGrammar.from_arrays(grammar, vocab, arrays, key)
+            except (KeyError, ValueError, TypeError, IndexError):
+                compiled = None  # a broken entry: rebuild (and overwrite) it
+    if compiled is None:
+        compiled = _build(grammar, vocab, key)
+        if use_cache:
+            cache.store(key, compiled.to_arrays(), cache_folder, cache_limit)
+    with _LOCK:
+        _MEMORY[key] = compiled
+        while len(_MEMORY) > _MEMORY_LIMIT:
+            _MEMORY.popitem(last=False)
+    return compiled
+
+
+def clear_cache(folder: Path | None = None) -> int:
+    """Forget every compiled grammar, in memory and on disk; returns files removed."""
+    with _LOCK:
+        _MEMORY.clear()
+    return cache.clear(folder)
