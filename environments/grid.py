@@ -27,12 +27,14 @@ Programs are terms of ``grammars/grid.lark`` (``seq(twice(around(left, jump)), w
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
 from parseinstr.environment import Environment
 from parseinstr.errors import DataError, ExecutionError, UsageError
+from parseinstr.grammar import Grammar
 from parseinstr.registry import register_environment
 
 from .grid_denotation import GridDenotation, same_trace
@@ -46,6 +48,11 @@ from .grid_worldfile import load_world
 __all__ = ["GridDenotation", "GridEnvironment", "bundled_worlds", "resolve_world", "same_trace"]
 
 PICTURE_SUFFIXES = (".png", ".gif")
+
+
+@functools.lru_cache(maxsize=1)
+def _grammar() -> Grammar:
+    return Grammar.load("grid")
 
 
 def _world_dir() -> Any:
@@ -113,6 +120,10 @@ class GridEnvironment(Environment):
         self.world = resolve_world(world)
         self.picture = Path(picture) if picture is not None else None
         self.limits = limits
+
+    def grammar(self) -> Grammar:
+        """The grid grammar (the same for every world; loaded once)."""
+        return _grammar()
 
     def execute(self, form: str) -> GridDenotation:
         """Parse ``form`` and run it from the world's start state.
