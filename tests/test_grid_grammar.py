@@ -7,12 +7,14 @@ import re
 
 import lark
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parseinstr.environments.grid import GridEnvironment
 from parseinstr.environments.grid_exec import Executor
 from parseinstr.environments.grid_explain import Explainer
 from parseinstr.environments.grid_lang import program_size, unparse
-from parseinstr.errors import ParseError
+from parseinstr.errors import ExecutionError, ParseError
 from parseinstr.grammar import Grammar
 
 GRAMMAR = Grammar.load("grid")
@@ -222,3 +224,30 @@ def test_scan_command_text_is_not_a_program():
     """CONVENTIONS: the program for a SCAN command is not the command's own text."""
     for command in ("walk left", "jump around left twice", "walk and run", "look after jump"):
         assert not GRAMMAR.accepts(command)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="abdegijklmnoprstuwy(), 0123456789\n", max_size=40),
+        st.lists(
+            st.sampled_from(
+                sorted(
+                    set(re.findall(r'"([a-z]+)"', GRAMMAR.text))
+                    | {"(", ")", ",", "2", "left", "red", "ball", "door"}
+                )
+            ),
+            max_size=12,
+        ).map(" ".join),
+    )
+)
+def test_any_text_fails_only_with_typed_errors(text):
+    """Garbage in: a ParseError (or, if it happens to parse, a result or ExecutionError)."""
+    env = GridEnvironment(world="room")
+    try:
+        env.execute(text)
+        env.explain(text)
+    except ParseError as exc:
+        assert exc.line is not None and exc.column is not None
+    except ExecutionError:
+        pass

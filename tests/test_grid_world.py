@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parseinstr.environments.grid import GridEnvironment, bundled_worlds, resolve_world
 from parseinstr.environments.grid_world import DEFAULT_SIZE, GridWorld
 from parseinstr.environments.grid_worldfile import load_world, world_from_json, world_to_json
-from parseinstr.errors import DataError
+from parseinstr.errors import DataError, ExecutionError
 
 GOOD = {
     "name": "demo",
@@ -152,3 +155,56 @@ def test_unreadable_world_files(tmp_path):
         resolve_world(tmp_path / "missing.json")
     with pytest.raises(DataError, match="no such file"):
         resolve_world("roomm")
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 12),
+        st.floats(allow_nan=False),
+        st.sampled_from(["red", "ball", "east", "#..", "door", ""]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["pos", "type", "colour", "x"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+FIELD_PATHS = [
+    ("name",),
+    ("map",),
+    ("map", 0),
+    ("size",),
+    ("walls",),
+    ("agent",),
+    ("agent", "pos"),
+    ("agent", "pos", 0),
+    ("agent", "heading"),
+    ("agent", "carrying"),
+    ("objects",),
+    ("objects", 0),
+    ("objects", 0, "pos"),
+    ("objects", 1, "type"),
+    ("doors", 0),
+    ("doors", 0, "locked"),
+    ("doors", 0, "pos", 1),
+    ("extra",),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(FIELD_PATHS), JSON_VALUES)
+def test_any_field_value_gives_a_world_or_a_data_error(path, value):
+    data = copy.deepcopy(GOOD)
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    try:
+        world = world_from_json(data, source="w.json")
+    except DataError as exc:
+        assert str(exc).startswith("w.json: ")
+        return
+    with contextlib.suppress(ExecutionError):  # a loaded world runs; only typed errors
+        GridEnvironment(world=world).execute("seq(walk, goto(ball), turn(left))")
