@@ -20,6 +20,10 @@ they cannot be carried out:
 
 Locations in descriptions (front, behind, left, right) are relative to the agent's pose
 when the object instruction starts.
+
+Evaluation recurses once per level of nesting: a program nested more than about 200
+levels deep fails with :class:`~parseinstr.errors.ExecutionError` instead of exhausting
+Python's stack (instructions nest a few levels).
 """
 
 from __future__ import annotations

@@ -105,7 +105,8 @@ def route_or_explain(
         locked = [d for d in run.doors if d.locked and d.pos in unlocked[0]]
         names = ", ".join(f"the {d.colour} door at {d.pos}" for d in locked)
         keys = " or ".join(f"the {d.colour} key" for d in locked)
-        raise ExecutionError(f"cannot reach {what}: {names} is locked (carry {keys} first)")
+        verb = "is" if len(locked) == 1 else "are"
+        raise ExecutionError(f"cannot reach {what}: {names} {verb} locked (carry {keys} first)")
     raise ExecutionError(f"cannot reach {what}: no path leads there from {run.agent}")
 
 

@@ -251,3 +251,15 @@ def test_any_text_fails_only_with_typed_errors(text):
         assert exc.line is not None and exc.column is not None
     except ExecutionError:
         pass
+
+
+@pytest.mark.parametrize(
+    "module", ["grid", "grid_denotation", "grid_explain", "grid_lang", "grid_world"]
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"parseinstr.environments.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
