@@ -27,7 +27,7 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 3
+FORMAT = 5
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
 _MEMORY_LIMIT = 32
 _LOCK = threading.Lock()
@@ -119,7 +119,7 @@ def cache_key(grammar: Grammar, vocab: Vocabulary) -> str:
 def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
     analysis = analyse(grammar.parser(), grammar.start)
     tokens = TokenMatrix.build(list(vocab.tokens), analysis.lexer.byte_class)
-    states = precompute(analysis.lexer, tokens, vocab.size)
+    states = precompute(analysis.lexer, tokens, vocab.size, list(vocab.tokens))
     # End-of-sequence is never blocked by a longer-match constraint.
     states.fok |= pack(np.array(vocab.eos, dtype=np.int64), vocab.size)[None, :]
     return CompiledGrammar(grammar, vocab, analysis, states, key)

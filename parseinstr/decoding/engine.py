@@ -1,20 +1,26 @@
 """The run-time engine: hypotheses, exact token walks and memoised masks.
 
-A *hypothesis* is ``(stack, q, F)``: Lark's parser stack (a persistent linked stack, see
-:mod:`.lalr`), the lexer state ``q`` reached by the bytes of the current lexeme, and ``F``,
-states of lexemes already ended whose longer match must never appear (Lark takes the
-longest match, so ending ``count`` before ``x`` is only right if ``countx`` is not a
-terminal). The lexeme at ``q`` is left open: whether it ends where the token ended is
-decided by the next token. Usually there is one hypothesis; a token such as ``1E`` can
-leave two (a number ``1E5`` still coming, or ``1`` then ``EXCEPT``).
+A *hypothesis* is ``(stack, q, F)``: Lark's parser stack (persistent, see :mod:`.lalr`),
+the lexer state ``q`` reached by the bytes of the current lexeme, and ``F``, states of
+lexemes already ended whose longer match must never appear (Lark takes the longest match,
+so ending ``count`` before ``x`` is only right if ``countx`` is not a terminal). The lexeme
+at ``q`` is left open: whether it ends where the token ended is decided by the next token.
+Usually there is one hypothesis; a token such as ``1E`` can leave two (a number ``1E5``
+still coming, or ``1`` then ``EXCEPT``).
 
-The mask of a hypothesis is: the groups of ``q`` whose terminals the parser can shift
-(one parser question per group), the boundary tokens of ``q`` walked exactly, and, when
-the lexeme may end at ``q``, the mask at the start of the next lexeme (after feeding the
-terminal), restricted to tokens that do not extend the ended lexeme (``Fok``). Masks are
-memoised by ``q`` and by the parser states they actually read, top down: a decision tree
-on the stack, so a mask is reused by every stack that agrees where it was looked at, and
-the work per step does not grow with the length of the output.
+The mask of a hypothesis is the union of
+
+* the *groups* of ``q`` (tokens that stay inside the lexeme) whose terminals the parser
+  can shift - one parser question per group, not per token;
+* the *splits* of ``q``: tokens in which the lexeme ends, grouped by the state where it
+  ends; the terminal is fed once per group and the rest of the tokens are looked up in a
+  memo keyed by the resulting stack;
+* when the lexeme may end at ``q``, the mask at the start of the next lexeme (after
+  feeding the terminal), less the tokens that would extend the ended lexeme (``Fok``).
+
+Every memo is a decision tree on the stack states actually read (:mod:`.stackmemo`), so a
+mask is reused by all stacks that agree where it looked, and the work of a step does not
+grow with the length of the output.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from typing import Any
 import numpy as np
 
 from .precompute import TokenMatrix, _Walker, pack
+from .stackmemo import DecisionMemo, Reader, Shifter, Stack, View, materialise, pushed_len
 
-Stack = Any  # (state, parent) | None
-View = tuple  # (depth into the original stack, pushed states as a linked tuple | None)
-Hyp = tuple  # (stack, lexer state, constraint states)
+Hyp = tuple  # (stack or view, lexer state, constraint states)
+#: Record sets up to this size are walked in plain Python (numpy's per-call cost dominates).
+_SCALAR_LIMIT = 48
+_VIEW0: View = (0, None)
 
 
 class Mask:
@@ -45,64 +53,10 @@ class Mask:
         return bool((int(self.bits[token >> 5]) >> (token & 31)) & 1)
 
 
-class _Reader:
-    """Reads a persistent stack top down and remembers the deepest state it looked at."""
-
-    __slots__ = ("node", "orig", "maxread", "bottom")
-
-    def __init__(self, stack: Stack, bottom: int) -> None:
-        self.node = stack
-        self.orig: list[int] = []
-        self.maxread = -1
-        self.bottom = bottom
-
-    def get(self, d: int) -> int:
-        if d > self.maxread:
-            self.maxread = d
-        orig = self.orig
-        while len(orig) <= d:
-            n = self.node
-            if n is None:
-                orig.append(self.bottom)
-            else:
-                orig.append(n[0])
-                self.node = n[1]
-        return orig[d]
-
-    def note(self, d: int) -> None:
-        if d > self.maxread:
-            self.get(d)
-
-
-def materialise(stack: Stack, view: View) -> Stack:
-    """The persistent stack a view describes (pops ``d`` states, pushes its own)."""
-    d, pushed = view
-    node = stack
-    for _ in range(d):
-        node = node[1]
-    if pushed is None:
-        return node
-    states = []
-    while pushed is not None:
-        states.append(pushed[0])
-        pushed = pushed[1]
-    for s in reversed(states):
-        node = (s, node)
-    return node
-
-
-def _pushed_len(pushed: tuple | None) -> int:
-    n = 0
-    while pushed is not None:
-        n += 1
-        pushed = pushed[1]
-    return n
-
-
 class Engine:
     """Masks and transitions of one compiled grammar (shared by all its matchers)."""
 
-    def __init__(self, compiled: Any, lexer_override: dict[str, Any] | None = None) -> None:
+    def __init__(self, compiled: Any) -> None:
         self.compiled = compiled
         lx = compiled.analysis.lexer
         lr = compiled.analysis.lalr
@@ -115,15 +69,11 @@ class Engine:
         self.state_ctx: list[int] = lx.state_ctx.tolist()
         self.reach: list[int] = [int.from_bytes(r.tobytes(), "little") for r in lx.reach]
         self.ctx_start: list[int] = lx.ctx_start.tolist()
-        self.is_start = set(self.ctx_start)
-        lr_ctx = lx.lr_ctx.tolist()
-        self.start_of_lr: list[int] = [self.ctx_start[c] for c in lr_ctx]
-        self.action = lr.action
-        self.goto = lr.goto
-        self.rules = lr.rules
-        self.end_term = lr.end_term
-        self.end_state = lr.end_state
+        self.is_start = frozenset(self.ctx_start)
+        self.start_of_lr: list[int] = [self.ctx_start[c] for c in lx.lr_ctx.tolist()]
+        self.start_state = lr.start_state
         self.bottom = lr.bottom
+        self.shifter = Shifter(lr.action, lr.goto, lr.rules, lr.end_term, lr.end_state, lr.bottom)
         ign_int = sum(1 << i for i in np.nonzero(lx.ignored)[0].tolist())
         self.safe_int: list[int] = [
             ign_int | sum(1 << t for t in np.nonzero(row)[0].tolist())
@@ -132,8 +82,18 @@ class Engine:
         self.grp_ptr: list[int] = st.grp_ptr.tolist()
         self.grp_reach: list[int] = [int.from_bytes(r.tobytes(), "little") for r in st.grp_reach]
         self.grp_bits = st.grp_bits
-        self.bnd_ptr: list[int] = st.bnd_ptr.tolist()
-        self.bnd_tok: list[int] = st.bnd_tok.tolist()
+        self.sp_ptr: list[int] = st.sp_ptr.tolist()
+        self.sg_state: list[int] = st.sg_state.tolist()
+        self.sg_ptr: list[int] = st.sg_ptr.tolist()
+        self.rec_tok = st.rec_tok.astype(np.int64)
+        self.rec_off = st.rec_off.astype(np.int64)
+        self.n_top_sets = len(self.sg_state)
+        # Record sets below the top level: (token ids, offsets, constraint state), and the
+        # parser-independent table of each (set, start state), built on first use.
+        self._sets: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self._tables: dict[tuple[int, int], tuple] = {}
+        lx = compiled.analysis.lexer
+        self._walker = _Walker(lx, TokenMatrix.build(list(vocab.tokens), lx.byte_class), vocab.size)
         self.fok = st.fok
         self.tokens = vocab.tokens
         self.first = vocab.first
@@ -141,227 +101,342 @@ class Engine:
         self.eos_bits = pack(np.array(vocab.eos, dtype=np.int64), self.n_tokens)
         empty = [i for i, t in enumerate(vocab.tokens) if t == b""]
         self.empty_bits = pack(np.array(empty, dtype=np.int64), self.n_tokens) if empty else None
-        self.words = self.eos_bits.shape[0]
-        self.memo: dict[int, Any] = {}
+        self.words = int(self.eos_bits.shape[0])
+        self.masks = DecisionMemo(self.bottom)
+        self.splits = DecisionMemo(self.bottom)
         self.pure: dict[int, int] = {}
         self._initial_mask: Mask | None = None
-        self.stats = {"mask_misses": 0, "mask_hits": 0}
 
-    # ------------------------------------------------------------------ parser on views
+    @property
+    def stats(self) -> dict[str, int]:
+        """Memo hits and misses (masks, and split groups inside masks)."""
+        return {
+            "mask_hits": self.masks.hits,
+            "mask_misses": self.masks.misses,
+            "split_hits": self.splits.hits,
+            "split_misses": self.splits.misses,
+        }
 
-    def _top(self, reader: _Reader, view: View) -> int:
-        pushed = view[1]
-        return pushed[0] if pushed is not None else reader.get(view[0])
+    # ------------------------------------------------------------------ parser questions
 
-    def _feed(self, reader: _Reader, view: View, term: int) -> View | None:
-        """Shift ``term`` (after its reductions) on a view of the reader's stack."""
-        action, goto, rules = self.action, self.goto, self.rules
-        d, pushed = view
-        s = pushed[0] if pushed is not None else reader.get(d)
-        while True:
-            code = action[s].get(term)
-            if code is None:
-                return None
-            if code >= 0:
-                return (d, (code, pushed))
-            lhs, n = rules[~code]
-            while n and pushed is not None:
-                pushed = pushed[1]
-                n -= 1
-            d += n
-            s = pushed[0] if pushed is not None else reader.get(d)
-            g = goto[s][lhs]
-            pushed = (g, pushed)
-            s = g
-
-    def _accepts_end(self, reader: _Reader, view: View) -> bool:
-        action, goto, rules = self.action, self.goto, self.rules
-        end = self.end_term
-        d, pushed = view
-        s = pushed[0] if pushed is not None else reader.get(d)
-        while True:
-            code = action[s].get(end)
-            if code is None or code >= 0:
-                return False
-            lhs, n = rules[~code]
-            while n and pushed is not None:
-                pushed = pushed[1]
-                n -= 1
-            d += n
-            s = pushed[0] if pushed is not None else reader.get(d)
-            g = goto[s][lhs]
-            if g == self.end_state:
-                return True
-            pushed = (g, pushed)
-            s = g
-
-    def _viable(self, reader: _Reader, view: View, q: int) -> bool:
+    def _viable(self, reader: Reader, view: View, q: int) -> bool:
         """Whether the open lexeme at ``q`` can still become a terminal the parser shifts."""
         r = self.reach[q]
-        s = self._top(reader, view)
+        s = reader.top(view)
         if r & self.safe_int[s]:
             return True
         r &= ~self.safe_int[s]
+        feed = self.shifter.feed
         while r:
             low = r & -r
-            if self._feed(reader, view, low.bit_length() - 1) is not None:
+            if feed(reader, view, low.bit_length() - 1) is not None:
                 return True
             r ^= low
         return False
 
-    # ------------------------------------------------------------------ exact walk
+    # ------------------------------------------------------------------ exact walks
+
+    def _step(self, reader: Reader, hyps: list[Hyp], b: int, cont: bool) -> tuple[list, bool]:
+        """Hypotheses after one more byte ``b`` (``cont``: the open lexeme may not end
+        first); also whether the parser was consulted."""
+        rows, lab, ign = self.rows, self.lab, self.ign
+        new: list[Hyp] = []
+        touched = False
+        for view, q, cons in hyps:
+            if cons:
+                kept = []
+                dead = False
+                for f in cons:
+                    g = rows[f][b]
+                    if g >= 0:
+                        if lab[g] >= 0:
+                            dead = True
+                            break
+                        kept.append(g)
+                if dead:
+                    continue
+                cons2 = tuple(kept)
+            else:
+                cons2 = ()
+            nx = rows[q][b]
+            if nx >= 0:
+                new.append((view, nx, cons2))
+            term = lab[q]
+            if term >= 0 and (nx < 0 or lab[nx] < 0) and not cont:
+                if ign[q]:
+                    view2 = view
+                    start = self.ctx_start[self.state_ctx[q]]
+                else:
+                    touched = True
+                    view2 = self.shifter.feed(reader, view, term)
+                    if view2 is None:
+                        continue
+                    start = self.start_of_lr[reader.top(view2)]
+                n0 = rows[start][b]
+                if n0 >= 0:
+                    new.append((view2, n0, cons2 + (nx,) if nx >= 0 else cons2))
+        if len(new) > 1:
+            new = list(dict.fromkeys(new))
+        return new, touched
 
     def _walk(
-        self, reader: _Reader, hyps: list[Hyp], data: bytes, cont_first: bool = False
+        self, reader: Reader, hyps: list[Hyp], data: bytes, cont_first: bool = False
     ) -> tuple[list[Hyp], bool]:
-        """All hypotheses after reading ``data``; also whether the parser was consulted.
-
-        With ``cont_first`` the first byte must continue the open lexeme (ending it before
-        the first byte is accounted for separately by the caller).
-        """
-        rows, lab, ign = self.rows, self.lab, self.ign
+        """All hypotheses after ``data``; also whether the parser was consulted."""
         touched = False
         for k, b in enumerate(data):
-            new: list[Hyp] = []
-            for view, q, cons in hyps:
-                if cons:
-                    kept = []
-                    dead = False
-                    for f in cons:
-                        g = rows[f][b]
-                        if g >= 0:
-                            if lab[g] >= 0:
-                                dead = True
-                                break
-                            kept.append(g)
-                    if dead:
-                        continue
-                    cons2 = tuple(kept)
-                else:
-                    cons2 = ()
-                nx = rows[q][b]
-                if nx >= 0:
-                    new.append((view, nx, cons2))
-                term = lab[q]
-                if term >= 0 and (nx < 0 or lab[nx] < 0) and not (cont_first and k == 0):
-                    if ign[q]:
-                        view2 = view
-                        start = self.ctx_start[self.state_ctx[q]]
-                    else:
-                        touched = True
-                        view2 = self._feed(reader, view, term)
-                        if view2 is None:
-                            continue
-                        start = self.start_of_lr[self._top(reader, view2)]
-                    n0 = rows[start][b]
-                    if n0 >= 0:
-                        new.append((view2, n0, cons2 + (nx,) if nx >= 0 else cons2))
-            if len(new) > 1:
-                new = list(dict.fromkeys(new))
-            hyps = new
+            hyps, t = self._step(reader, hyps, b, cont_first and k == 0)
+            touched |= t
             if not hyps:
                 break
         return hyps, touched
 
     # ------------------------------------------------------------------ masks
 
-    def lookup(self, stack: Stack, q: int) -> tuple[Mask, int]:
-        """The mask of hypothesis ``(stack, q, ())`` and the deepest stack index it reads."""
-        node = self.memo.get(q)
-        depth = -1
-        p = stack
-        while node.__class__ is dict:
-            depth += 1
-            if p is None:
-                s = self.bottom
-            else:
-                s = p[0]
-                p = p[1]
-            node = node.get(s)
-        if node is not None:
-            self.stats["mask_hits"] += 1
-            return node, depth
-        self.stats["mask_misses"] += 1
-        reader = _Reader(stack, self.bottom)
+    def lookup(self, stack: Stack, q: int) -> tuple[Mask, list[int]]:
+        """The mask of hypothesis ``(stack, q, ())`` and the stack depths it depends on."""
+        mask, reads = self.masks.get(q, stack)
+        if mask is not None:
+            return mask, reads
+        reader = Reader(stack, self.bottom)
         mask = self._compute(stack, q, reader)
-        m = reader.maxread
-        if m < 0:
-            self.memo[q] = mask
-            return mask, m
-        cur = self.memo.get(q)
-        if cur.__class__ is not dict:
-            cur = self.memo[q] = {}
-        for i in range(m):
-            s = reader.get(i)
-            nxt = cur.get(s)
-            if nxt.__class__ is not dict:
-                nxt = cur[s] = {}
-            cur = nxt
-        cur[reader.get(m)] = mask
-        return mask, m
+        self.masks.put(q, reader, mask)
+        return mask, reader.order
 
-    def _cont_bits(self, reader: _Reader, q: int) -> np.ndarray:
-        """Tokens whose first byte continues the lexeme at ``q`` and that stay valid."""
-        view0: View = (0, None)
+    def _records(self, rs: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Tokens, offsets and constraint state of record set ``rs``."""
+        if rs < self.n_top_sets:
+            a, b = self.sg_ptr[rs], self.sg_ptr[rs + 1]
+            return self.rec_tok[a:b], self.rec_off[a:b], self.sg_state[rs]
+        return self._sets[rs - self.n_top_sets]
+
+    def _table(self, rs: int, start: int) -> tuple:
+        """What the remainders of record set ``rs`` do from lexer state ``start``: groups
+        (reach set, token ids), splits (state, child record set), and complex tokens.
+        Parser-independent, so built once (vectorised) and kept."""
+        key = (rs, start)
+        table = self._tables.get(key)
+        if table is None:
+            walker = self._walker
+            toks, offs, cons = self._records(rs)
+            if len(toks) <= _SCALAR_LIMIT:
+                groups, splits, (ctoks, coffs) = self._remainders_scalar(toks, offs, start, cons)
+            else:
+                groups, splits, (ctoks, coffs) = walker.remainders(toks, offs, start, cons)
+            group_list = [
+                (int.from_bytes(walker.reach_rows[rid].tobytes(), "little"), ids)
+                for rid, ids in groups.items()
+            ]
+            split_list = []
+            for st, (t2, o2) in splits.items():
+                split_list.append((st, self.n_top_sets + len(self._sets)))
+                self._sets.append((t2, o2, st))
+            table = (group_list, split_list, ctoks.tolist(), coffs.tolist(), cons)
+            self._tables[key] = table
+        return table
+
+    def _remainders_scalar(
+        self, toks: np.ndarray, offs: np.ndarray, start: int, cons: int
+    ) -> tuple[dict, dict, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`_Walker.remainders` for a few records, one byte at a time."""
+        rows, lab, ign = self.rows, self.lab, self.ign
+        walker = self._walker
+        groups: dict[int, list[int]] = {}
+        splits: dict[int, tuple[list[int], list[int]]] = {}
+        hard_t: list[int] = []
+        hard_o: list[int] = []
+        for tok, off in zip(toks.tolist(), offs.tolist(), strict=True):
+            data = self.tokens[tok]
+            b = data[off]  # type: ignore[index]
+            cur = rows[start][b]
+            f = rows[cons][b]
+            if cur < 0 or (f >= 0 and lab[f] >= 0):
+                continue
+            found: list[tuple[int, int]] = []
+            hard = False
+            for k in range(off + 1, len(data)):  # type: ignore[arg-type]
+                b = data[k]  # type: ignore[index]
+                nx = rows[cur][b]
+                term = lab[cur]
+                if term >= 0 and (nx < 0 or lab[nx] < 0) and (nx >= 0 or not ign[cur]):
+                    if f >= 0:
+                        hard = True
+                    else:
+                        found.append((cur, k))
+                if f >= 0:
+                    f = rows[f][b]
+                    if f >= 0 and lab[f] >= 0:
+                        cur = -1
+                        break
+                if nx < 0 and term >= 0 and ign[cur]:
+                    nx = rows[self.ctx_start[self.state_ctx[cur]]][b]
+                cur = nx
+                if cur < 0:
+                    break
+            if cur >= 0:
+                groups.setdefault(int(walker.reach_id[cur]), []).append(tok)
+                continue
+            if hard:
+                hard_t.append(tok)
+                hard_o.append(off)
+                continue
+            for st, k in found:
+                entry = splits.setdefault(st, ([], []))
+                entry[0].append(tok)
+                entry[1].append(k)
+        return (
+            {rid: np.array(ids, dtype=np.int64) for rid, ids in groups.items()},
+            {
+                st: (np.array(t, dtype=np.int64), np.array(o, dtype=np.int64))
+                for st, (t, o) in sorted(splits.items())
+            },
+            (np.array(hard_t, dtype=np.int64), np.array(hard_o, dtype=np.int64)),
+        )
+
+    def _set_lookup(self, rs: int, stack: Stack) -> tuple[np.ndarray, list[int]]:
+        """Tokens of record set ``rs`` valid once the lexeme before their remainders has
+        been shifted, giving ``stack``."""
+        ids, reads = self.splits.get(rs, stack)
+        if ids is not None:
+            return ids, reads
+        reader = Reader(stack, self.bottom)
+        top = reader.get(0)
+        start = self.start_of_lr[top]
+        groups, splits, ctoks, coffs, cons = self._table(rs, start)
+        parts: list[np.ndarray] = []
+        sint = self.safe_int[top]
+        feed = self.shifter.feed
+        shiftable: dict[int, bool] = {}
+        for reach, gids in groups:
+            r = reach
+            if r & sint:
+                parts.append(gids)
+                continue
+            while r:
+                low = r & -r
+                t = low.bit_length() - 1
+                ok = shiftable.get(t)
+                if ok is None:
+                    ok = shiftable[t] = feed(reader, _VIEW0, t) is not None
+                if ok:
+                    parts.append(gids)
+                    break
+                r ^= low
+        after: dict[int, Any] = {}
+        for st, child in splits:
+            term = -1 if self.ign[st] else self.lab[st]
+            entry = after.get(term, 0)
+            if entry == 0:
+                view2 = _VIEW0 if term < 0 else feed(reader, _VIEW0, term)
+                entry = after[term] = None if view2 is None else (view2, materialise(stack, view2))
+            if entry is None:
+                continue
+            sub, sub_reads = self._set_lookup(child, entry[1])
+            self._note(reader, sub_reads, entry[0])
+            if len(sub):
+                parts.append(sub)
+        if ctoks:
+            found = []
+            for tok, off in zip(ctoks, coffs, strict=True):
+                data = self.tokens[tok][off:]  # type: ignore[index]
+                res, _ = self._walk(reader, [(_VIEW0, start, (cons,))], data)
+                if any(self._viable(reader, v, q2) for v, q2, _c in res):
+                    found.append(tok)
+            if found:
+                parts.append(np.array(found, dtype=np.int64))
+        if not parts:
+            ids = np.zeros(0, dtype=np.int64)
+        elif len(parts) == 1:
+            ids = parts[0]
+        else:
+            ids = np.concatenate(parts)
+        self.splits.put(rs, reader, ids)
+        return ids, reader.order
+
+    @staticmethod
+    def _note(reader: Reader, reads: list[int], view: View) -> None:
+        """Record in ``reader`` the reads a lookup made on the stack ``view`` describes."""
+        d, pushed = view
+        n = pushed_len(pushed)
+        for i in reads:
+            if i >= n:
+                reader.get(d + i - n)
+
+    def _group_bits(self, reader: Reader, q: int) -> np.ndarray:
+        """Tokens staying inside the lexeme at ``q`` whose terminal can be shifted."""
         g0, g1 = self.grp_ptr[q], self.grp_ptr[q + 1]
         bits = np.zeros(self.words, dtype=np.uint32)
-        if g1 > g0:
-            s = reader.get(0)
-            sint = self.safe_int[s]
-            shiftable: dict[int, bool] = {}
-            chosen = []
-            for gi in range(g0, g1):
-                r = self.grp_reach[gi]
-                if r & sint:
+        if g1 == g0:
+            return bits
+        sint = self.safe_int[reader.get(0)]
+        shiftable: dict[int, bool] = {}
+        feed = self.shifter.feed
+        chosen = []
+        for gi in range(g0, g1):
+            r = self.grp_reach[gi]
+            if r & sint:
+                chosen.append(gi)
+                continue
+            while r:
+                low = r & -r
+                t = low.bit_length() - 1
+                ok = shiftable.get(t)
+                if ok is None:
+                    ok = shiftable[t] = feed(reader, _VIEW0, t) is not None
+                if ok:
                     chosen.append(gi)
-                    continue
-                while r:
-                    low = r & -r
-                    t = low.bit_length() - 1
-                    ok = shiftable.get(t)
-                    if ok is None:
-                        ok = shiftable[t] = self._feed(reader, view0, t) is not None
-                    if ok:
-                        chosen.append(gi)
-                        break
-                    r ^= low
-            if len(chosen) == g1 - g0:
-                np.bitwise_or.reduce(self.grp_bits[g0:g1], axis=0, out=bits)
-            elif len(chosen) == 1:
-                bits |= self.grp_bits[chosen[0]]
-            elif chosen:
-                np.bitwise_or.reduce(self.grp_bits[chosen], axis=0, out=bits)
-        b0, b1 = self.bnd_ptr[q], self.bnd_ptr[q + 1]
-        if b1 > b0:
-            tokens = self.tokens
-            start = [(view0, q, ())]
-            for tok in self.bnd_tok[b0:b1]:
-                res, _ = self._walk(reader, start, tokens[tok], cont_first=True)  # type: ignore[arg-type]
-                for view, q2, _cons in res:
-                    if self._viable(reader, view, q2):
-                        bits[tok >> 5] |= np.uint32(1 << (tok & 31))
-                        break
+                    break
+                r ^= low
+        if len(chosen) == g1 - g0:
+            np.bitwise_or.reduce(self.grp_bits[g0:g1], axis=0, out=bits)
+        elif len(chosen) == 1:
+            bits |= self.grp_bits[chosen[0]]
+        elif chosen:
+            np.bitwise_or.reduce(self.grp_bits[chosen], axis=0, out=bits)
         return bits
 
-    def _compute(self, stack: Stack, q: int, reader: _Reader) -> Mask:
-        bits = self._cont_bits(reader, q)
+    def _split_bits(self, reader: Reader, stack: Stack, q: int, bits: np.ndarray) -> None:
+        """Add the tokens in which the lexeme at ``q`` ends (and that stay valid)."""
+        s0, s1 = self.sp_ptr[q], self.sp_ptr[q + 1]
+        if s1 == s0:
+            return
+        flags = None
+        after: dict[int, Any] = {}
+        feed = self.shifter.feed
+        for g in range(s0, s1):
+            st = self.sg_state[g]
+            term = -1 if self.ign[st] else self.lab[st]  # ignored: the parser stays
+            entry = after.get(term, 0)
+            if entry == 0:
+                view2 = _VIEW0 if term < 0 else feed(reader, _VIEW0, term)
+                entry = after[term] = None if view2 is None else (view2, materialise(stack, view2))
+            if entry is None:
+                continue
+            view2, stack2 = entry
+            ids, reads = self._set_lookup(g, stack2)
+            self._note(reader, reads, view2)
+            if len(ids):
+                if flags is None:
+                    flags = np.zeros(self.words * 32, dtype=bool)
+                flags[ids] = True
+        if flags is not None:
+            bits |= np.packbits(flags, bitorder="little").view("<u4")
+
+    def _compute(self, stack: Stack, q: int, reader: Reader) -> Mask:
+        bits = self._group_bits(reader, q)
+        self._split_bits(reader, stack, q, bits)
         eos = False
         term = self.lab[q]
-        view0: View = (0, None)
         if term >= 0:
-            view2 = view0 if self.ign[q] else self._feed(reader, view0, term)
+            view2 = _VIEW0 if self.ign[q] else self.shifter.feed(reader, _VIEW0, term)
             if view2 is not None:
-                d, pushed = view2
                 stack2 = materialise(stack, view2)
-                start = self.start_of_lr[stack2[0]]
-                sub, sub_read = self.lookup(stack2, start)
-                n_pushed = _pushed_len(pushed)
-                if sub_read >= n_pushed:
-                    reader.note(d + sub_read - n_pushed)
+                sub, reads = self.lookup(stack2, self.start_of_lr[stack2[0]])
+                self._note(reader, reads, view2)
                 bits |= sub.bits & self.fok[q]
                 eos = sub.eos
         elif q in self.is_start:
-            eos = self._accepts_end(reader, view0)
+            eos = self.shifter.accepts_end(reader, _VIEW0)
             if eos:
                 bits |= self.eos_bits
         return Mask(bits, eos)
@@ -390,88 +465,83 @@ class Engine:
         return self._initial_mask
 
     def _compute_initial(self) -> Mask:
-        compiled = self.compiled
-        if compiled.vocab.first == compiled.vocab.tokens:
+        vocab = self.compiled.vocab
+        if vocab.first == vocab.tokens:
             return self.mask_of(self.initial_hyps())
-        lx = compiled.analysis.lexer
+        lx = self.compiled.analysis.lexer
         stack, q, _ = self.initial_hyps()[0]
-        tm = TokenMatrix.build(list(compiled.vocab.first), lx.byte_class)
-        walker = _Walker(lx, tm, self.n_tokens)
-        groups, boundary = walker.cont(q)
-        reader = _Reader(stack, self.bottom)
-        view0: View = (0, None)
+        walker = _Walker(lx, TokenMatrix.build(list(vocab.first), lx.byte_class), self.n_tokens)
+        groups, boundary, _splits = walker.cont(q)
+        reader = Reader(stack, self.bottom)
         allowed: list[int] = []
         for rid, ids in groups.items():
             r = int.from_bytes(walker.reach_rows[rid].tobytes(), "little")
-            ok = any(
-                (r >> t) & 1 and (self.ign[t] if False else True) and self._shiftable(reader, t)
-                for t in range(r.bit_length())
-            )
-            if ok:
+            if any((r >> t) & 1 and self._viable_term(reader, t) for t in range(r.bit_length())):
                 allowed.extend(ids.tolist())
         for tok in boundary.tolist():
-            res, _ = self._walk(reader, [(view0, q, ())], self.first[tok], cont_first=True)  # type: ignore[arg-type]
+            res, _ = self._walk(reader, [(_VIEW0, q, ())], self.first[tok], cont_first=True)  # type: ignore[arg-type]
             if any(self._viable(reader, v, q2) for v, q2, _c in res):
                 allowed.append(tok)
         bits = pack(np.array(allowed, dtype=np.int64), self.n_tokens)
-        eos = self._accepts_end(reader, view0)
+        eos = self.shifter.accepts_end(reader, _VIEW0)
         if eos:
             bits |= self.eos_bits
         empty = [i for i, t in enumerate(self.first) if t == b""]
-        if empty and (bits.any()):
+        if empty and bits.any():
             bits |= pack(np.array(empty, dtype=np.int64), self.n_tokens)
         return Mask(bits, eos)
 
-    def _shiftable(self, reader: _Reader, term: int) -> bool:
-        s = reader.get(0)
-        if (self.safe_int[s] >> term) & 1:
+    def _viable_term(self, reader: Reader, term: int) -> bool:
+        if (self.safe_int[reader.get(0)] >> term) & 1:
             return True
-        return self._feed(reader, (0, None), term) is not None
+        return self.shifter.feed(reader, _VIEW0, term) is not None
 
     # ------------------------------------------------------------------ transitions
 
     def initial_hyps(self) -> tuple[Hyp, ...]:
-        stack = (self.compiled.analysis.lalr.start_state, None)
-        return ((stack, self.start_of_lr[stack[0]], ()),)
+        stack = (self.start_state, None)
+        return ((stack, self.start_of_lr[self.start_state], ()),)
 
     def advance(self, hyps: Iterable[Hyp], token: int, first: bool = False) -> tuple[Hyp, ...]:
-        """Hypotheses after ``token`` (empty when it is not allowed)."""
+        """Hypotheses after ``token`` (empty when it is not allowed).
+
+        A token that stays inside the lexeme without the parser is looked up in a table
+        keyed by (lexer state, token); others are walked exactly.
+        """
         data = (self.first if first else self.tokens)[token]
         if data is None:
             return ()
         out: list[Hyp] = []
-        key_base = token
         n_tok = self.n_tokens
         for stack, q, cons in hyps:
-            key = q * n_tok + key_base
             if not cons and not first:
+                key = q * n_tok + token
                 q2 = self.pure.get(key)
-                if q2 is not None:
-                    if q2 >= 0:
-                        if self.reach[q2] & self.safe_int[stack[0]] or self._viable(
-                            _Reader(stack, self.bottom), (0, None), q2
-                        ):
-                            out.append((stack, q2, ()))
-                    elif q2 == -2:
-                        pass
+                if q2 is None:
+                    res, touched = self._walk(Reader(stack, self.bottom), [(_VIEW0, q, ())], data)
+                    if not touched and not res:
+                        q2 = -2
+                    elif not touched and len(res) == 1 and res[0][0] == _VIEW0 and not res[0][2]:
+                        q2 = res[0][1]
                     else:
-                        out.extend(self._advance_exact(stack, q, cons, data))
+                        q2 = -1
+                    self.pure[key] = q2
+                if q2 >= 0:
+                    if self.reach[q2] & self.safe_int[stack[0]] or self._viable(
+                        Reader(stack, self.bottom), _VIEW0, q2
+                    ):
+                        out.append((stack, q2, ()))
                     continue
-                res, touched = self._walk(_Reader(stack, self.bottom), [((0, None), q, ())], data)
-                if not touched and not res:
-                    self.pure[key] = -2
-                elif not touched and len(res) == 1 and res[0][0] == (0, None) and not res[0][2]:
-                    self.pure[key] = res[0][1]
-                else:
-                    self.pure[key] = -1
+                if q2 == -2:
+                    continue
             out.extend(self._advance_exact(stack, q, cons, data))
         if len(out) > 1:
             out = list(dict.fromkeys(out))
         return tuple(out)
 
     def _advance_exact(self, stack: Stack, q: int, cons: tuple, data: bytes) -> list[Hyp]:
-        reader = _Reader(stack, self.bottom)
-        res, _ = self._walk(reader, [((0, None), q, cons)], data)
+        reader = Reader(stack, self.bottom)
+        res, _ = self._walk(reader, [(_VIEW0, q, cons)], data)
         return [
             (materialise(stack, view), q2, cons2)
             for view, q2, cons2 in res
@@ -481,12 +551,12 @@ class Engine:
     def can_end(self, hyps: Iterable[Hyp]) -> bool:
         """Whether the text so far is a complete sentence."""
         for stack, q, _cons in hyps:
-            reader = _Reader(stack, self.bottom)
+            reader = Reader(stack, self.bottom)
             term = self.lab[q]
             if term >= 0:
-                view = (0, None) if self.ign[q] else self._feed(reader, (0, None), term)
-                if view is not None and self._accepts_end(reader, view):
+                view = _VIEW0 if self.ign[q] else self.shifter.feed(reader, _VIEW0, term)
+                if view is not None and self.shifter.accepts_end(reader, view):
                     return True
-            elif q in self.is_start and self._accepts_end(reader, (0, None)):
+            elif q in self.is_start and self.shifter.accepts_end(reader, _VIEW0):
                 return True
         return False

@@ -35,6 +35,7 @@ class TokenMatrix:
     classes: np.ndarray  # (n, L) int32 byte classes, -1 past the end
     lengths: np.ndarray  # (n,) bytes per token
     by_first: list[np.ndarray]  # per first class, row indices (tokens of length >= 1)
+    row_of: np.ndarray  # (n_tokens,) row of each token id, -1 for empty or never-allowed
 
     @classmethod
     def build(cls, spelled: list[bytes | None], byte_class: np.ndarray) -> TokenMatrix:
@@ -49,7 +50,9 @@ class TokenMatrix:
         n_cls = int(byte_class.max()) + 1
         first = classes[:, 0] if len(rows) else np.zeros(0, dtype=np.int32)
         by_first = [np.nonzero(first == c)[0] for c in range(n_cls)]
-        return cls(ids, classes, lengths, by_first)
+        row_of = np.full(len(spelled), -1, dtype=np.int64)
+        row_of[ids] = np.arange(len(ids))
+        return cls(ids, classes, lengths, by_first, row_of)
 
 
 def words(n_tokens: int) -> int:
@@ -71,8 +74,11 @@ class StateTables:
     grp_ptr: np.ndarray  # (n_states + 1,)
     grp_reach: np.ndarray  # (n_groups, reach words) uint64: terminals the lexeme can become
     grp_bits: np.ndarray  # (n_groups, W) uint32
-    bnd_ptr: np.ndarray  # (n_states + 1,)
-    bnd_tok: np.ndarray  # boundary token ids
+    sp_ptr: np.ndarray  # (n_states + 1,): the split groups of each state
+    sg_state: np.ndarray  # per split group: the lexer state whose lexeme ends there
+    sg_ptr: np.ndarray  # (n_groups + 1,): the splits of each group
+    rec_tok: np.ndarray  # per split: token id
+    rec_off: np.ndarray  # per split: offset in the token where the next lexeme starts
     fok: np.ndarray  # (n_states, W) uint32
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -110,11 +116,14 @@ class _Walker:
 
     def cont(
         self, q: int, rows: np.ndarray | None = None
-    ) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    ) -> tuple[dict[int, np.ndarray], np.ndarray, list[tuple[int, int, int]]]:
         """Main-branch walk from ``q`` whose first byte continues the lexeme.
 
         Returns the groups (reach-set id -> token ids whose main branch survives and ends
-        in a state with that reach set) and the boundary token ids.
+        in a state with that reach set), the boundary token ids (main branch dies, but a
+        lexeme could end on the way) and, for those, every *split*: ``(token id, offset,
+        state)``, a place on the main branch where the lexeme in ``state`` may end before
+        the byte at ``offset``.
         """
         tm, trans, label, ign = self.tm, self.trans, self.label, self.lab_ign
         if rows is None:
@@ -124,6 +133,7 @@ class _Walker:
         cur = trans[q, cls[:, 0]]
         alive = cur >= 0
         flagged = np.zeros(len(rows), dtype=bool)
+        splits: list[tuple[np.ndarray, int, np.ndarray]] = []
         for k in range(1, cls.shape[1]):
             act = np.nonzero(alive & (lens > k))[0]
             if not len(act):
@@ -137,8 +147,11 @@ class _Walker:
             dead = nx < 0
             # An end-here alternative exists where a lexeme could end and its extension is
             # not itself a match: ended non-ignored lexemes need the parser; ambiguous ends of
-            # ignored ones are left to the exact walk too.
-            flagged[act[acc & ~nx_acc & (~dead | ~ign[c])]] = True
+            # ignored ones are walked exactly too.
+            side = acc & ~nx_acc & (~dead | ~ign[c])
+            if side.any():
+                flagged[act[side]] = True
+                splits.append((act[side], k, c[side]))
             restart = dead & acc & ign[c]
             if restart.any():
                 r = np.nonzero(restart)[0]
@@ -154,8 +167,103 @@ class _Walker:
             cuts = np.nonzero(np.diff(rid_sorted))[0] + 1
             for part in np.split(order, cuts):
                 groups[int(rid[part[0]])] = tm.ids[rows[ok[part]]]
-        boundary = tm.ids[rows[flagged & ~alive]]
-        return groups, boundary
+        boundary = flagged & ~alive
+        records = [
+            (int(tm.ids[rows[i]]), k, int(st))
+            for idx, k, states in splits
+            for i, st in zip(idx.tolist(), states.tolist(), strict=True)
+            if boundary[i]
+        ]
+        return groups, tm.ids[rows[boundary]], records
+
+    def remainders(
+        self, toks: np.ndarray, offs: np.ndarray, start: int, cons: int
+    ) -> tuple[
+        dict[int, np.ndarray],
+        dict[int, tuple[np.ndarray, np.ndarray]],
+        tuple[np.ndarray, np.ndarray],
+    ]:
+        """Main-branch walk of token remainders ``toks[i][offs[i]:]`` from the start state
+        ``start``, under the constraint that the lexer state ``cons`` (a lexeme just ended)
+        never reaches a match.
+
+        Returns the groups (reach-set id -> token ids), the splits (state -> token ids and
+        offsets where a lexeme in that state may end) and the *complex* token ids, whose
+        split happens while the constraint is still alive (left to the exact walk), with
+        their offsets.
+        """
+        tm, trans, label, ign = self.tm, self.trans, self.label, self.lab_ign
+        rows = tm.row_of[toks]
+        lens = tm.lengths[rows]
+        n = len(rows)
+        idx = np.arange(n)
+        b = tm.classes[rows, offs]
+        cur = trans[start, b]
+        f = trans[cons, b]
+        alive = (cur >= 0) & (label[f] < 0)
+        f_alive = f >= 0
+        flagged = np.zeros(n, dtype=bool)
+        complex_ = np.zeros(n, dtype=bool)
+        splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        k = 1
+        while True:
+            pos = offs + k
+            act = np.nonzero(alive & (pos < lens))[0]
+            if not len(act):
+                break
+            c = cur[act]
+            bb = tm.classes[rows[act], pos[act]]
+            nx = trans[c, bb]
+            lab = label[c]
+            acc = lab >= 0
+            nx_acc = label[nx] >= 0
+            dead = nx < 0
+            side = acc & ~nx_acc & (~dead | ~ign[c])
+            if side.any():
+                flagged[act[side]] = True
+                simple = side & ~f_alive[act]
+                if simple.any():
+                    splits.append((act[simple], pos[act[simple]], c[simple]))
+                complex_[act[side & f_alive[act]]] = True
+            # the constraint moves on with the bytes; a match kills the main branch
+            fa = np.nonzero(f_alive[act])[0]
+            if len(fa):
+                f2 = trans[f[act[fa]], bb[fa]]
+                bad = label[f2] >= 0
+                alive[act[fa[bad]]] = False
+                f[act[fa]] = f2
+                f_alive[act[fa]] = f2 >= 0
+            restart = dead & acc & ign[c]
+            if restart.any():
+                r = np.nonzero(restart)[0]
+                nx[r] = trans[self.restart[c[r]], bb[r]]
+            alive[act[nx < 0]] = False
+            cur[act] = nx
+            k += 1
+        del idx
+        groups: dict[int, np.ndarray] = {}
+        ok = np.nonzero(alive)[0]
+        if len(ok):
+            rid = self.reach_id[cur[ok]]
+            order = np.argsort(rid, kind="stable")
+            cuts = np.nonzero(np.diff(rid[order]))[0] + 1
+            for part in np.split(order, cuts):
+                groups[int(rid[part[0]])] = toks[ok[part]]
+        died = ~alive
+        by_state: dict[int, tuple[list, list]] = {}
+        for sel, pos, states in splits:
+            keep = died[sel] & ~complex_[sel]
+            for i, p, st in zip(sel[keep].tolist(), pos[keep].tolist(), states[keep].tolist(),
+                                strict=True):  # fmt: skip
+                entry = by_state.setdefault(st, ([], []))
+                entry[0].append(int(toks[i]))
+                entry[1].append(p)
+        split_out = {
+            st: (np.array(t, dtype=np.int64), np.array(o, dtype=np.int64))
+            for st, (t, o) in sorted(by_state.items())
+        }
+        hard = complex_ & died
+        return groups, split_out, (toks[hard], offs[hard])
 
     def fok(self, q: int) -> np.ndarray:
         """Token ids along which the lexer, started at ``q``, never reaches a match."""
@@ -177,7 +285,9 @@ class _Walker:
         return tm.ids[ok]
 
 
-def precompute(lexer: LexerTables, tokens: TokenMatrix, n_tokens: int) -> StateTables:
+def precompute(
+    lexer: LexerTables, tokens: TokenMatrix, n_tokens: int, spelled: list[bytes | None]
+) -> StateTables:
     """Groups, boundary tokens and Fok for every lexer state."""
     walker = _Walker(lexer, tokens, n_tokens)
     n = lexer.n_states
@@ -185,24 +295,38 @@ def precompute(lexer: LexerTables, tokens: TokenMatrix, n_tokens: int) -> StateT
     grp_ptr = [0]
     grp_reach: list[np.ndarray] = []
     grp_bits: list[np.ndarray] = []
-    bnd_ptr = [0]
-    bnd_tok: list[np.ndarray] = []
+    sp_ptr = [0]
+    sg_state: list[int] = []
+    sg_ptr = [0]
+    rec_tok: list[int] = []
+    rec_off: list[int] = []
     fok = np.zeros((n, w), dtype=np.uint32)
     for q in range(n):
-        groups, boundary = walker.cont(q)
+        groups, _boundary, records = walker.cont(q)
         for rid, ids in sorted(groups.items()):
             grp_reach.append(walker.reach_rows[rid])
             grp_bits.append(pack(ids, n_tokens))
         grp_ptr.append(len(grp_bits))
-        bnd_tok.append(boundary.astype(np.int32))
-        bnd_ptr.append(bnd_ptr[-1] + len(boundary))
+        by_state: dict[int, list[tuple[int, int]]] = {}
+        for tok, off, st in records:
+            by_state.setdefault(st, []).append((tok, off))
+        for st, recs in sorted(by_state.items()):
+            for tok, off in recs:
+                rec_tok.append(tok)
+                rec_off.append(off)
+            sg_state.append(st)
+            sg_ptr.append(len(rec_tok))
+        sp_ptr.append(len(sg_state))
         fok[q] = pack(walker.fok(q), n_tokens)
     n_rw = lexer.reach.shape[1]
     return StateTables(
         np.array(grp_ptr, dtype=np.int64),
         np.array(grp_reach, dtype=np.uint64).reshape(-1, n_rw),
         np.array(grp_bits, dtype=np.uint32).reshape(-1, w),
-        np.array(bnd_ptr, dtype=np.int64),
-        np.concatenate(bnd_tok) if bnd_tok else np.zeros(0, np.int32),
+        np.array(sp_ptr, dtype=np.int64),
+        np.array(sg_state, dtype=np.int32),
+        np.array(sg_ptr, dtype=np.int64),
+        np.array(rec_tok, dtype=np.int32),
+        np.array(rec_off, dtype=np.int32),
         fok,
     )

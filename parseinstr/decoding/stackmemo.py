@@ -1,0 +1,283 @@
+"""Memoising on parser stacks: read-tracking readers, decision trees, memoised shifts.
+
+A result computed from a parser stack usually depends on a few states near the top. The
+computation reads the stack through a :class:`Reader`, which records which depths it
+looked at, in order; the result is stored in a decision tree that branches on exactly
+those states (:class:`DecisionMemo`). Any other stack that agrees on them reaches the same
+leaf, however deep or different it is elsewhere. Reads happen in an order fixed by what was
+read before, so the tree is consistent: where two stacks first differ, both computations
+read that depth.
+
+Work on a stack during a computation is done on *views*: ``(d, pushed)``, the original
+stack with its top ``d`` states popped and the linked states ``pushed`` on top, so nothing
+is allocated for states that are not kept. :class:`Shifter` feeds a terminal to a view
+(reductions, then shift), memoised per terminal in such a tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Stack = Any  # (state, parent) | None
+View = tuple  # (depth into the original stack, pushed states as a linked tuple | None)
+
+
+class Reader:
+    """Reads a persistent stack by depth and records the depths read, in order."""
+
+    __slots__ = ("node", "orig", "order", "seen", "bottom")
+
+    def __init__(self, stack: Stack, bottom: int) -> None:
+        self.node = stack
+        self.orig: list[int] = []
+        self.order: list[int] = []
+        self.seen: set[int] = set()
+        self.bottom = bottom
+
+    def get(self, d: int) -> int:
+        if d not in self.seen:
+            self.seen.add(d)
+            self.order.append(d)
+        orig = self.orig
+        while len(orig) <= d:
+            n = self.node
+            if n is None:
+                orig.append(self.bottom)
+            else:
+                orig.append(n[0])
+                self.node = n[1]
+        return orig[d]
+
+    def top(self, view: View) -> int:
+        """The top state of a view."""
+        pushed = view[1]
+        return pushed[0] if pushed is not None else self.get(view[0])
+
+
+class _Branch:
+    """An inner node of a decision tree: which depth to look at, children by state."""
+
+    __slots__ = ("index", "kids")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.kids: dict[int, Any] = {}
+
+
+def _nth(stack: Stack, states: list[int], node_box: list, i: int, bottom: int) -> int:
+    while len(states) <= i:
+        n = node_box[0]
+        if n is None:
+            states.append(bottom)
+        else:
+            states.append(n[0])
+            node_box[0] = n[1]
+    return states[i]
+
+
+class DecisionMemo:
+    """Values keyed by an integer and by the stack states their computation read."""
+
+    __slots__ = ("roots", "bottom", "hits", "misses")
+
+    def __init__(self, bottom: int) -> None:
+        self.roots: dict[int, Any] = {}
+        self.bottom = bottom
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: int, stack: Stack) -> tuple[Any, list[int]]:
+        """The stored value for ``stack`` (None if absent) and the depths looked at."""
+        node = self.roots.get(key)
+        reads: list[int] = []
+        if node.__class__ is _Branch:
+            states: list[int] = []
+            box = [stack]
+            bottom = self.bottom
+            while node.__class__ is _Branch:
+                i = node.index
+                reads.append(i)
+                node = node.kids.get(
+                    states[i] if i < len(states) else _nth(stack, states, box, i, bottom)
+                )
+        if node is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return node, reads
+
+    def put(self, key: int, reader: Reader, value: Any) -> None:
+        """Store ``value`` under the states ``reader`` read (in its order)."""
+        order = reader.order
+        if not order:
+            self.roots[key] = value
+            return
+        orig = reader.orig
+        node = self.roots.get(key)
+        if node.__class__ is not _Branch:
+            node = self.roots[key] = _Branch(order[0])
+        for k, i in enumerate(order):
+            if node.index != i:  # pragma: no cover - reads are deterministic
+                raise RuntimeError("inconsistent stack reads in a memoised computation")
+            s = orig[i]
+            if k + 1 == len(order):
+                node.kids[s] = value
+                return
+            nxt = node.kids.get(s)
+            if nxt.__class__ is not _Branch:
+                nxt = node.kids[s] = _Branch(order[k + 1])
+            node = nxt
+
+
+def materialise(stack: Stack, view: View) -> Stack:
+    """The persistent stack a view describes (pops ``d`` states, pushes its own)."""
+    d, pushed = view
+    node = stack
+    for _ in range(d):
+        node = node[1]
+    if pushed is None:
+        return node
+    states = []
+    while pushed is not None:
+        states.append(pushed[0])
+        pushed = pushed[1]
+    for s in reversed(states):
+        node = (s, node)
+    return node
+
+
+def pushed_len(pushed: tuple | None) -> int:
+    n = 0
+    while pushed is not None:
+        n += 1
+        pushed = pushed[1]
+    return n
+
+
+_FAIL = ("fail",)
+
+
+class _VirtualReader:
+    """Reads the stack a view describes, by depth, recording the depths read."""
+
+    __slots__ = ("plist", "reader", "d", "order", "seen", "states")
+
+    def __init__(self, plist: list[int], reader: Reader, d: int) -> None:
+        self.plist, self.reader, self.d = plist, reader, d
+        self.order: list[int] = []
+        self.seen: set[int] = set()
+        self.states: dict[int, int] = {}
+
+    def get(self, i: int) -> int:
+        n = len(self.plist)
+        s = self.plist[i] if i < n else self.reader.get(self.d + i - n)
+        if i not in self.seen:
+            self.seen.add(i)
+            self.order.append(i)
+            self.states[i] = s
+        return s
+
+
+class Shifter:
+    """Feeds terminals to views of stacks with Lark's table, memoised per terminal."""
+
+    def __init__(self, action: list[dict[int, int]], goto: list[dict[int, int]], rules: list,
+                 end_term: int, end_state: int, bottom: int) -> None:  # fmt: skip
+        self.action, self.goto, self.rules = action, goto, rules
+        self.end_term, self.end_state, self.bottom = end_term, end_state, bottom
+        self.trees: dict[int, Any] = {}
+
+    def feed(self, reader: Reader, view: View, term: int) -> View | None:
+        """The view after shifting ``term`` (reductions first), None if it is an error."""
+        d, pushed = view
+        node = self.trees.get(term)
+        plist: list[int] | None = None
+        if pushed is not None:
+            plist = []
+            p = pushed
+            while p is not None:
+                plist.append(p[0])
+                p = p[1]
+        n = len(plist) if plist is not None else 0
+        while node.__class__ is _Branch:
+            i = node.index
+            s = plist[i] if i < n else reader.get(d + i - n)  # type: ignore[index]
+            node = node.kids.get(s)
+        if node is None:
+            node = self._compute(reader, plist or [], d, term)
+        if node is _FAIL:
+            return None
+        k, new = node
+        if k <= n:
+            base = pushed
+            for _ in range(k):
+                base = base[1]  # type: ignore[index]
+            d2 = d
+        else:
+            base = None
+            d2 = d + k - n
+        for s in new:
+            base = (s, base)
+        return (d2, base)
+
+    def _compute(self, reader: Reader, plist: list[int], d: int, term: int) -> Any:
+        vr = _VirtualReader(plist, reader, d)
+        action, goto, rules = self.action, self.goto, self.rules
+        popped = 0
+        local: list[int] = []
+        s = vr.get(0)
+        while True:
+            code = action[s].get(term)
+            if code is None:
+                result: Any = _FAIL
+                break
+            if code >= 0:
+                local.append(code)
+                result = (popped, tuple(local))
+                break
+            lhs, n = rules[~code]
+            take = min(n, len(local))
+            if take:
+                del local[len(local) - take :]
+            popped += n - take
+            s = local[-1] if local else vr.get(popped)
+            g = goto[s][lhs]
+            local.append(g)
+            s = g
+        # Store under the virtual depths read, in order.
+        order = vr.order
+        node = self.trees.get(term)
+        if node.__class__ is not _Branch:
+            node = self.trees[term] = _Branch(order[0])
+        for k, i in enumerate(order):
+            st = vr.states[i]
+            if k + 1 == len(order):
+                node.kids[st] = result
+                break
+            nxt = node.kids.get(st)
+            if nxt.__class__ is not _Branch:
+                nxt = node.kids[st] = _Branch(order[k + 1])
+            node = nxt
+        return result
+
+    def accepts_end(self, reader: Reader, view: View) -> bool:
+        """Whether the input may end at this view (Lark: reduce on $END to the end state)."""
+        action, goto, rules = self.action, self.goto, self.rules
+        end = self.end_term
+        d, pushed = view
+        s = pushed[0] if pushed is not None else reader.get(d)
+        while True:
+            code = action[s].get(end)
+            if code is None or code >= 0:
+                return False
+            lhs, n = rules[~code]
+            while n and pushed is not None:
+                pushed = pushed[1]
+                n -= 1
+            d += n
+            s = pushed[0] if pushed is not None else reader.get(d)
+            g = goto[s][lhs]
+            if g == self.end_state:
+                return True
+            pushed = (g, pushed)
+            s = g
