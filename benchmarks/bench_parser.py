@@ -70,7 +70,7 @@ def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
 def constrained_available() -> bool:
     """Whether the grammar-constrained decoder is installed."""
     try:
-        import parseinstr.decoding.hf  # noqa: F401
+        from parseinstr.decoding.hf import grammar_logits_processor  # noqa: F401
     except ImportError:
         return False
     return True
