@@ -498,6 +498,16 @@ class Engine:
 
     # ------------------------------------------------------------------ transitions
 
+    def root(self) -> Any:
+        """A fresh state tree for one decoding run (its root: nothing generated yet)."""
+        from .matcher import State
+
+        return State(self.initial_hyps(), None, first=True)
+
+    def spell(self, ids: Iterable[int]) -> str:
+        """The text of ``ids`` (for messages)."""
+        return self.compiled.vocab.decode(list(ids)).decode("utf-8", "replace")
+
     def initial_hyps(self) -> tuple[Hyp, ...]:
         stack = (self.start_state, None)
         return ((stack, self.start_of_lr[self.start_state], ()),)

@@ -102,7 +102,7 @@ class GrammarMatcher:
 
     def __init__(self, engine: Engine, state: State | None = None) -> None:
         self.engine = engine
-        self.state = state or State(engine.initial_hyps(), None, first=True)
+        self.state = state or engine.root()
 
     # protocol --------------------------------------------------------------
 
