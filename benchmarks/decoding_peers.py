@@ -58,6 +58,7 @@ class ParseinstrPeer(Peer):
         compiled_mod._MEMORY.clear()  # a fresh object: its run-time memo starts empty
         t = time.perf_counter()
         self.compiled = compile_grammar(grammar, vocab)
+        self.engine = self.compiled.engine  # loading: arrays into the engine's tables
         self.compile_s = time.perf_counter() - t
         self.bitmask = new_bitmask(1, vocab.size)
 

@@ -23,11 +23,15 @@ CALL = 'start: call\ncall: NAME "(" [arg ("," arg)*] ")"\n?arg: call | NUMBER | 
     "NAME: /[a-z]+/\nNUMBER: /[0-9]+/\nSTRING: /'[a-z ]*'/\n%import common.WS\n%ignore WS\n"
 )
 
+#: Short sentences only: with EOS preferred, every beam must end on one.
+ACTS = 'start: act ("and" act)*\nact: "walk" | "run" | "jump" | "look"\n%import common.WS\n%ignore WS\n'
+
 
 @pytest.fixture(scope="module")
 def setup() -> dict:
     grid = Grammar.load("grid")
     call = Grammar("call", CALL)
+    acts = Grammar("acts", ACTS)
     corpus = GrammarSampler(grid, seed=1).sentences(150) + GrammarSampler(call, seed=2).sentences(
         150
     )
@@ -71,19 +75,26 @@ def setup() -> dict:
         "bart": bart,
         "grid": compile_grammar(grid, tok),
         "call": compile_grammar(call, tok),
-        "grammars": {"grid": grid, "call": call},
+        "acts": compile_grammar(acts, tok),
+        "grammars": {"grid": grid, "call": call, "acts": acts},
     }
 
 
 class _PreferEnd:
-    """Raise the EOS logit so that hypotheses end as soon as the grammar lets them."""
+    """Raise the EOS logit and lower whitespace-only tokens, so that hypotheses of a random
+    model end as soon as the grammar lets them."""
 
-    def __init__(self, eos: int) -> None:
-        self.eos = eos
+    def __init__(self, tok) -> None:
+        from parseinstr.decoding.vocab import vocabulary
+
+        self.eos = tok.eos_token_id
+        spelled = vocabulary(tok).tokens
+        self.blank = [i for i, t in enumerate(spelled) if t is not None and not t.strip()]
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         scores = scores.clone()
         scores[:, self.eos] += 30.0
+        scores[:, self.blank] -= 30.0
         return scores
 
 
@@ -125,16 +136,16 @@ def test_greedy_batched_each_row_its_grammar(setup, model) -> None:
 
 
 def test_beam_search_with_reordering(setup) -> None:
-    proc = GrammarLogitsProcessor([setup["grid"], setup["call"]], rows_per_item=4)
+    proc = GrammarLogitsProcessor([setup["acts"], setup["grid"], setup["acts"]], rows_per_item=4)
     out = setup["t5"].generate(
-        **_inputs(setup, 2),
+        **_inputs(setup, 3),
         num_beams=4,
         num_return_sequences=4,
-        max_new_tokens=25,
-        logits_processor=[_PreferEnd(setup["tok"].eos_token_id), proc],
+        max_new_tokens=30,
+        logits_processor=[_PreferEnd(setup["tok"]), proc],
     )
-    ended = _check(setup, out, ["grid"] * 4 + ["call"] * 4, 1)
-    assert ended >= 4  # endings are exercised (and were sentences)
+    ended = _check(setup, out, ["acts"] * 4 + ["grid"] * 4 + ["acts"] * 4, 1)
+    assert ended >= 8  # the short grammar's beams all end, on sentences
 
 
 def test_sampling_with_several_sequences(setup) -> None:

@@ -27,7 +27,7 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 5
+FORMAT = 8
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
 _MEMORY_LIMIT = 32
 _LOCK = threading.Lock()
@@ -54,6 +54,10 @@ class CompiledGrammar:
         self.analysis = analysis
         self.states = states
         self.key = key
+        #: The mask before the first token (bits, may end), computed once at build time.
+        self.initial: tuple[np.ndarray, bool] | None = None
+        #: Lexeme-start masks (read depths, read states, bits, eos), built at build time.
+        self.starts: tuple[np.ndarray, ...] | None = None
 
     @property
     def vocab_size(self) -> int:
@@ -99,6 +103,11 @@ class CompiledGrammar:
         out.update(self.analysis.lalr.to_arrays())
         out["an_safe"] = self.analysis.safe
         out.update(self.states.to_arrays())
+        if self.initial is not None:
+            out["init_bits"] = self.initial[0]
+            out["init_eos"] = np.array(self.initial[1])
+        if self.starts is not None:
+            out["pre_index"], out["pre_state"], out["pre_bits"], out["pre_eos"] = self.starts
         return out
 
     @classmethod
@@ -108,7 +117,12 @@ class CompiledGrammar:
         lexer = LexerTables.from_arrays(arrays, [])
         lalr = LALRTables.from_arrays(arrays)
         analysis = GrammarAnalysis(lexer, lalr, arrays["an_safe"])
-        return cls(grammar, vocab, analysis, StateTables.from_arrays(arrays), key)
+        out = cls(grammar, vocab, analysis, StateTables.from_arrays(arrays), key)
+        if "init_bits" in arrays:
+            out.initial = (arrays["init_bits"], bool(arrays["init_eos"]))
+        if "pre_state" in arrays:
+            out.starts = tuple(arrays[k] for k in ("pre_index", "pre_state", "pre_bits", "pre_eos"))
+        return out
 
 
 def cache_key(grammar: Grammar, vocab: Vocabulary) -> str:
@@ -122,7 +136,16 @@ def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
     states = precompute(analysis.lexer, tokens, vocab.size, list(vocab.tokens))
     # End-of-sequence is never blocked by a longer-match constraint.
     states.fok |= pack(np.array(vocab.eos, dtype=np.int64), vocab.size)[None, :]
-    return CompiledGrammar(grammar, vocab, analysis, states, key)
+    compiled = CompiledGrammar(grammar, vocab, analysis, states, key)
+    # The first mask is the same for every run: compute it now, on a throw-away engine
+    # (its run-time memo is not kept, so a loaded grammar starts with an empty memo).
+    from .engine import Engine
+
+    engine = Engine(compiled)
+    first = engine.initial_mask()
+    compiled.initial = (first.bits, first.eos)
+    compiled.starts = engine.precompute_starts()
+    return compiled
 
 
 def compile_grammar(

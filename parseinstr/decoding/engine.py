@@ -104,8 +104,14 @@ class Engine:
         self.words = int(self.eos_bits.shape[0])
         self.masks = DecisionMemo(self.bottom)
         self.splits = DecisionMemo(self.bottom)
-        self.pure: dict[int, int] = {}
+        self.steps = DecisionMemo(self.bottom)
+        self._gathered: dict[tuple, tuple] = {}
         self._initial_mask: Mask | None = None
+        if getattr(compiled, "initial", None) is not None:
+            self._initial_mask = Mask(*compiled.initial)
+        starts = getattr(compiled, "starts", None)
+        if starts is not None:
+            self._load_starts(*starts)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -362,20 +368,20 @@ class Engine:
             if i >= n:
                 reader.get(d + i - n)
 
-    def _group_bits(self, reader: Reader, q: int) -> np.ndarray:
-        """Tokens staying inside the lexeme at ``q`` whose terminal can be shifted."""
+    def _groups_chosen(self, reader: Reader, q: int) -> int:
+        """Which groups of ``q`` (bit ``i``: group ``grp_ptr[q] + i``) have a terminal the
+        parser can shift."""
         g0, g1 = self.grp_ptr[q], self.grp_ptr[q + 1]
-        bits = np.zeros(self.words, dtype=np.uint32)
         if g1 == g0:
-            return bits
+            return 0
         sint = self.safe_int[reader.get(0)]
         shiftable: dict[int, bool] = {}
         feed = self.shifter.feed
-        chosen = []
-        for gi in range(g0, g1):
+        chosen = 0
+        for k, gi in enumerate(range(g0, g1)):
             r = self.grp_reach[gi]
             if r & sint:
-                chosen.append(gi)
+                chosen |= 1 << k
                 continue
             while r:
                 low = r & -r
@@ -384,23 +390,17 @@ class Engine:
                 if ok is None:
                     ok = shiftable[t] = feed(reader, _VIEW0, t) is not None
                 if ok:
-                    chosen.append(gi)
+                    chosen |= 1 << k
                     break
                 r ^= low
-        if len(chosen) == g1 - g0:
-            np.bitwise_or.reduce(self.grp_bits[g0:g1], axis=0, out=bits)
-        elif len(chosen) == 1:
-            bits |= self.grp_bits[chosen[0]]
-        elif chosen:
-            np.bitwise_or.reduce(self.grp_bits[chosen], axis=0, out=bits)
-        return bits
+        return chosen
 
-    def _split_bits(self, reader: Reader, stack: Stack, q: int, bits: np.ndarray) -> None:
-        """Add the tokens in which the lexeme at ``q`` ends (and that stay valid)."""
+    def _split_parts(self, reader: Reader, stack: Stack, q: int) -> list[np.ndarray]:
+        """Per split group of ``q``: the tokens that stay valid (arrays from the memo)."""
         s0, s1 = self.sp_ptr[q], self.sp_ptr[q + 1]
+        parts: list[np.ndarray] = []
         if s1 == s0:
-            return
-        flags = None
+            return parts
         after: dict[int, Any] = {}
         feed = self.shifter.feed
         for g in range(s0, s1):
@@ -416,15 +416,16 @@ class Engine:
             ids, reads = self._set_lookup(g, stack2)
             self._note(reader, reads, view2)
             if len(ids):
-                if flags is None:
-                    flags = np.zeros(self.words * 32, dtype=bool)
-                flags[ids] = True
-        if flags is not None:
-            bits |= np.packbits(flags, bitorder="little").view("<u4")
+                parts.append(ids)
+        return parts
 
     def _compute(self, stack: Stack, q: int, reader: Reader) -> Mask:
-        bits = self._group_bits(reader, q)
-        self._split_bits(reader, stack, q, bits)
+        """The mask of ``(stack, q)``. What it depends on is gathered first (cheap, from
+        memos): the groups whose terminal can be shifted, the valid tokens of each split
+        group, the mask after the lexeme; equal gatherings share one mask object."""
+        chosen = self._groups_chosen(reader, q)
+        parts = self._split_parts(reader, stack, q)
+        sub = None
         eos = False
         term = self.lab[q]
         if term >= 0:
@@ -433,13 +434,115 @@ class Engine:
                 stack2 = materialise(stack, view2)
                 sub, reads = self.lookup(stack2, self.start_of_lr[stack2[0]])
                 self._note(reader, reads, view2)
-                bits |= sub.bits & self.fok[q]
                 eos = sub.eos
         elif q in self.is_start:
             eos = self.shifter.accepts_end(reader, _VIEW0)
-            if eos:
-                bits |= self.eos_bits
-        return Mask(bits, eos)
+        key = (q, chosen, tuple(map(id, parts)), id(sub), eos)
+        hit = self._gathered.get(key)
+        if hit is not None:
+            return hit[0]
+        bits = np.zeros(self.words, dtype=np.uint32)
+        g0, g1 = self.grp_ptr[q], self.grp_ptr[q + 1]
+        if chosen == (1 << (g1 - g0)) - 1 and g1 > g0:
+            np.bitwise_or.reduce(self.grp_bits[g0:g1], axis=0, out=bits)
+        elif chosen:
+            rows = [g0 + k for k in range(g1 - g0) if (chosen >> k) & 1]
+            np.bitwise_or.reduce(self.grp_bits[rows], axis=0, out=bits)
+        if parts:
+            flags = np.zeros(self.words * 32, dtype=bool)
+            for ids in parts:
+                flags[ids] = True
+            bits |= np.packbits(flags, bitorder="little").view("<u4")
+        if sub is not None:
+            bits |= sub.bits & self.fok[q]
+        elif eos:
+            bits |= self.eos_bits
+        mask = Mask(bits, eos)
+        # The parts are kept with the key, so the ids in it stay theirs.
+        self._gathered[key] = (mask, parts, sub)
+        return mask
+
+    def precompute_starts(
+        self, max_depth: int = 4, budget: int = 20000
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Masks at the start of a lexeme, for every parser state and the few states below
+        it that the mask depends on: computed at build time (like a per-state token cache)
+        so that a run starts with them in its memo.
+
+        Stacks are explored top down: a mask computed on a partial stack is kept when it
+        read only states the partial stack has; when it looked deeper, every state that
+        can lie there (a predecessor in the LR automaton) is tried, up to ``max_depth``
+        states and ``budget`` computations. Returns (read depths, read states, bits, eos),
+        one row per mask, depths padded with -1.
+        """
+        preds = self._predecessors()
+        rows_idx: list[list[int]] = []
+        rows_st: list[list[int]] = []
+        bits: list[np.ndarray] = []
+        eos: list[bool] = []
+        todo: list[tuple[int, ...]] = [(s,) for s in range(len(self.start_of_lr) - 1)]
+        done = 0
+        while todo and done < budget:
+            path = todo.pop()
+            stack = None
+            for s in reversed(path):
+                stack = (s, stack)
+            reader = Reader(stack, self.bottom)
+            mask = self._compute(stack, self.start_of_lr[path[0]], reader)
+            done += 1
+            if max(reader.order) < len(path):
+                rows_idx.append(reader.order)
+                rows_st.append([path[i] for i in reader.order])
+                bits.append(mask.bits)
+                eos.append(mask.eos)
+            elif len(path) < max_depth:
+                todo.extend(path + (p,) for p in preds[path[-1]])
+        width = max((len(r) for r in rows_idx), default=1)
+        idx = np.full((len(rows_idx), width), -1, dtype=np.int32)
+        st = np.full((len(rows_idx), width), -1, dtype=np.int32)
+        for k, (ri, rs) in enumerate(zip(rows_idx, rows_st, strict=True)):
+            idx[k, : len(ri)] = ri
+            st[k, : len(rs)] = rs
+        return (
+            idx,
+            st,
+            np.array(bits, dtype=np.uint32).reshape(-1, self.words),
+            np.array(eos, dtype=bool),
+        )
+
+    def _predecessors(self) -> list[list[int]]:
+        """Per parser state, the states from which a transition leads to it."""
+        lr = self.compiled.analysis.lalr
+        preds: list[set[int]] = [set() for _ in range(len(lr.action))]
+        for s, acts in enumerate(lr.action):
+            for code in acts.values():
+                if code >= 0:
+                    preds[code].add(s)
+        for s, gos in enumerate(lr.goto):
+            for g in gos.values():
+                preds[g].add(s)
+        return [sorted(p) for p in preds]
+
+    def _load_starts(
+        self, idx: np.ndarray, states: np.ndarray, bits: np.ndarray, eos: np.ndarray
+    ) -> None:
+        from .stackmemo import _Branch
+
+        for ri, rs, row, e in zip(idx.tolist(), states.tolist(), bits, eos.tolist(), strict=True):
+            order = [i for i in ri if i >= 0]
+            path = rs[: len(order)]
+            key = self.start_of_lr[path[0]]
+            node = self.masks.roots.get(key)
+            if node.__class__ is not _Branch:
+                node = self.masks.roots[key] = _Branch(order[0])
+            for k, s in enumerate(path):
+                if k + 1 == len(path):
+                    node.kids[s] = Mask(row, e)
+                    break
+                nxt = node.kids.get(s)
+                if nxt.__class__ is not _Branch:
+                    nxt = node.kids[s] = _Branch(order[k + 1])
+                node = nxt
 
     def mask_of(self, hyps: Iterable[Hyp]) -> Mask:
         """The mask of a set of hypotheses (the union of theirs)."""
@@ -515,36 +618,26 @@ class Engine:
     def advance(self, hyps: Iterable[Hyp], token: int, first: bool = False) -> tuple[Hyp, ...]:
         """Hypotheses after ``token`` (empty when it is not allowed).
 
-        A token that stays inside the lexeme without the parser is looked up in a table
-        keyed by (lexer state, token); others are walked exactly.
+        The walk of a token from a lexer state is memoised like a mask: by (state, token)
+        and the stack states it read; the result is kept relative to the stack (views).
         """
         data = (self.first if first else self.tokens)[token]
         if data is None:
             return ()
         out: list[Hyp] = []
-        n_tok = self.n_tokens
         for stack, q, cons in hyps:
-            if not cons and not first:
-                key = q * n_tok + token
-                q2 = self.pure.get(key)
-                if q2 is None:
-                    res, touched = self._walk(Reader(stack, self.bottom), [(_VIEW0, q, ())], data)
-                    if not touched and not res:
-                        q2 = -2
-                    elif not touched and len(res) == 1 and res[0][0] == _VIEW0 and not res[0][2]:
-                        q2 = res[0][1]
-                    else:
-                        q2 = -1
-                    self.pure[key] = q2
-                if q2 >= 0:
-                    if self.reach[q2] & self.safe_int[stack[0]] or self._viable(
-                        Reader(stack, self.bottom), _VIEW0, q2
-                    ):
-                        out.append((stack, q2, ()))
-                    continue
-                if q2 == -2:
-                    continue
-            out.extend(self._advance_exact(stack, q, cons, data))
+            if cons or first:
+                out.extend(self._advance_exact(stack, q, cons, data))
+                continue
+            key = q * self.n_tokens + token
+            res, _ = self.steps.get(key, stack)
+            if res is None:
+                reader = Reader(stack, self.bottom)
+                walked, _ = self._walk(reader, [(_VIEW0, q, ())], data)
+                res = tuple(h for h in walked if self._viable(reader, h[0], h[1]))
+                self.steps.put(key, reader, res)
+            for view, q2, cons2 in res:
+                out.append((stack if view is _VIEW0 else materialise(stack, view), q2, cons2))
         if len(out) > 1:
             out = list(dict.fromkeys(out))
         return tuple(out)

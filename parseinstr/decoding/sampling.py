@@ -27,7 +27,6 @@ class _Speller:
     """Random accepted strings of one terminal's DFA, biased to short printable ones."""
 
     def __init__(self, dfa: ByteDFA) -> None:
-        self.dfa = dfa
         n = dfa.size
         dist = np.full(n, 10**9)
         dist[dfa.accept] = 0
@@ -41,25 +40,30 @@ class _Speller:
                     if best < dist[s]:
                         dist[s] = best
                         changed = True
-        self.dist = dist
+        self.accept = dfa.accept.tolist()
+        self.rows = dfa.trans.tolist()
+        self.alive = [[b for b in range(256) if row[b] >= 0] for row in self.rows]
+        self.printable = [[b for b in a if _PRINTABLE[b]] for a in self.alive]
+        self.closer = [
+            [b for b in self.alive[s] if dist[self.rows[s][b]] < dist[s]] for s in range(n)
+        ]
 
     def spell(self, rng: random.Random, max_len: int = 12) -> bytes:
         s, out = 0, bytearray()
         while True:
-            row = self.dfa.trans[s]
-            alive = np.nonzero(row >= 0)[0]
-            stop = not len(alive) or rng.random() < 0.35 or len(out) >= max_len
-            if self.dfa.accept[s] and stop:
+            alive = self.alive[s]
+            stop = not alive or rng.random() < 0.35 or len(out) >= max_len
+            if self.accept[s] and stop:
                 return bytes(out)
             if len(out) >= max_len:  # head for the nearest accepting state
-                alive = [b for b in alive if self.dist[row[b]] < self.dist[s]]
+                choices = self.closer[s]
+            elif self.printable[s] and rng.random() < 0.97:
+                choices = self.printable[s]
             else:
-                printable = [b for b in alive if _PRINTABLE[b]]
-                if printable and rng.random() < 0.97:
-                    alive = printable
-            b = int(rng.choice(list(alive)))
+                choices = alive
+            b = choices[int(rng.random() * len(choices))]
             out.append(b)
-            s = int(row[b])
+            s = self.rows[s][b]
 
 
 class GrammarSampler:
@@ -122,8 +126,12 @@ class GrammarSampler:
     def _exp_height(self, exp: list[lark.grammar.Symbol]) -> int:
         return 1 + max((0 if s.is_term else self.height[s.name] for s in exp), default=0)
 
-    def sentence(self, tries: int = 50) -> str | None:
-        """One random sentence the grammar accepts, or None after ``tries`` rejections."""
+    def sentence(self, tries: int = 50, validate: bool = True) -> str | None:
+        """One random sentence the grammar accepts, or None after ``tries`` rejections.
+
+        With ``validate=False`` the spelled derivation is returned unchecked (cheaper; for
+        tokenizer corpora, where an occasional non-sentence does no harm).
+        """
         for _ in range(tries):
             pieces: list[str] = []
             self._expand(self.grammar.start, self.rng.randint(1, self.depth), pieces)
@@ -132,15 +140,15 @@ class GrammarSampler:
                 text = "".join(p + s for p, s in zip(pieces, seps, strict=True)).strip()
             else:
                 text = "".join(pieces)
-            if self.grammar.accepts(text):
+            if not validate or self.grammar.accepts(text):
                 return text
         return None
 
-    def sentences(self, n: int) -> list[str]:
+    def sentences(self, n: int, validate: bool = True) -> list[str]:
         """``n`` random sentences (fewer if the grammar keeps rejecting its own spellings)."""
         out: list[str] = []
         for _ in range(n * 3):
-            s = self.sentence()
+            s = self.sentence(validate=validate)
             if s is not None:
                 out.append(s)
                 if len(out) == n:

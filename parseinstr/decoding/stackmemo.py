@@ -241,7 +241,10 @@ class Shifter:
                 del local[len(local) - take :]
             popped += n - take
             s = local[-1] if local else vr.get(popped)
-            g = goto[s][lhs]
+            g = goto[s].get(lhs)
+            if g is None:  # only below a stack's bottom (a stack made up for analysis)
+                result = _FAIL
+                break
             local.append(g)
             s = g
         # Store under the virtual depths read, in order.
@@ -276,7 +279,9 @@ class Shifter:
                 n -= 1
             d += n
             s = pushed[0] if pushed is not None else reader.get(d)
-            g = goto[s][lhs]
+            g = goto[s].get(lhs)
+            if g is None:
+                return False
             if g == self.end_state:
                 return True
             pushed = (g, pushed)
