@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import math
+import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table as RichTable
 
@@ -32,6 +33,9 @@ from .sql_corrupt import sql_corruptions
 from .sql_explain import explain_tree
 from .sql_link import ValueIndex
 from .sql_schema import Schema, specialise
+
+if TYPE_CHECKING:  # pragma: no cover
+    from parseinstr.synthesis import SamplingPolicy
 
 REL_TOL = 1e-6
 
@@ -210,6 +214,24 @@ class SqlEnvironment(Environment):
     def explain(self, form: str) -> str:
         """The query in plain English (see ``sql_explain``)."""
         return explain_tree(self.parse(form))
+
+    def sampling_policy(self) -> SamplingPolicy:
+        """Sampled queries favouring negations and superlatives (see ``sql_synth``)."""
+        from .sql_synth import SqlPolicy
+
+        return SqlPolicy(self)
+
+    def verbalize(self, form: str, rng: random.Random, meta: Any = None) -> list[str]:
+        """Varied English for a sampled query (see ``sql_synth``)."""
+        from .sql_synth import verbalize
+
+        return verbalize(self, form, rng, meta)
+
+    def is_trivial(self, form: str, denotation: SqlDenotation) -> bool:  # type: ignore[override]
+        """Whether the query's WHERE keeps every row of its table (see ``sql_synth``)."""
+        from .sql_synth import is_trivial
+
+        return is_trivial(self, form, denotation)
 
     def corruptions(self, form: str) -> list[tuple[str, str]]:
         """Wrong variants of ``form`` (CONVENTIONS, SQL): a column of another table, a

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -130,6 +131,12 @@ class Text2SqlTask(Task):
         if self._env is None:
             self._env = SqlEnvironment(self.db)
         return self._env
+
+    def dump_examples(self, examples: Sequence[Example]) -> str:
+        """Examples in text2sql-data's format (one record per example, part ``synthetic``)."""
+        from .sql_synth import text2sql_records
+
+        return json.dumps(text2sql_records(examples), indent=1, ensure_ascii=False) + "\n"
 
     def close(self) -> None:
         if self._env is not None:

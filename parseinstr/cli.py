@@ -180,9 +180,18 @@ def train(
     ] = "scratch",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
+    synthetic: Annotated[
+        int, typer.Option(min=0, help="Synthetic examples to sample from the grammar (0: none).")
+    ] = 0,
+    synthetic_ratio: Annotated[
+        float, typer.Option(help="Synthetic examples per human example and epoch.")
+    ] = 1.0,
+    synthetic_schedule: Annotated[
+        str, typer.Option(help="mixed (every epoch) or first (first half only).")
+    ] = "mixed",
     option: ExtraOpt = None,
 ) -> None:
-    """Train a parser on a TASK's gold logical forms."""
+    """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
     from .model import ModelSpec
     from .training import TrainConfig, train_parser
 
@@ -197,11 +206,30 @@ def train(
         heads=12 if wide else 4,
         ff=1536 if wide else 1024,
     )
+    if synthetic_schedule not in ("mixed", "first"):
+        raise UsageError(f"--synthetic-schedule {synthetic_schedule!r}: use mixed or first")
     config = TrainConfig(
-        epochs=epochs, max_minutes=max_minutes, seed=seed, device=device, lr=3e-4 if wide else 5e-4
+        epochs=epochs,
+        max_minutes=max_minutes,
+        seed=seed,
+        device=device,
+        lr=3e-4 if wide else 5e-4,
+        synthetic_ratio=synthetic_ratio,
+        synthetic_schedule=synthetic_schedule,
     )
+    synth: list[Any] = []
+    if synthetic:
+        from .synthesis import synthetic_examples
+
+        synth, report = synthetic_examples(train_task, synthetic, seed)
+        console.print(
+            f"sampled {len(synth)} synthetic examples in {report.seconds:.1f} s "
+            f"({report.drawn} forms drawn)"
+        )
     command = " ".join(["parseinstr", *sys.argv[1:]])
-    card = train_parser(train_task, out, spec, config, dev, command=command, resume=resume)
+    card = train_parser(
+        train_task, out, spec, config, dev, command=command, resume=resume, synthetic=synth
+    )
     metrics = card.get("metrics", {})
     console.print(
         f"best validation execution accuracy {metrics.get('validation_execution_accuracy', 0):.3f}"
@@ -305,6 +333,33 @@ def generate(
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     console.print(f"wrote {len(rows)} {task} examples to {out}")
+
+
+@app.command()
+def synthesize(
+    task: Annotated[str, typer.Argument(help="Task whose instance to sample for, e.g. text2sql.")],
+    data: Annotated[
+        Path, typer.Option("--data", help="The task's data file (names the instance).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="File to write, in the task's format.")],
+    db: DbOpt = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of examples.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    option: ExtraOpt = None,
+) -> None:
+    """Sample N synthetic examples (logical forms from the grammar, in English) to inspect."""
+    from .io import write_atomic
+    from .synthesis import synthetic_examples
+
+    instance = _task(task, data, db, None, None, None, option)
+    examples, report = synthetic_examples(instance, n, seed)
+    text = instance.dump_examples(examples)
+    write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    console.print(
+        f"wrote {len(examples)} synthetic {task} examples ({report.forms} forms) to {out} "
+        f"in {report.seconds:.1f} s; rejected: "
+        + (", ".join(f"{k} {v}" for k, v in report.to_json()["rejected"].items()) or "none")
+    )
 
 
 @app.command("environments")

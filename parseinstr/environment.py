@@ -10,15 +10,19 @@ Adding an environment means a ``grammars/<name>.lark`` file and a module under
 from __future__ import annotations
 
 import contextlib
+import random
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import lark
 
 from .errors import UsageError
 from .grammar import Grammar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .synthesis import SamplingPolicy
 
 
 @runtime_checkable
@@ -109,6 +113,42 @@ class Environment(ABC):
             ParseError: the form is not in the grammar.
         """
         raise NotImplementedError(f"environment {self.name!r} has no English renderer yet")
+
+    def sample_values(self) -> Mapping[str, Sequence[str]]:
+        """Spellings of grammar terminals that the instance has, for sampling forms.
+
+        Terminal name -> candidate texts (column values, headers, colours). Used by the
+        default sampling policy of ``parseinstr.synthesis``; empty by default.
+        """
+        return {}
+
+    def sampling_policy(self) -> SamplingPolicy:
+        """How ``parseinstr.synthesis`` samples logical forms of this instance.
+
+        The default weighs the grammar's expansions uniformly and spells terminals from
+        :meth:`sample_values`; environments override it to favour constructions.
+        """
+        from .synthesis import ValuePolicy
+
+        return ValuePolicy(self.sample_values())
+
+    def verbalize(self, form: str, rng: random.Random, meta: Any = None) -> list[str]:
+        """Varied English sentences for a logical form (synthetic training data).
+
+        ``meta`` is what the sampling policy recorded about the form, if anything. The
+        default is the renderer's sentence (:meth:`explain`), or nothing without one.
+        """
+        try:
+            return [self.explain(form)]
+        except NotImplementedError:
+            return []
+
+    def is_trivial(self, form: str, denotation: Denotation) -> bool:
+        """Whether a denotation says nothing ("everything"), so a sampled form is dropped.
+
+        False by default; empty denotations are dropped anyway.
+        """
+        return False
 
     def crosscheck(self, form: str, denotation: Denotation) -> CrossCheck | None:
         """An extra, environment-specific check used by ``parseinstr check``.
@@ -215,6 +255,26 @@ class Task(ABC):
     @abstractmethod
     def environment_for(self, example: Example) -> Environment:
         """The environment instance ``example`` runs in (cached by ``instance_key``)."""
+
+    def dump_examples(self, examples: Sequence[Example]) -> str:
+        """Examples as text in the task's data format (default: JSON lines).
+
+        Used to write synthetic data out for inspection (``parseinstr synthesize``).
+        """
+        import json
+
+        return "".join(
+            json.dumps(
+                {
+                    "instruction": e.instruction,
+                    "logical_form": e.logical_form,
+                    "tags": list(e.tags),
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for e in examples
+        )
 
     def expected_denotation(self, example: Example, env: Environment) -> Denotation | None:
         """The expected denotation of ``example`` in ``env``, or None when it has none."""

@@ -66,6 +66,10 @@ class TrainConfig:
     with_description: bool | None = None  # None: when examples span several instances
     with_links: bool = True
     eval_beams: int = 1
+    # Synthetic examples (issue #12) per human example and epoch; "mixed" adds them to
+    # every epoch, "first" only to the first half (the last half is human data only).
+    synthetic_ratio: float = 1.0
+    synthetic_schedule: str = "mixed"
 
 
 def seed_everything(seed: int) -> None:
@@ -133,10 +137,12 @@ class _Batcher:
         self.pairs = any(r[1] is not None for r in self.rows)
         self.input_tok, self.output_tok, self.device = input_tok, output_tok, device
 
-    def batches(self, batch_size: int, rng: random.Random) -> list[dict[str, torch.Tensor]]:
+    def batches(
+        self, batch_size: int, rng: random.Random, indices: Sequence[int] | None = None
+    ) -> list[dict[str, torch.Tensor]]:
         # Length buckets: shuffle, sort each window of 32 batches by form length, batch, and
         # shuffle the batches, so little compute goes to padding.
-        order = list(range(len(self.rows)))
+        order = list(range(len(self.rows))) if indices is None else list(indices)
         rng.shuffle(order)
         window = batch_size * 32
         order = [
@@ -243,10 +249,13 @@ def train_parser(
     command: str = "",
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
     resume: bool = False,
+    synthetic: Sequence[Example] = (),
 ) -> dict[str, Any]:
     """Train a parser on ``task``'s gold logical forms and write the best model to ``out``.
 
-    Returns the model card (which includes the validation metrics).
+    ``synthetic`` examples (``parseinstr.synthesis``) join the training data as
+    ``config.synthetic_ratio`` and ``config.synthetic_schedule`` say; validation uses
+    human examples only. Returns the model card (which includes the validation metrics).
     """
     spec = spec or ModelSpec()
     config = config or TrainConfig()
@@ -264,6 +273,13 @@ def train_parser(
         train_ex, dev_ex = list(examples), list(dev_examples)
         validation = f"separate dev data ({len(dev_ex)} examples)"
     log(f"training on {len(train_ex)} examples; validation: {validation}; device {device}")
+    synthetic = [e for e in synthetic if e.logical_form]
+    n_synth = min(len(synthetic), round(config.synthetic_ratio * len(train_ex)))
+    if synthetic:
+        log(
+            f"plus {n_synth} of {len(synthetic)} synthetic examples per epoch "
+            f"({config.synthetic_schedule})"
+        )
     instances = {e.instance_key for e in examples}
     with_description = (
         config.with_description if config.with_description is not None else len(instances) > 1
@@ -271,19 +287,24 @@ def train_parser(
 
     pretrained = encoder_path(spec)
     if pretrained is None:
-        texts = [e.instruction for e in train_ex]
-        envs = [task.environment_for(e) for e in train_ex]
+        texts = [e.instruction for e in [*train_ex, *synthetic]]
+        envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
         if with_description:
             texts += sorted({env.describe() for env in envs})
         if config.with_links:
-            texts += [env.link(e.instruction) for env, e in zip(envs, train_ex, strict=True)]
+            texts += [
+                env.link(e.instruction)
+                for env, e in zip(envs, [*train_ex, *synthetic], strict=True)
+            ]
         input_tok = train_input_tokenizer(texts, config.input_vocab)
     else:
         input_tok = PreTrainedTokenizerFast.from_pretrained(pretrained)
-    output_tok = train_output_tokenizer([e.logical_form for e in train_ex], config.output_vocab)
+    output_tok = train_output_tokenizer(
+        [e.logical_form for e in [*train_ex, *synthetic]], config.output_vocab
+    )
     model = build_model(spec, input_tok, output_tok).to(device)
     env0 = task.environment_for(examples[0])
-    max_out = max(len(output_tok(e.logical_form)["input_ids"]) for e in examples)
+    max_out = max(len(output_tok(e.logical_form)["input_ids"]) for e in [*examples, *synthetic])
     card: dict[str, Any] = {
         "task": task.name,
         "environment": task.environment,
@@ -301,6 +322,12 @@ def train_parser(
         "n_train": len(train_ex),
         "n_validation": len(dev_ex),
     }
+    if synthetic:
+        card["synthetic"] = {
+            "n": len(synthetic),
+            "per_epoch": n_synth,
+            "schedule": config.synthetic_schedule,
+        }
 
     enc_params = list(model.encoder.parameters())
     enc_ids = {id(p) for p in enc_params}
@@ -311,10 +338,26 @@ def train_parser(
         weight_decay=config.weight_decay,
     )
     batcher = _Batcher(
-        task, train_ex, input_tok, output_tok, with_description, config.with_links, device
+        task,
+        [*train_ex, *synthetic],
+        input_tok,
+        output_tok,
+        with_description,
+        config.with_links,
+        device,
     )
-    steps_per_epoch = (len(train_ex) + config.batch_size - 1) // config.batch_size
-    total = steps_per_epoch * config.epochs
+
+    def epoch_rows(epoch: int, rng: random.Random) -> list[int]:
+        human = list(range(len(train_ex)))
+        if not n_synth or (config.synthetic_schedule == "first" and epoch >= config.epochs // 2):
+            return human
+        return human + [len(train_ex) + i for i in rng.sample(range(len(synthetic)), n_synth)]
+
+    def epoch_steps(epoch: int) -> int:
+        rows = len(epoch_rows(epoch, random.Random(0)))
+        return (rows + config.batch_size - 1) // config.batch_size
+
+    total = sum(epoch_steps(e) for e in range(config.epochs))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * config.warmup), total)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100, label_smoothing=config.label_smoothing)
 
@@ -335,7 +378,7 @@ def train_parser(
     use_bf16 = device == "cuda"
     bar = tqdm(
         total=total,
-        initial=start_epoch * steps_per_epoch,
+        initial=sum(epoch_steps(e) for e in range(start_epoch)),
         desc="train",
         unit="step",
         disable=None,
@@ -345,7 +388,7 @@ def train_parser(
     for epoch in range(start_epoch, config.epochs):
         model.train()
         losses = []
-        for batch in batcher.batches(config.batch_size, rng):
+        for batch in batcher.batches(config.batch_size, rng, epoch_rows(epoch, rng)):
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
                 logits = model(
                     input_ids=batch["input_ids"],
