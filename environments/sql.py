@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table as RichTable
 
+from parseinstr.decoding.restrict import instruction_spans, quoted
 from parseinstr.environment import CrossCheck, Environment
 from parseinstr.errors import ExecutionError, ParseError, UsageError
 from parseinstr.grammar import Grammar
@@ -210,6 +211,16 @@ class SqlEnvironment(Environment):
         if self._values is None:
             self._values = ValueIndex(self.backend)
         return self._values.link(instruction)
+
+    def literal_lexemes(self, instruction: str) -> dict[str, list[str]]:
+        """String literals a query for ``instruction`` may hold: the stored values the
+        instruction names (as the database spells them), or, when it names none, any span
+        of its words as typed. Constrained decoding copies values instead of recalling them
+        (so "dallas" cannot come out as "san franc")."""
+        if self._values is None:
+            self._values = ValueIndex(self.backend)
+        values = self._values.values_named(instruction) or instruction_spans(instruction)
+        return {"STRING": quoted(values)}
 
     def explain(self, form: str) -> str:
         """The query in plain English (see ``sql_explain``)."""

@@ -25,6 +25,7 @@ class ValueIndex:
 
     def __init__(self, backend: Backend) -> None:
         columns: dict[str, set[str]] = defaultdict(set)
+        spellings: dict[str, set[str]] = defaultdict(set)
         for table in backend.schema().tables:
             for col in table.columns:
                 if col.kind != "text":
@@ -34,17 +35,36 @@ class ValueIndex:
                 )
                 for (value,) in backend.run(sql).rows:
                     if isinstance(value, str) and value.strip():
-                        columns[" ".join(_WORD.findall(value.lower()))].add(col.name.lower())
+                        key = " ".join(_WORD.findall(value.lower()))
+                        columns[key].add(col.name.lower())
+                        spellings[key].add(value)
         self.columns = {k: sorted(v) for k, v in columns.items() if k}
+        self.spellings = {k: sorted(v) for k, v in spellings.items() if k}
+
+    def _spans(self, instruction: str) -> list[str]:
+        words = _WORD.findall(instruction.lower())
+        return [
+            " ".join(words[i : i + n])
+            for i in range(len(words))
+            for n in range(min(MAX_SPAN, len(words) - i), 0, -1)
+        ]
+
+    def values_named(self, instruction: str) -> list[str]:
+        """The database values (as stored) that some word span of ``instruction`` equals.
+
+        Example: "cities in new york" over a database holding "New York" gives
+        ``["New York"]``. Empty when the instruction names no stored value.
+        """
+        found: list[str] = []
+        for span in self._spans(instruction):
+            found.extend(self.spellings.get(span, ()))
+        return list(dict.fromkeys(found))
 
     def link(self, instruction: str) -> str:
         """The linked spans of ``instruction`` as text (empty when none match)."""
-        words = _WORD.findall(instruction.lower())
         found: list[str] = []
-        for i in range(len(words)):
-            for n in range(min(MAX_SPAN, len(words) - i), 0, -1):
-                span = " ".join(words[i : i + n])
-                cols = self.columns.get(span)
-                if cols:
-                    found.append(f"{span}: {', '.join(cols)}")
+        for span in self._spans(instruction):
+            cols = self.columns.get(span)
+            if cols:
+                found.append(f"{span}: {', '.join(cols)}")
         return " | ".join(found)

@@ -8,13 +8,15 @@ executes (execution-guided selection), flagging ``ambiguous`` results.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import LogitsProcessor
 
 from .environment import Denotation, Environment
 from .errors import ParseInstrError, UsageError
@@ -50,11 +52,44 @@ def model_input(
     return instruction, second or None
 
 
+class Renormalise(LogitsProcessor):
+    """Log-softmax over the tokens the grammar left: scores of the constrained distribution.
+
+    Generation hands processors log-probabilities; after masking they no longer sum to one,
+    so a hypothesis forced through a value the model did not expect (a city copied from the
+    instruction, spelled in several tokens) would pay for every token, although the grammar
+    allowed nothing else. Renormalising makes a forced token free, so beam search ranks
+    hypotheses by what the model chose among the valid continuations.
+    """
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        return torch.log_softmax(scores, dim=-1)
+
+
+@contextlib.contextmanager
+def decoding_threads(device: str, threads: int | None) -> Iterator[None]:
+    """Run a block with ``threads`` intra-op CPU threads, then restore the setting.
+
+    Step-by-step decoding of a small model is latency-bound: one thread avoids the
+    synchronisation cost of several (a tenfold slowdown when the cores are busy).
+    """
+    if device != "cpu" or not threads or threads == torch.get_num_threads():
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class Parser:
     """A trained model with its tokenizers; maps instructions to n-best logical forms."""
 
-    def __init__(self, loaded: LoadedModel, device: str = "cpu") -> None:
+    def __init__(self, loaded: LoadedModel, device: str = "cpu", threads: int | None = 1) -> None:
         self.loaded = loaded
+        self.threads = threads
         self.model = loaded.model
         self.input_tok = loaded.input_tok
         self.output_tok = loaded.output_tok
@@ -118,7 +153,8 @@ class Parser:
                     "constrained decoding is not available in this build (parseinstr.decoding)"
                 ) from None
             return []
-        return [grammar_logits_processor(self.output_tok, instructions, envs, num_beams)]
+        grammar = grammar_logits_processor(self.output_tok, instructions, envs, num_beams)
+        return [grammar, Renormalise()]
 
     @torch.no_grad()
     def parse_batch(
@@ -134,22 +170,16 @@ class Parser:
         batch = self.encode(instructions, envs)
         beams = max(n_best, 1)
         processors = self.logits_processors(instructions, envs, beams, constrained)
-        out = self.model.generate(
-            **batch,
-            num_beams=beams,
-            num_return_sequences=beams,
-            max_new_tokens=self.max_output_tokens,
-            do_sample=False,
-            output_scores=True,
-            return_dict_in_generate=True,
-            logits_processor=processors or None,
-            length_penalty=1.0,
-        )
+        with decoding_threads(self.device, self.threads):
+            out = self._generate(batch, beams, processors)
         seqs = out.sequences
         if beams > 1:
             scores = out.sequences_scores.tolist()
         else:
-            logp = self.model.compute_transition_scores(seqs, out.scores, normalize_logits=True)
+            with decoding_threads(self.device, self.threads):
+                logp = self.model.compute_transition_scores(
+                    seqs, out.scores, normalize_logits=not processors
+                )
             scores = [float(row[torch.isfinite(row)].sum()) for row in logp]
         texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
         result: list[list[Candidate]] = []
@@ -162,6 +192,19 @@ class Parser:
             unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
             result.append(unique[:n_best])
         return result
+
+    def _generate(self, batch: dict[str, torch.Tensor], beams: int, processors: list[Any]) -> Any:
+        return self.model.generate(
+            **batch,
+            num_beams=beams,
+            num_return_sequences=beams,
+            max_new_tokens=self.max_output_tokens,
+            do_sample=False,
+            output_scores=True,
+            return_dict_in_generate=True,
+            logits_processor=processors or None,
+            length_penalty=1.0,
+        )
 
     def parse(
         self,

@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 from safetensors.torch import load_model as load_weights
 from safetensors.torch import save_model as save_weights
 from tqdm.auto import tqdm
-from transformers import PreTrainedTokenizerFast, get_linear_schedule_with_warmup
+from transformers import PreTrainedTokenizerFast
 
 from . import __version__
 from .environment import Example, Task
@@ -194,6 +194,64 @@ class _Batcher:
         return out
 
 
+class BudgetSchedule:
+    """Linear warm-up then linear decay, by whichever budget runs out first: steps or time.
+
+    Progress is ``max(step / total_steps, minutes / max_minutes)``, so a run cut short by
+    ``--max-minutes`` still warms up early and ends with a decayed learning rate instead of
+    stopping mid-warm-up at full rate (linear decay to the budget; Li et al. 2020,
+    "Budgeted training"). Learning rates are set on the optimizer's groups in place.
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        total_steps: int,
+        warmup: float,
+        max_minutes: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        floor: float = 0.02,
+    ) -> None:
+        self.optimizer, self.total, self.warmup = optimizer, max(total_steps, 1), warmup
+        self.max_minutes, self.clock, self.floor = max_minutes, clock, floor
+        self.base = [g["lr"] for g in optimizer.param_groups]
+        self.steps, self.minutes_before, self.started = 0, 0.0, clock()
+        self._apply()
+
+    def progress(self) -> float:
+        """Share of the budget spent, in [0, 1]."""
+        done = self.steps / self.total
+        if self.max_minutes:
+            minutes = self.minutes_before + (self.clock() - self.started) / 60
+            done = max(done, minutes / self.max_minutes)
+        return min(done, 1.0)
+
+    def factor(self) -> float:
+        """The multiplier of the base learning rates now."""
+        p = self.progress()
+        if self.warmup > 0 and p < self.warmup:
+            return max(p / self.warmup, self.floor)
+        return max((1.0 - p) / max(1.0 - self.warmup, 1e-9), self.floor)
+
+    def _apply(self) -> None:
+        f = self.factor()
+        for group, base in zip(self.optimizer.param_groups, self.base, strict=True):
+            group["lr"] = base * f
+
+    def step(self) -> None:
+        self.steps += 1
+        self._apply()
+
+    def state_dict(self) -> dict[str, Any]:
+        minutes = self.minutes_before + (self.clock() - self.started) / 60
+        return {"steps": self.steps, "minutes": minutes}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.steps, self.minutes_before = int(state["steps"]), float(state["minutes"])
+        self.started = self.clock()
+        self._apply()
+
+
 def _save_checkpoint(
     folder: Path,
     model: torch.nn.Module,
@@ -358,7 +416,7 @@ def train_parser(
         return (rows + config.batch_size - 1) // config.batch_size
 
     total = sum(epoch_steps(e) for e in range(config.epochs))
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * config.warmup), total)
+    scheduler = BudgetSchedule(optimizer, total, config.warmup, config.max_minutes)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100, label_smoothing=config.label_smoothing)
 
     out = Path(out)
@@ -404,7 +462,7 @@ def train_parser(
             losses.append(loss.item())
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", dev=f"{max(best, 0):.3f}")
-        minutes = (time.monotonic() - started) / 60
+        minutes = scheduler.state_dict()["minutes"]  # counts earlier runs of a resumed one
         out_of_time = config.max_minutes is not None and minutes >= config.max_minutes
         last = epoch + 1 == config.epochs
         if (epoch + 1) % config.eval_every == 0 or last or out_of_time:
