@@ -239,6 +239,17 @@ class SheetEnvironment(Environment):
         """The sheet grammar with ``HEADER`` replaced by this sheet's headers (for decoders)."""
         return _specialised(self.base_grammar(), tuple(sorted(self.table().headers)))
 
+    def decoding_grammar(self) -> Grammar:
+        """The base grammar, narrowed per sheet through :meth:`literal_lexemes` (one
+        compilation serves every sheet)."""
+        return self.base_grammar()
+
+    def literal_lexemes(self, instruction: str) -> dict[str, list[str]]:
+        """``HEADER`` may only be one of this sheet's bracketed headers."""
+        # A header with a bracket or a line break cannot be written as a HEADER lexeme.
+        headers = [h for h in sorted(self.table().headers) if not set(h) & set("[]\r\n")]
+        return {"HEADER": [f"[{h}]" for h in headers]}
+
     def parse(self, form: str) -> lark.Tree:
         """Parse ``form`` as the specialised grammar would, without compiling it per sheet.
 

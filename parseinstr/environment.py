@@ -76,6 +76,16 @@ class Environment(ABC):
         """The grammar specialised to this instance (the base grammar by default)."""
         return self.base_grammar()
 
+    def decoding_grammar(self) -> Grammar:
+        """The grammar constrained decoding compiles (once per tokenizer, then cached).
+
+        By default the specialised grammar. An environment whose instances differ only in
+        the lexemes of some terminals (a sheet's headers) returns a shared grammar here and
+        names those lexemes in ``literal_lexemes(instruction)``: the decoder then narrows the
+        compiled grammar per input instead of compiling one grammar per instance.
+        """
+        return self.grammar()
+
     def parse(self, form: str) -> lark.Tree:
         """Parse a logical form with this instance's grammar (raises ``ParseError``)."""
         return self.grammar().parse(form)

@@ -76,3 +76,29 @@ def test_decoding_threads_restores_the_setting():
     with decoding_threads("cpu", 1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def _accepts(restricted, tok, form: str) -> bool:
+    m = restricted.matcher()
+    ids = tok(form)["input_ids"]
+    return all(m.accept_token(t) for t in ids)
+
+
+def test_sheet_headers_narrow_one_shared_compiled_grammar():
+    from parseinstr.decoding import compile_grammar
+    from parseinstr.environments.sheet import SheetEnvironment
+    from parseinstr.tokenization import train_output_tokenizer
+
+    tok = train_output_tokenizer(["ask SUM([Units])", 'add column "Double" = [Units]*2'], 300)
+    a = SheetEnvironment.from_cells({"A1": "Units", "A2": 3, "B1": "Unit Cost", "B2": 1.5})
+    b = SheetEnvironment.from_cells({"A1": "Region", "A2": "West"})
+    assert a.decoding_grammar() == b.decoding_grammar()  # one compilation for both
+    compiled = compile_grammar(a.decoding_grammar(), tok)
+    ra, rb = (compiled.restrict(e.literal_lexemes("sum the units")) for e in (a, b))
+    assert _accepts(ra, tok, "ask SUM([Units])") and _accepts(ra, tok, "ask SUM([Unit Cost])")
+    assert not _accepts(ra, tok, "ask SUM([Region])")
+    assert _accepts(rb, tok, 'ask COUNTIF([Region], "West")')
+    assert not _accepts(rb, tok, "ask SUM([Units])")
+    empty = SheetEnvironment.from_cells({"A2": 3})
+    assert not _accepts(compiled.restrict(empty.literal_lexemes("x")), tok, "ask SUM([Units])")
+    assert _accepts(compiled.restrict(empty.literal_lexemes("x")), tok, "ask SUM(A2:A3)")

@@ -219,7 +219,8 @@ def grammar_logits_processor(
         if env is None:
             grammars.append(None)
             continue
-        compiled = compile_grammar(env.grammar(), tokenizer)
+        shared = getattr(env, "decoding_grammar", None)
+        compiled = compile_grammar(shared() if callable(shared) else env.grammar(), tokenizer)
         hook = getattr(env, "literal_lexemes", None)
         literals = hook(instruction) if callable(hook) else None
         grammars.append(compiled.restrict(literals) if literals else compiled)
