@@ -27,7 +27,7 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 8
+FORMAT = 9
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
 _MEMORY_LIMIT = 32
 _LOCK = threading.Lock()
@@ -58,6 +58,8 @@ class CompiledGrammar:
         self.initial: tuple[np.ndarray, bool] | None = None
         #: Lexeme-start masks (read depths, read states, bits, eos), built at build time.
         self.starts: tuple[np.ndarray, ...] | None = None
+        #: Every remainder table of boundary-crossing tokens (``rt_*`` arrays).
+        self.tables: dict[str, np.ndarray] | None = None
 
     @property
     def vocab_size(self) -> int:
@@ -108,6 +110,8 @@ class CompiledGrammar:
             out["init_eos"] = np.array(self.initial[1])
         if self.starts is not None:
             out["pre_index"], out["pre_state"], out["pre_bits"], out["pre_eos"] = self.starts
+        if self.tables is not None:
+            out.update(self.tables)
         return out
 
     @classmethod
@@ -122,6 +126,8 @@ class CompiledGrammar:
             out.initial = (arrays["init_bits"], bool(arrays["init_eos"]))
         if "pre_state" in arrays:
             out.starts = tuple(arrays[k] for k in ("pre_index", "pre_state", "pre_bits", "pre_eos"))
+        if "rt_key" in arrays:
+            out.tables = {k: v for k, v in arrays.items() if k.startswith("rt_")}
         return out
 
 
@@ -142,9 +148,11 @@ def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
     from .engine import Engine
 
     engine = Engine(compiled)
+    engine.precompute_tables()
     first = engine.initial_mask()
     compiled.initial = (first.bits, first.eos)
     compiled.starts = engine.precompute_starts()
+    compiled.tables = engine.tables_to_arrays()
     return compiled
 
 

@@ -92,6 +92,7 @@ class Engine:
         # parser-independent table of each (set, start state), built on first use.
         self._sets: list[tuple[np.ndarray, np.ndarray, int]] = []
         self._tables: dict[tuple[int, int], tuple] = {}
+        self._set_ids: dict[tuple[int, bytes, bytes], int] = {}
         lx = compiled.analysis.lexer
         self._walker = _Walker(lx, TokenMatrix.build(list(vocab.tokens), lx.byte_class), vocab.size)
         self.fok = st.fok
@@ -112,6 +113,9 @@ class Engine:
         starts = getattr(compiled, "starts", None)
         if starts is not None:
             self._load_starts(*starts)
+        tables = getattr(compiled, "tables", None)
+        if tables is not None:
+            self.load_tables(tables)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -235,11 +239,130 @@ class Engine:
             ]
             split_list = []
             for st, (t2, o2) in splits.items():
-                split_list.append((st, self.n_top_sets + len(self._sets)))
-                self._sets.append((t2, o2, st))
+                # Equal record sets share one index (and so one memo of valid tokens).
+                sig = (st, t2.astype(np.int32).tobytes(), o2.astype(np.int32).tobytes())
+                child = self._set_ids.get(sig)
+                if child is None:
+                    child = self._set_ids[sig] = self.n_top_sets + len(self._sets)
+                    self._sets.append((t2, o2, st))
+                split_list.append((st, child))
             table = (group_list, split_list, ctoks.tolist(), coffs.tolist(), cons)
             self._tables[key] = table
         return table
+
+    def precompute_tables(self) -> dict[str, np.ndarray]:
+        """Every remainder table a run can ask for, built now (parser-independent).
+
+        A split group's lexeme ends with a terminal; after its shift the parser stands in
+        one of the states that terminal shifts to, so the next lexeme starts in one of
+        their contexts. Following that from every top-level split group (and the record
+        sets their tables create, equal sets shared) enumerates all ``(set, start)``
+        pairs. Returned as arrays for the disk cache (:meth:`load_tables`).
+        """
+        lr = self.compiled.analysis.lalr
+        targets: dict[int, set[int]] = {}
+        for acts in lr.action:
+            for t, code in acts.items():
+                if code >= 0:
+                    targets.setdefault(t, set()).add(self.start_of_lr[code])
+
+        def starts_after(st: int) -> set[int]:
+            if self.ign[st]:
+                return {self.ctx_start[self.state_ctx[st]]}
+            return targets.get(self.lab[st], set())
+
+        todo = [(rs, q) for rs in range(self.n_top_sets) for q in starts_after(self.sg_state[rs])]
+        seen = set(todo)
+        while todo:
+            rs, start = todo.pop()
+            for st, child in self._table(rs, start)[1]:
+                for q in starts_after(st):
+                    if (child, q) not in seen:
+                        seen.add((child, q))
+                        todo.append((child, q))
+        return self.tables_to_arrays()
+
+    def tables_to_arrays(self) -> dict[str, np.ndarray]:
+        """The record sets and remainder tables built so far, as flat arrays."""
+        out: dict[str, np.ndarray] = {}
+        sets = self._sets
+        out["rt_set_ptr"] = np.cumsum([0] + [len(t) for t, _o, _s in sets]).astype(np.int64)
+        out["rt_set_tok"] = np.concatenate([t for t, _o, _s in sets] or [np.zeros(0)]).astype(
+            np.int32
+        )
+        out["rt_set_off"] = np.concatenate([o for _t, o, _s in sets] or [np.zeros(0)]).astype(
+            np.int32
+        )
+        out["rt_set_state"] = np.array([st for _t, _o, st in sets], dtype=np.int32)
+        keys, cons, g_ptr, s_ptr, c_ptr = [], [], [0], [0], [0]
+        g_reach: list[int] = []
+        g_ids: list[np.ndarray] = []
+        sp_state: list[int] = []
+        sp_child: list[int] = []
+        c_tok: list[int] = []
+        c_off: list[int] = []
+        for key, (groups, splits, ctoks, coffs, c) in self._tables.items():
+            keys.append(key)
+            cons.append(c)
+            for reach, ids in groups:
+                g_reach.append(reach)
+                g_ids.append(ids)
+            g_ptr.append(len(g_reach))
+            for st, child in splits:
+                sp_state.append(st)
+                sp_child.append(child)
+            s_ptr.append(len(sp_state))
+            c_tok.extend(ctoks)
+            c_off.extend(coffs)
+            c_ptr.append(len(c_tok))
+        width = self.compiled.analysis.lexer.reach.shape[1]
+        reach_rows = np.zeros((len(g_reach), width), dtype=np.uint64)
+        for k, r in enumerate(g_reach):
+            reach_rows[k] = np.frombuffer(r.to_bytes(8 * width, "little"), dtype=np.uint64)
+        out["rt_key"] = np.array(keys, dtype=np.int32).reshape(-1, 2)
+        out["rt_cons"] = np.array(cons, dtype=np.int32)
+        out["rt_g_ptr"] = np.array(g_ptr, dtype=np.int64)
+        out["rt_g_reach"] = reach_rows
+        out["rt_g_len"] = np.array([len(x) for x in g_ids], dtype=np.int64)
+        out["rt_g_ids"] = np.concatenate(g_ids or [np.zeros(0)]).astype(np.int32)
+        out["rt_s_ptr"] = np.array(s_ptr, dtype=np.int64)
+        out["rt_s_state"] = np.array(sp_state, dtype=np.int32)
+        out["rt_s_child"] = np.array(sp_child, dtype=np.int32)
+        out["rt_c_ptr"] = np.array(c_ptr, dtype=np.int64)
+        out["rt_c_tok"] = np.array(c_tok, dtype=np.int32)
+        out["rt_c_off"] = np.array(c_off, dtype=np.int32)
+        return out
+
+    def load_tables(self, a: dict[str, np.ndarray]) -> None:
+        """Install tables from :meth:`tables_to_arrays` (a run then builds none)."""
+        ptr = a["rt_set_ptr"].tolist()
+        tok = a["rt_set_tok"].astype(np.int64)
+        off = a["rt_set_off"].astype(np.int64)
+        self._sets = [
+            (tok[ptr[k] : ptr[k + 1]], off[ptr[k] : ptr[k + 1]], st)
+            for k, st in enumerate(a["rt_set_state"].tolist())
+        ]
+        for k, (t, o, st) in enumerate(self._sets):
+            sig = (st, t.astype(np.int32).tobytes(), o.astype(np.int32).tobytes())
+            self._set_ids[sig] = self.n_top_sets + k
+        reach = [int.from_bytes(r.tobytes(), "little") for r in a["rt_g_reach"]]
+        lens = a["rt_g_len"]
+        ids = np.split(a["rt_g_ids"].astype(np.int64), np.cumsum(lens)[:-1]) if len(lens) else []
+        g_ptr, s_ptr, c_ptr = a["rt_g_ptr"].tolist(), a["rt_s_ptr"].tolist(), a["rt_c_ptr"].tolist()
+        s_state, s_child = a["rt_s_state"].tolist(), a["rt_s_child"].tolist()
+        c_tok, c_off = a["rt_c_tok"].tolist(), a["rt_c_off"].tolist()
+        for k, ((rs, start), c) in enumerate(zip(a["rt_key"].tolist(), a["rt_cons"].tolist(),
+                                                  strict=True)):  # fmt: skip
+            g0, g1 = g_ptr[k], g_ptr[k + 1]
+            s0, s1 = s_ptr[k], s_ptr[k + 1]
+            c0, c1 = c_ptr[k], c_ptr[k + 1]
+            self._tables[(rs, start)] = (
+                [(reach[i], ids[i]) for i in range(g0, g1)],
+                list(zip(s_state[s0:s1], s_child[s0:s1], strict=True)),
+                c_tok[c0:c1],
+                c_off[c0:c1],
+                c,
+            )
 
     def _remainders_scalar(
         self, toks: np.ndarray, offs: np.ndarray, start: int, cons: int
@@ -526,23 +649,9 @@ class Engine:
     def _load_starts(
         self, idx: np.ndarray, states: np.ndarray, bits: np.ndarray, eos: np.ndarray
     ) -> None:
-        from .stackmemo import _Branch
-
         for ri, rs, row, e in zip(idx.tolist(), states.tolist(), bits, eos.tolist(), strict=True):
             order = [i for i in ri if i >= 0]
-            path = rs[: len(order)]
-            key = self.start_of_lr[path[0]]
-            node = self.masks.roots.get(key)
-            if node.__class__ is not _Branch:
-                node = self.masks.roots[key] = _Branch(order[0])
-            for k, s in enumerate(path):
-                if k + 1 == len(path):
-                    node.kids[s] = Mask(row, e)
-                    break
-                nxt = node.kids.get(s)
-                if nxt.__class__ is not _Branch:
-                    nxt = node.kids[s] = _Branch(order[k + 1])
-                node = nxt
+            self.masks.put_path(self.start_of_lr[rs[0]], order, rs[: len(order)], Mask(row, e))
 
     def mask_of(self, hyps: Iterable[Hyp]) -> Mask:
         """The mask of a set of hypotheses (the union of theirs)."""

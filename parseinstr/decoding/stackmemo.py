@@ -54,14 +54,57 @@ class Reader:
         return pushed[0] if pushed is not None else self.get(view[0])
 
 
-class _Branch:
-    """An inner node of a decision tree: which depth to look at, children by state."""
+class _Tree:
+    """Decision trees coded in integers, so that the garbage collector never scans them.
 
-    __slots__ = ("index", "kids")
+    A node code ``c >= 0`` is an inner node: ``index[c]`` is the depth it reads, and its
+    child for state ``s`` is ``kids[c * width + s]``. A code ``c < 0`` is a leaf holding
+    ``values[~c]``. The dictionaries hold only integers, which CPython leaves untracked:
+    a memo of a hundred thousand nodes adds nothing to a full collection's work (a tree
+    of objects would, and its growth would trigger such collections mid-decoding).
+    """
 
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.kids: dict[int, Any] = {}
+    __slots__ = ("roots", "index", "kids", "values", "width")
+
+    def __init__(self, width: int) -> None:
+        self.roots: dict[int, int] = {}
+        self.index: list[int] = []
+        self.kids: dict[int, int] = {}
+        self.values: list[Any] = []
+        self.width = width
+
+    def leaf(self, value: Any) -> int:
+        self.values.append(value)
+        return ~(len(self.values) - 1)
+
+    def branch(self, index: int) -> int:
+        self.index.append(index)
+        return len(self.index) - 1
+
+    def insert(self, key: int, order: list[int], states: list[int], value: Any) -> None:
+        """Store ``value`` under the states ``states[k]`` read at depths ``order[k]``."""
+        if not order:
+            self.roots[key] = self.leaf(value)
+            return
+        node = self.roots.get(key)
+        if node is None or node < 0:
+            node = self.roots[key] = self.branch(order[0])
+        index, kids, width = self.index, self.kids, self.width
+        last = len(order) - 1
+        for k, i in enumerate(order):
+            if index[node] != i:  # pragma: no cover - reads are deterministic
+                raise RuntimeError("inconsistent stack reads in a memoised computation")
+            slot = node * width + states[k]
+            if k == last:
+                kids[slot] = self.leaf(value)
+                return
+            nxt = kids.get(slot)
+            if nxt is None or nxt < 0:
+                nxt = kids[slot] = self.branch(order[k + 1])
+            node = nxt
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 def _nth(stack: Stack, states: list[int], node_box: list, i: int, bottom: int) -> int:
@@ -78,55 +121,43 @@ def _nth(stack: Stack, states: list[int], node_box: list, i: int, bottom: int) -
 class DecisionMemo:
     """Values keyed by an integer and by the stack states their computation read."""
 
-    __slots__ = ("roots", "bottom", "hits", "misses")
+    __slots__ = ("tree", "bottom", "hits", "misses")
 
     def __init__(self, bottom: int) -> None:
-        self.roots: dict[int, Any] = {}
+        self.tree = _Tree(bottom + 1)
         self.bottom = bottom
         self.hits = 0
         self.misses = 0
 
     def get(self, key: int, stack: Stack) -> tuple[Any, list[int]]:
         """The stored value for ``stack`` (None if absent) and the depths looked at."""
-        node = self.roots.get(key)
+        tree = self.tree
+        node = tree.roots.get(key)
         reads: list[int] = []
-        if node.__class__ is _Branch:
+        if node is not None and node >= 0:
+            index, kids, width = tree.index, tree.kids, tree.width
             states: list[int] = []
             box = [stack]
             bottom = self.bottom
-            while node.__class__ is _Branch:
-                i = node.index
+            while node is not None and node >= 0:
+                i = index[node]
                 reads.append(i)
-                node = node.kids.get(
-                    states[i] if i < len(states) else _nth(stack, states, box, i, bottom)
-                )
+                s = states[i] if i < len(states) else _nth(stack, states, box, i, bottom)
+                node = kids.get(node * width + s)
         if node is None:
             self.misses += 1
-        else:
-            self.hits += 1
-        return node, reads
+            return None, reads
+        self.hits += 1
+        return tree.values[~node], reads
 
     def put(self, key: int, reader: Reader, value: Any) -> None:
         """Store ``value`` under the states ``reader`` read (in its order)."""
-        order = reader.order
-        if not order:
-            self.roots[key] = value
-            return
         orig = reader.orig
-        node = self.roots.get(key)
-        if node.__class__ is not _Branch:
-            node = self.roots[key] = _Branch(order[0])
-        for k, i in enumerate(order):
-            if node.index != i:  # pragma: no cover - reads are deterministic
-                raise RuntimeError("inconsistent stack reads in a memoised computation")
-            s = orig[i]
-            if k + 1 == len(order):
-                node.kids[s] = value
-                return
-            nxt = node.kids.get(s)
-            if nxt.__class__ is not _Branch:
-                nxt = node.kids[s] = _Branch(order[k + 1])
-            node = nxt
+        self.tree.insert(key, reader.order, [orig[i] for i in reader.order], value)
+
+    def put_path(self, key: int, order: list[int], states: list[int], value: Any) -> None:
+        """Store ``value`` under explicit reads (depths ``order``, states ``states``)."""
+        self.tree.insert(key, order, states, value)
 
 
 def materialise(stack: Stack, view: View) -> Stack:
@@ -185,12 +216,13 @@ class Shifter:
                  end_term: int, end_state: int, bottom: int) -> None:  # fmt: skip
         self.action, self.goto, self.rules = action, goto, rules
         self.end_term, self.end_state, self.bottom = end_term, end_state, bottom
-        self.trees: dict[int, Any] = {}
+        self.trees = _Tree(bottom + 1)
 
     def feed(self, reader: Reader, view: View, term: int) -> View | None:
         """The view after shifting ``term`` (reductions first), None if it is an error."""
         d, pushed = view
-        node = self.trees.get(term)
+        tree = self.trees
+        node = tree.roots.get(term)
         plist: list[int] | None = None
         if pushed is not None:
             plist = []
@@ -199,15 +231,16 @@ class Shifter:
                 plist.append(p[0])
                 p = p[1]
         n = len(plist) if plist is not None else 0
-        while node.__class__ is _Branch:
-            i = node.index
-            s = plist[i] if i < n else reader.get(d + i - n)  # type: ignore[index]
-            node = node.kids.get(s)
-        if node is None:
-            node = self._compute(reader, plist or [], d, term)
-        if node is _FAIL:
+        if node is not None and node >= 0:
+            index, kids, width = tree.index, tree.kids, tree.width
+            while node is not None and node >= 0:
+                i = index[node]
+                s = plist[i] if i < n else reader.get(d + i - n)  # type: ignore[index]
+                node = kids.get(node * width + s)
+        result = self._compute(reader, plist or [], d, term) if node is None else tree.values[~node]
+        if result is _FAIL:
             return None
-        k, new = node
+        k, new = result
         if k <= n:
             base = pushed
             for _ in range(k):
@@ -249,18 +282,7 @@ class Shifter:
             s = g
         # Store under the virtual depths read, in order.
         order = vr.order
-        node = self.trees.get(term)
-        if node.__class__ is not _Branch:
-            node = self.trees[term] = _Branch(order[0])
-        for k, i in enumerate(order):
-            st = vr.states[i]
-            if k + 1 == len(order):
-                node.kids[st] = result
-                break
-            nxt = node.kids.get(st)
-            if nxt.__class__ is not _Branch:
-                nxt = node.kids[st] = _Branch(order[k + 1])
-            node = nxt
+        self.trees.insert(term, order, [vr.states[i] for i in order], result)
         return result
 
     def accepts_end(self, reader: Reader, view: View) -> bool:
