@@ -517,9 +517,11 @@ class Domain:
         }
         self.values: dict[tuple[str, str], list[Any]] = {}
         self.unique: dict[tuple[str, str], bool] = {}
+        self.rows: dict[str, int] = {}
         for t in schema.tables:
             tn = t.name.lower()
             n_rows = self._scalar(f"SELECT COUNT( * ) FROM {tn}")
+            self.rows[tn] = n_rows
             for c in t.columns:
                 cn = c.name.lower()
                 rows = env.run_unchecked(
@@ -535,8 +537,10 @@ class Domain:
         for t in schema.tables:
             tn = t.name.lower()
             lex = lexicon.get(tn, {})
+            texts = [c.name.lower() for c in t.columns if c.kind == "text"]
             name = lex.get("name") or next(
-                (c.name.lower() for c in t.columns if c.name.lower() == f"{tn}_name"), None
+                (c for c in texts if c in (f"{tn}_name", "name", "title")),
+                texts[0] if texts and not lex and self.unique[(tn, texts[0])] else None,
             )
             if name is None:
                 continue
@@ -576,10 +580,19 @@ class Domain:
                     if cn == subject or cl.get("skip") or len(self.values[(tn, cn)]) < 2:
                         continue
                     target = self._refers(tn, cn, cl)
-                    if target is not None and (cl.get("be") or cl.get("verb") or not cl):
+                    # Without a lexicon, a text column of few values (a category) reads
+                    # as "with category {v}"; one naming other entities likewise.
+                    few = (
+                        not cl
+                        and c.kind == "text"
+                        and len(self.values[(tn, cn)]) <= max(2, 0.5 * self.rows[tn])
+                    )
+                    if (target is not None or few) and (cl.get("be") or cl.get("verb") or not cl):
                         be = cl.get("be") or (
                             [] if cl.get("verb") else [f"with {_words(cn)} {{v}}"]
                         )
+                        if not cl:
+                            cl = {"be_not": [f"whose {_words(cn)} is not {{v}}"]}
                         self.relations.append(
                             Relation(
                                 src,

@@ -209,6 +209,7 @@ class DerivationSampler:
         }
         self.terminals = {t.name: t for t in parser.terminals}
         self._spellers: dict[str, _Speller] = {}
+        self._size = 0
 
     def _spell_default(self, name: str) -> str:
         pattern = self.terminals[name].pattern
@@ -240,12 +241,13 @@ class DerivationSampler:
         for i in policy.order(expansion, state):
             sym = expansion.symbols[i]
             if expansion.is_terminal[i]:
+                self._size += 1
+                if self._size > self.max_size:
+                    raise Rejected("size budget exceeded")
                 text = policy.spell(sym, state, self.rng)
                 parts[i].append((sym, self._spell_default(sym) if text is None else text))
             else:
                 self._derive(sym, depth + 1, state, parts[i])
-            if sum(len(p) for p in parts) + len(out) > self.max_size:
-                raise Rejected("size budget exceeded")
         start = len(out)
         for part in parts:
             out.extend(part)
@@ -262,9 +264,10 @@ class DerivationSampler:
     def sample(self, tries: int = 20) -> Sample | None:
         """One sentence the grammar accepts (with the policy's metadata), or None."""
         for _ in range(tries):
-            state = self.policy.begin(self.rng)
             pieces: list[tuple[str, str]] = []
+            self._size = 0
             try:
+                state = self.policy.begin(self.rng)
                 self._derive(self.grammar.start, 0, state, pieces)
             except Rejected:
                 continue
