@@ -27,7 +27,7 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 9
+FORMAT = 10
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
 _MEMORY_LIMIT = 32
 _LOCK = threading.Lock()
@@ -109,7 +109,8 @@ class CompiledGrammar:
             out["init_bits"] = self.initial[0]
             out["init_eos"] = np.array(self.initial[1])
         if self.starts is not None:
-            out["pre_index"], out["pre_state"], out["pre_bits"], out["pre_eos"] = self.starts
+            (out["pre_q"], out["pre_index"], out["pre_state"], out["pre_mask"],
+             out["pre_table"]) = self.starts  # fmt: skip
         if self.tables is not None:
             out.update(self.tables)
         return out
@@ -125,7 +126,9 @@ class CompiledGrammar:
         if "init_bits" in arrays:
             out.initial = (arrays["init_bits"], bool(arrays["init_eos"]))
         if "pre_state" in arrays:
-            out.starts = tuple(arrays[k] for k in ("pre_index", "pre_state", "pre_bits", "pre_eos"))
+            out.starts = tuple(
+                arrays[k] for k in ("pre_q", "pre_index", "pre_state", "pre_mask", "pre_table")
+            )
         if "rt_key" in arrays:
             out.tables = {k: v for k, v in arrays.items() if k.startswith("rt_")}
         return out

@@ -586,51 +586,114 @@ class Engine:
         return mask
 
     def precompute_starts(
-        self, max_depth: int = 4, budget: int = 20000
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Masks at the start of a lexeme, for every parser state and the few states below
-        it that the mask depends on: computed at build time (like a per-state token cache)
-        so that a run starts with them in its memo.
+        self, max_depth: int = 12, budget: int = 20000
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Masks at the start of a lexeme, for every parser state and the states below it
+        that the mask depends on, then masks inside lexemes (every lexer state a context
+        reaches, under every parser state of that context) while the budget lasts:
+        computed at build time (like a per-state token cache) so that a run starts with
+        them in its memo. See :meth:`precompute_masks`."""
+        n_lr = len(self.start_of_lr) - 1
+        starts = [(s, self.start_of_lr[s]) for s in range(n_lr)]
+        rows = self.precompute_masks(starts, max_depth, budget)
+        lx = self.compiled.analysis.lexer
+        inside: list[list[int]] = []
+        for c in lx.ctx_start.tolist():
+            seen, todo = {c}, [c]
+            while todo:
+                q = todo.pop()
+                for nq in self.rows[q]:
+                    if nq >= 0 and nq not in seen:
+                        seen.add(nq)
+                        todo.append(nq)
+            inside.append(sorted(seen - self.is_start))
+        ctx = lx.lr_ctx.tolist()
+        mids = [(s, q) for s in range(n_lr) for q in inside[ctx[s]]]
+        rows += self.precompute_masks(mids, max_depth, budget)
+        return self._rows_to_arrays(rows)
+
+    def precompute_masks(
+        self, pairs: list[tuple[int, int]], max_depth: int, budget: int, shallow: bool = False
+    ) -> list[tuple[int, list[int], list[int], Mask]]:
+        """Masks of ``(parser state, lexer state)`` pairs on every stack below that they
+        can tell apart, breadth first, within ``budget`` mask computations.
 
         Stacks are explored top down: a mask computed on a partial stack is kept when it
-        read only states the partial stack has; when it looked deeper, every state that
-        can lie there (a predecessor in the LR automaton) is tried, up to ``max_depth``
-        states and ``budget`` computations. Returns (read depths, read states, bits, eos),
-        one row per mask, depths padded with -1.
+        read only states the partial stack has; when it looked deeper, the partial stack is
+        extended down to that depth, once per state that can lie there (the states that
+        many transitions back in the LR automaton; the states in between are not read,
+        so one chain stands for all). ``shallow``: extend no further than one level.
+        Returns rows (lexer state, depths read, states read, mask).
         """
+        import collections
+
         preds = self._predecessors()
-        rows_idx: list[list[int]] = []
-        rows_st: list[list[int]] = []
-        bits: list[np.ndarray] = []
-        eos: list[bool] = []
-        todo: list[tuple[int, ...]] = [(s,) for s in range(len(self.start_of_lr) - 1)]
+        chains: dict[tuple[int, int], dict[int, tuple[int, ...]]] = {}
+
+        def back(s: int, k: int) -> dict[int, tuple[int, ...]]:
+            """States ``k`` transitions before ``s``, each with one chain reaching it."""
+            got = chains.get((s, k))
+            if got is None:
+                if k == 1:
+                    got = {p: (p,) for p in preds[s]}
+                else:
+                    got = {}
+                    for p, ch in back(s, k - 1).items():
+                        for pp in preds[p]:
+                            got.setdefault(pp, (*ch, pp))
+                chains[(s, k)] = got
+            return got
+
+        rows: list[tuple[int, list[int], list[int], Mask]] = []
+        todo = collections.deque(((s,), q) for s, q in pairs)
         done = 0
         while todo and done < budget:
-            path = todo.pop()
+            path, q = todo.popleft()
             stack = None
-            for s in reversed(path):
-                stack = (s, stack)
+            for st in reversed(path):
+                stack = (st, stack)
             reader = Reader(stack, self.bottom)
-            mask = self._compute(stack, self.start_of_lr[path[0]], reader)
+            mask = self._compute(stack, q, reader)
             done += 1
-            if max(reader.order) < len(path):
-                rows_idx.append(reader.order)
-                rows_st.append([path[i] for i in reader.order])
-                bits.append(mask.bits)
-                eos.append(mask.eos)
-            elif len(path) < max_depth:
-                todo.extend(path + (p,) for p in preds[path[-1]])
-        width = max((len(r) for r in rows_idx), default=1)
-        idx = np.full((len(rows_idx), width), -1, dtype=np.int32)
-        st = np.full((len(rows_idx), width), -1, dtype=np.int32)
-        for k, (ri, rs) in enumerate(zip(rows_idx, rows_st, strict=True)):
+            beyond = [i for i in reader.order if i >= len(path)]
+            if not beyond:
+                rows.append((q, reader.order, [path[i] for i in reader.order], mask))
+                self.masks.put(q, reader, mask)
+                continue
+            d = min(beyond)
+            if d >= max_depth or (shallow and len(path) > 1):
+                continue
+            for ch in back(path[-1], d - len(path) + 1).values():
+                todo.append(((*path, *ch), q))
+        return rows
+
+    def _rows_to_arrays(
+        self, rows: list[tuple[int, list[int], list[int], Mask]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(lexer states, read depths, read states, mask index, unique masks with the EOS
+        flag in an extra last word); depths padded with -1."""
+        width = max((len(r[1]) for r in rows), default=1)
+        idx = np.full((len(rows), width), -1, dtype=np.int32)
+        st = np.full((len(rows), width), -1, dtype=np.int32)
+        uniq: dict[bytes, int] = {}
+        which = np.zeros(len(rows), dtype=np.int32)
+        table: list[np.ndarray] = []
+        for k, (_q, ri, rs, mask) in enumerate(rows):
             idx[k, : len(ri)] = ri
             st[k, : len(rs)] = rs
+            row = np.append(mask.bits, np.uint32(mask.eos))
+            key = row.tobytes()
+            u = uniq.get(key)
+            if u is None:
+                u = uniq[key] = len(table)
+                table.append(row)
+            which[k] = u
         return (
+            np.array([r[0] for r in rows], dtype=np.int32),
             idx,
             st,
-            np.array(bits, dtype=np.uint32).reshape(-1, self.words),
-            np.array(eos, dtype=bool),
+            which,
+            np.array(table, dtype=np.uint32).reshape(-1, self.words + 1),
         )
 
     def _predecessors(self) -> list[list[int]]:
@@ -647,11 +710,15 @@ class Engine:
         return [sorted(p) for p in preds]
 
     def _load_starts(
-        self, idx: np.ndarray, states: np.ndarray, bits: np.ndarray, eos: np.ndarray
-    ) -> None:
-        for ri, rs, row, e in zip(idx.tolist(), states.tolist(), bits, eos.tolist(), strict=True):
+        self, qs: np.ndarray, idx: np.ndarray, states: np.ndarray, which: np.ndarray,
+        table: np.ndarray,
+    ) -> None:  # fmt: skip
+        masks = [Mask(row[:-1], bool(row[-1])) for row in table]
+        put = self.masks.put_path
+        for q, ri, rs, u in zip(qs.tolist(), idx.tolist(), states.tolist(), which.tolist(),
+                                strict=True):  # fmt: skip
             order = [i for i in ri if i >= 0]
-            self.masks.put_path(self.start_of_lr[rs[0]], order, rs[: len(order)], Mask(row, e))
+            put(q, order, rs[: len(order)], masks[u])
 
     def mask_of(self, hyps: Iterable[Hyp]) -> Mask:
         """The mask of a set of hypotheses (the union of theirs)."""

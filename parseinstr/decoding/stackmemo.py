@@ -221,6 +221,12 @@ class Shifter:
     def feed(self, reader: Reader, view: View, term: int) -> View | None:
         """The view after shifting ``term`` (reductions first), None if it is an error."""
         d, pushed = view
+        # A shift or an error is read off the top state; only reductions use the memo.
+        code = self.action[pushed[0] if pushed is not None else reader.get(d)].get(term)
+        if code is None:
+            return None
+        if code >= 0:
+            return (d, (code, pushed))
         tree = self.trees
         node = tree.roots.get(term)
         plist: list[int] | None = None
