@@ -1,0 +1,234 @@
+"""Bounded enumeration of small logical forms of a grammar, shortest first (cold start).
+
+Forms are built bottom-up by *size*, the number of word and number tokens (brackets and
+commas do not count; for the grid grammar this is the number of tree nodes). Which
+lexemes a terminal may take is given per search: a terminal with a finite set of lexemes
+is a keyword set (all allowed) unless the caller narrows it (to the slots of the
+instruction); an infinite terminal (numbers, strings) takes only the instruction's words
+that it matches. De-duplication by denotation (observational equivalence): among forms of
+one nonterminal that are whole programs, only the first (shortest) with each denotation
+is kept, and forms that fail to execute are dropped. That is a heuristic: it assumes a
+part's meaning is its denotation from the start state, which holds for compositional
+languages like the grid's action programs and is why it is optional.
+
+Nothing here knows any environment: it reads the grammar and calls ``execute``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ParseError, ParseInstrError
+from .grammar import Grammar
+from .learn_slots import finite_lexemes
+
+_CONTENT = re.compile(r"[A-Za-z0-9]")
+
+
+def form_size(form: str) -> int:
+    """The size of a form: its word and number tokens (the length prior's measure).
+
+    >>> form_size("seq(twice(around(left, jump)), walk)")
+    6
+    """
+    return len(re.findall(r"[A-Za-z0-9_.]+|\"[^\"]*\"|'[^']*'", form))
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """Spell tokens as a form: ``(``, ``,`` and ``)`` attach, a space follows a comma."""
+    out = ""
+    for t in tokens:
+        if not out:
+            out = t
+        elif t in ("(", ")", ",") or out.endswith("("):
+            out += t
+        elif out.endswith(","):
+            out += " " + t
+        else:
+            out += " " + t
+    return out
+
+
+@dataclass
+class _Rules:
+    rules: dict[str, list[list[tuple[bool, str]]]]  # name -> expansions of (is_term, name)
+    lexemes: dict[str, list[str] | None]  # terminal -> finite lexemes (None: infinite)
+    patterns: dict[str, re.Pattern[str]]
+    start: str
+    spaced: bool
+
+
+def _rules(grammar: Grammar) -> _Rules:
+    parser = grammar.parser()
+    rules: dict[str, list[list[tuple[bool, str]]]] = {}
+    for rule in parser.rules:
+        rules.setdefault(rule.origin.name, []).append([(s.is_term, s.name) for s in rule.expansion])
+    lexemes = {t.name: finite_lexemes(t.pattern) for t in parser.terminals}
+    patterns = {t.name: re.compile(t.pattern.to_regexp()) for t in parser.terminals}
+    return _Rules(rules, lexemes, patterns, grammar.start, bool(parser.ignore_tokens))
+
+
+class Enumerator:
+    """Forms of ``grammar`` up to a size, smallest first, de-duplicated by denotation.
+
+    Args:
+        grammar: the (possibly slotted) grammar to enumerate.
+        execute: form -> denotation (raises ``ParseInstrError`` when it cannot run); it
+            receives the form as enumerated (callers fill slots inside it).
+        key: denotation -> a hashable key for de-duplication (default: its JSON).
+        allowed: terminal -> the lexemes it may take in this search (narrowing).
+        words: the instruction's words (for terminals with infinitely many lexemes).
+        dedupe: keep one form per denotation for whole-program nonterminals.
+        max_per_cell: at most this many forms per (nonterminal, size).
+    """
+
+    def __init__(
+        self,
+        grammar: Grammar,
+        execute: Callable[[str], Any],
+        *,
+        key: Callable[[Any], Any] | None = None,
+        allowed: Mapping[str, Sequence[str]] | None = None,
+        words: Sequence[str] = (),
+        dedupe: bool = True,
+        max_per_cell: int = 4000,
+    ) -> None:
+        self.grammar = grammar
+        self.r = _rules(grammar)
+        self.execute = execute
+        self.key = key or (lambda d: json.dumps(d.to_json(), sort_keys=True, default=str))
+        self.dedupe = dedupe
+        self.max_per_cell = max_per_cell
+        allowed = dict(allowed or {})
+        self.term_options: dict[str, list[tuple[str, int]]] = {}
+        for term, lex in self.r.lexemes.items():
+            if term in allowed:
+                choices = list(allowed[term])
+            elif lex is not None:
+                choices = lex
+            else:
+                choices = [w for w in words if self.r.patterns[term].fullmatch(w)]
+            self.term_options[term] = [(c, 1 if _CONTENT.search(c) else 0) for c in choices]
+        self.table: dict[str, dict[int, list[tuple[tuple[str, ...], Any]]]] = {
+            n: {} for n in self.r.rules
+        }
+        self.seen: dict[str, set[Any]] = {n: set() for n in self.r.rules}
+        self.program_level: dict[str, bool] = {}
+        self.executions = 0
+        self._cache: dict[str, Any] = {}
+        self.grown = -1
+        self._order = self._unit_order()
+
+    def _unit_order(self) -> list[str]:
+        # Nonterminals in an order where a unit rule's target comes before its origin.
+        deps = {
+            n: {s for e in exps if len(e) == 1 and not e[0][0] for _, s in e}
+            for n, exps in self.r.rules.items()
+        }
+        order: list[str] = []
+        done: set[str] = set()
+
+        def visit(n: str, path: frozenset[str]) -> None:
+            if n in done or n in path:
+                return
+            for d in deps.get(n, ()):
+                visit(d, path | {n})
+            done.add(n)
+            order.append(n)
+
+        for n in self.r.rules:
+            visit(n, frozenset())
+        return order
+
+    def _seqs(self, exp: list[tuple[bool, str]], i: int, size: int) -> Iterator[tuple[str, ...]]:
+        if i == len(exp):
+            if size == 0:
+                yield ()
+            return
+        is_term, name = exp[i]
+        if is_term:
+            for lexeme, s in self.term_options.get(name, []):
+                if s <= size:
+                    for rest in self._seqs(exp, i + 1, size - s):
+                        yield (lexeme, *rest)
+            return
+        cells = self.table[name]
+        for s, forms in list(cells.items()):
+            if s > size or not forms:
+                continue
+            for toks, _ in forms:
+                for rest in self._seqs(exp, i + 1, size - s):
+                    yield (*toks, *rest)
+
+    def _is_program(self, name: str, form: str) -> bool:
+        known = self.program_level.get(name)
+        if known is None:
+            try:
+                self.grammar.parse(form)
+                known = True
+            except ParseError:
+                known = False
+            self.program_level[name] = known
+        return known
+
+    def _run(self, form: str) -> Any:
+        if form in self._cache:
+            return self._cache[form]
+        self.executions += 1
+        try:
+            den = self.execute(form)
+        except ParseInstrError:
+            den = None
+        self._cache[form] = den
+        return den
+
+    def _grow(self, size: int, deadline: float) -> None:
+        for name in self._order:
+            cell: list[tuple[tuple[str, ...], Any]] = []
+            strings: set[tuple[str, ...]] = set()
+            for exp in self.r.rules[name]:
+                for toks in self._seqs(exp, 0, size):
+                    if toks in strings:
+                        continue
+                    if time.monotonic() > deadline:
+                        break
+                    strings.add(toks)
+                    den = None
+                    if self.dedupe or name == self.r.start:
+                        form = join_tokens(toks) if self.r.spaced else "".join(toks)
+                        if self._is_program(name, form):
+                            den = self._run(form)
+                            if den is None:
+                                continue  # a part that cannot run spoils what holds it
+                            if self.dedupe:
+                                k = self.key(den)
+                                if k in self.seen[name]:
+                                    continue
+                                self.seen[name].add(k)
+                    cell.append((toks, den))
+                    if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
+                        break
+                if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
+                    break
+            self.table[name][size] = cell
+
+    def forms(self, max_size: int, seconds: float = 10.0) -> Iterator[tuple[str, int, Any]]:
+        """(form, size, denotation) of the start symbol, size 1, 2, ... up to ``max_size``.
+
+        Stops early when ``seconds`` have passed.
+        """
+        deadline = time.monotonic() + seconds
+        for size in range(0, max_size + 1):
+            if size > self.grown:
+                if time.monotonic() > deadline:
+                    return
+                self._grow(size, deadline)
+                self.grown = size
+            for toks, den in self.table[self.r.start].get(size, []):
+                form = join_tokens(toks) if self.r.spaced else "".join(toks)
+                yield form, size, den

@@ -1,0 +1,200 @@
+"""Learning from denotations: memory, slots, enumeration, the denotation-only path, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parseinstr.cli import main
+from parseinstr.environments.grid import GridEnvironment
+from parseinstr.environments.grid_denotation import GridDenotation
+from parseinstr.environments.scan import ScanTask
+from parseinstr.errors import UsageError
+from parseinstr.learn_search import Enumerator, form_size, join_tokens
+from parseinstr.learn_slots import SlotSpec, SlottedEnvironment, finite_lexemes
+from parseinstr.learning import (
+    LearnConfig,
+    Learner,
+    Memory,
+    examples_for_learning,
+    learn_from_denotations,
+    load_parser,
+    pick_supervision,
+)
+
+LINES = """\
+IN: walk OUT: I_WALK
+IN: jump OUT: I_JUMP
+IN: run OUT: I_RUN
+IN: walk twice OUT: I_WALK I_WALK
+IN: jump twice OUT: I_JUMP I_JUMP
+IN: run left OUT: I_TURN_LEFT I_RUN
+IN: walk left OUT: I_TURN_LEFT I_WALK
+IN: jump and walk OUT: I_JUMP I_WALK
+IN: walk and run OUT: I_WALK I_RUN
+IN: turn left OUT: I_TURN_LEFT
+IN: turn right twice OUT: I_TURN_RIGHT I_TURN_RIGHT
+IN: run thrice OUT: I_RUN I_RUN I_RUN
+"""
+
+TINY = LearnConfig(
+    rounds=1,
+    max_minutes=1.0,
+    d_model=32,
+    layers=1,
+    heads=2,
+    ff=64,
+    min_steps_per_round=30,
+    epochs_per_round=1,
+    final_epochs=1,
+    enum_seconds=20,
+    threads=1,
+    validation_share=0.2,
+)
+
+
+@pytest.fixture()
+def scan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "few.txt"
+    path.write_text(LINES)
+    return path
+
+
+# ---------------------------------------------------------------- memory
+
+
+def test_memory_prefers_short_forms_and_round_trips(tmp_path: Path) -> None:
+    memory = Memory(max_forms=2, size_slack=1)
+    assert memory.add("1", "seq(walk, walk)", "beam", 1)
+    assert memory.add("1", "twice(walk)", "enumeration", 0)
+    assert not memory.add("1", "twice(walk)", "beam", 2)  # already there
+    assert [r.form for r in memory.get("1")] == ["twice(walk)", "seq(walk, walk)"]
+    # Too long next to the shortest: not kept.
+    assert not memory.add("1", "seq(walk, walk(left), turn(right))", "beam", 2)
+    assert memory.covered("1") and not memory.covered("2")
+    memory.save(tmp_path / "memory.json")
+    again = Memory.load(tmp_path / "memory.json")
+    assert again.to_json() == memory.to_json() and again.size() == 2
+
+
+def test_memory_caps_forms_per_example() -> None:
+    memory = Memory(max_forms=2, size_slack=5)
+    for form in ("seq(walk, walk)", "after(walk, walk)", "twice(walk)"):
+        memory.add("1", form, "beam", 0)
+    assert [r.form for r in memory.get("1")] == ["twice(walk)", "seq(walk, walk)"]
+
+
+# ---------------------------------------------------------------- slots and search
+
+
+def test_slots_come_from_the_grammar() -> None:
+    env = GridEnvironment()
+    spec = SlotSpec.from_grammar(env.grammar())
+    assert dict(spec.terminals)["ACTION"] == ("jump", "look", "run", "walk")
+    assert "COUNT" not in dict(spec.terminals)  # infinitely many lexemes
+    text, mapping = spec.abstract("jump around left twice and walk left")
+    assert text == "ACTION0 around DIR0 twice and ACTION1 DIR0"
+    form = "seq(twice(around(left, jump)), walk(left))"
+    abstract = spec.to_slots(form, mapping, env.grammar())
+    assert abstract == "seq(twice(around(DIR0, ACTION0)), ACTION1(DIR0))"
+    assert spec.fill(abstract, mapping) == form
+    assert spec.slotted_grammar(env.grammar()).accepts(abstract)
+    view = SlottedEnvironment(env, spec)
+    assert view.literal_lexemes(text)["ACTION"] == ["ACTION0", "ACTION1"]
+    assert view.literal_lexemes(text)["COLOUR"][0] == "blue"  # none in the input: plain words
+
+
+def test_finite_lexemes() -> None:
+    terms = {t.name: t for t in GridEnvironment().grammar().parser().terminals}
+    assert finite_lexemes(terms["DIR"].pattern) == ["left", "right"]
+    assert finite_lexemes(terms["COUNT"].pattern) is None
+
+
+def test_enumeration_is_shortest_first_and_deduplicated() -> None:
+    env = GridEnvironment()
+    enum = Enumerator(
+        env.grammar(),
+        env.execute,
+        allowed={"ACTION": ["jump"], "DIR": [], "COLOUR": [], "PORTABLE": [], "SIDE": []},
+    )
+    target = GridDenotation(("jump", "jump"))
+    hits = [(f, s) for f, s, d in enum.forms(3) if d is not None and env.same_denotation(d, target)]
+    assert hits == [("twice(jump)", 2)]  # seq(jump, jump) has the same denotation: pruned
+    assert form_size("seq(twice(around(left, jump)), walk)") == 6
+    assert join_tokens(["seq", "(", "walk", ",", "jump", ")"]) == "seq(walk, jump)"
+
+
+# ---------------------------------------------------------------- the denotation-only path
+
+
+class _NoForm:
+    """An example that fails the test if anything reads its logical form."""
+
+    def __init__(self, example: Any) -> None:
+        self._example = example
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "logical_form":
+            raise AssertionError("the denotation-only path read a logical form")
+        return getattr(self._example, name)
+
+
+class _GuardedScan(ScanTask):
+    def examples(self) -> list[Any]:
+        return [_NoForm(e) for e in super().examples()]
+
+
+def test_denotation_only_path_never_reads_logical_forms(scan_file: Path, tmp_path: Path) -> None:
+    task = _GuardedScan(scan_file)
+    items = examples_for_learning(task, task.examples())
+    assert len(items) == 12 and all(it.gold is None for it in items)
+    learner = Learner(items, items[:2], TINY, tmp_path / "out")
+    stats = learner.enumerate_round(0, max_words=3, seconds=20)
+    assert stats["inputs_found"] == stats["inputs"] > 0
+    forms = {it.instruction: learner.memory.get(it.id)[0].form for it in items}
+    assert forms["walk twice"] == "twice(walk)"
+    assert forms["run left"] == "run(left)"
+    assert forms["jump and walk"] in ("seq(jump, walk)", "after(walk, jump)")
+    assert learner.coverage() == 1.0
+
+
+def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    card = learn_from_denotations(_GuardedScan(scan_file), out, TINY, log=lambda m: None)
+    assert card["supervision"] == "denotation" and card["history"]
+    row = card["history"][0]
+    assert {"coverage", "memory_size", "dev_execution_accuracy"} <= set(row)
+    assert row["coverage"] == 1.0
+    for name in ("memory.json", "learning_log.json", "model_card.json", "learning_curve.png"):
+        assert (out / name).exists(), name
+    log = json.loads((out / "learning_log.json").read_text())
+    assert log["rounds"][0]["round"] == 0
+    parser = load_parser(out)
+    env = GridEnvironment()
+    cands = parser.parse("walk twice", env, n_best=2)
+    assert cands and all(env.grammar().accepts(c.form) for c in cands)  # slots filled
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_supervision_choice(scan_file: Path) -> None:
+    task = ScanTask(scan_file)
+    assert pick_supervision(task, None) == "denotation"  # SCAN has no gold forms
+    assert pick_supervision(task, "denotation") == "denotation"
+    with pytest.raises(UsageError):
+        pick_supervision(task, "gold")
+    with pytest.raises(UsageError):
+        pick_supervision(task, "logical-form", gold_fraction=0.5)
+
+
+def test_cli_flags(scan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["train", "scan", "--data", str(scan_file), "--out", str(tmp_path / "m")]
+    assert main([*base, "--supervision", "nonsense"]) != 0
+    assert "--supervision" in capsys.readouterr().err
+    assert main([*base, "--supervision", "logical-form", "--gold-fraction", "0.5"]) != 0
+    assert "--gold-fraction" in capsys.readouterr().err
+    assert main([*base, "--gold-fraction", "2"]) != 0
