@@ -189,6 +189,13 @@ def train(
     synthetic_schedule: Annotated[
         str, typer.Option(help="mixed (every epoch) or first (first half only).")
     ] = "mixed",
+    supervision: Annotated[
+        str | None,
+        typer.Option(help="logical-form (default where gold exists) or denotation."),
+    ] = None,
+    gold_fraction: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="denotation: share keeping gold forms.")
+    ] = 0.0,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -199,6 +206,11 @@ def train(
     dev = None
     if dev_part:
         dev = _task(task, data, db, split, dev_part, None, option).examples()
+    from .learning import learn_cli, pick_supervision
+
+    if pick_supervision(train_task, supervision, gold_fraction) == "denotation":
+        learn_cli(train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print)
+        return
     wide = encoder != "scratch"
     spec = ModelSpec(
         encoder=encoder,
