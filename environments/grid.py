@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from parseinstr.environment import Environment
+from parseinstr.environment import Demo, Environment
 from parseinstr.errors import DataError, ExecutionError, UsageError
 from parseinstr.grammar import Grammar
 from parseinstr.registry import register_environment
@@ -106,6 +106,24 @@ class GridEnvironment(Environment):
 
     name: ClassVar[str] = "grid"
     option_names: ClassVar[tuple[str, ...]] = ("world", "picture")
+    bundled_model: ClassVar[str | None] = "models/grid"
+    bundled_model_command: ClassVar[str | None] = (
+        "parseinstr train scan --data tests/data/scan/tasks_train_simple.txt.gz "
+        "--supervision denotation --out environments/models/grid --max-minutes 25 --half"
+    )
+
+    @classmethod
+    def demo(cls) -> Demo:
+        """SCAN-style commands in a small room; each path is drawn to a picture."""
+        return Demo(
+            "Commands in a grid world",
+            {"world": Path(__file__).resolve().parent / "data/grid/room.json"},
+            [
+                "walk twice and jump left",
+                "turn around right",
+                "run opposite left thrice after look right",
+            ],
+        )
 
     def __init__(
         self,

@@ -48,7 +48,7 @@ from typing import Any, ClassVar
 import lark
 from rich.table import Table as RichTable
 
-from parseinstr.environment import Environment
+from parseinstr.environment import Demo, Environment
 from parseinstr.errors import ExecutionError, ParseError
 from parseinstr.grammar import Grammar, quote_literal
 from parseinstr.registry import register_environment
@@ -204,6 +204,27 @@ class SheetEnvironment(Environment):
 
     name: ClassVar[str] = "sheet"
     option_names: ClassVar[tuple[str, ...]] = ("sheet", "save")
+    bundled_model: ClassVar[str | None] = "models/sheet"
+    bundled_model_command: ClassVar[str | None] = (
+        "parseinstr generate sheet --n 3000 --seed 0 --out sheet-train.jsonl && "
+        "parseinstr train sheet --data sheet-train.jsonl --out environments/models/sheet "
+        "--max-minutes 25 --half"
+    )
+
+    @classmethod
+    def demo(cls) -> Demo:
+        """Questions and commands on the bundled sales workbook (changed in memory only)."""
+        return Demo(
+            "Questions and commands on a sales workbook",
+            {"sheet": Path(__file__).resolve().parent / "data/sheet/sales.xlsx"},
+            [
+                "What is the total number of units?",
+                "How many rows have Region equal to West?",
+                "Add a column Total that multiplies Units by Price",
+                "Which Rep has the highest Units?",
+                "Sort the table by Units from largest to smallest",
+            ],
+        )
 
     def __init__(self, sheet: str | Path | None = None, save: str | Path | None = None) -> None:
         self.save = Path(save) if save is not None else None

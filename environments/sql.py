@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.table import Table as RichTable
 
 from parseinstr.decoding.restrict import instruction_spans, quoted
-from parseinstr.environment import CrossCheck, Environment
+from parseinstr.environment import CrossCheck, Demo, Environment
 from parseinstr.errors import ExecutionError, ParseError, UsageError
 from parseinstr.grammar import Grammar
 from parseinstr.registry import register_environment
@@ -156,6 +156,26 @@ class SqlEnvironment(Environment):
 
     name: ClassVar[str] = "sql"
     option_names: ClassVar[tuple[str, ...]] = ("db", "backend")
+    bundled_model: ClassVar[str | None] = "models/sql"
+    bundled_model_command: ClassVar[str | None] = (
+        "parseinstr train text2sql --data environments/data/sql/geography/geography.json "
+        "--split question --part train --out environments/models/sql --max-minutes 25 --half"
+    )
+
+    @classmethod
+    def demo(cls) -> Demo:
+        """Questions over the bundled GeoQuery database."""
+        return Demo(
+            "Questions over GeoQuery's US geography database",
+            {"db": Path(__file__).resolve().parent / "data/sql/geography/geography.sqlite"},
+            [
+                "what is the capital of texas",
+                "how many states border colorado",
+                "what is the population of the largest city in california",
+                "which rivers run through utah",
+                "what is the highest point in the smallest state",
+            ],
+        )
 
     def __init__(
         self,

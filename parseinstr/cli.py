@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from . import registry
+from .bundled import default_model
 from .errors import ExecutionError, ParseInstrError, UsageError
 from .io import write_json_atomic
 
@@ -39,6 +40,10 @@ WorldOpt = Annotated[Path | None, typer.Option("--world", help="grid: world file
 PictureOpt = Annotated[Path | None, typer.Option("--picture", help="grid: PNG of the path.")]
 SheetOpt = Annotated[Path | None, typer.Option("--sheet", help="sheet: .xlsx or .csv file.")]
 SaveOpt = Annotated[Path | None, typer.Option("--save", help="sheet: save the result here.")]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model folder (default: the environment's bundled model)."),
+]
 ExtraOpt = Annotated[
     list[str] | None,
     typer.Option("--option", "-o", help="Extra KEY=VALUE option for plug-in environments."),
@@ -189,6 +194,9 @@ def train(
     synthetic_schedule: Annotated[
         str, typer.Option(help="mixed (every epoch) or first (first half only).")
     ] = "mixed",
+    half: Annotated[
+        bool, typer.Option("--half", help="Store the weights in float16 (bundled models).")
+    ] = False,
     supervision: Annotated[
         str | None,
         typer.Option(help="logical-form (default where gold exists) or denotation."),
@@ -228,6 +236,7 @@ def train(
         lr=3e-4 if wide else 5e-4,
         synthetic_ratio=synthetic_ratio,
         synthetic_schedule=synthetic_schedule,
+        half=half,
     )
     synth: list[Any] = []
     if synthetic:
@@ -253,7 +262,7 @@ def train(
 def evaluate(
     task: Annotated[str, typer.Argument(help="Task: text2sql, sheet, scan, ...")],
     data: Annotated[Path, typer.Option("--data", help="Evaluation data file.")],
-    model: Annotated[Path, typer.Option("--model", help="Model folder.")],
+    model: ModelOpt = None,
     db: DbOpt = None,
     split: Annotated[str | None, typer.Option(help="text2sql: question or query.")] = None,
     part: Annotated[str | None, typer.Option(help="Parts to evaluate, e.g. dev.")] = None,
@@ -267,7 +276,8 @@ def evaluate(
     from .evaluate import evaluate_task
     from .parser import Parser
 
-    parser = Parser.load(model)
+    task_cls = registry.get_task(task)
+    parser = Parser.load(model or default_model(registry.get_environment(task_cls.environment)))
     report = evaluate_task(
         parser,
         _task(task, data, db, split, part, None, option),
@@ -292,7 +302,7 @@ def evaluate(
 def run(
     environment: Annotated[str, typer.Argument(help="Environment: sql, grid, sheet, ...")],
     instruction: Annotated[str, typer.Argument(help="The instruction, in plain language.")],
-    model: Annotated[Path, typer.Option("--model", help="Model folder.")],
+    model: ModelOpt = None,
     db: DbOpt = None,
     backend: BackendOpt = None,
     world: WorldOpt = None,
@@ -309,7 +319,7 @@ def run(
     env_cls = registry.get_environment(environment)
     options = dict(db=db, backend=backend, world=world, picture=picture, sheet=sheet, save=save)
     options.update(_extra(option))
-    parser = Parser.load(model)
+    parser = Parser.load(model or default_model(env_cls))
     with env_cls.from_options(**options) as env:
         result = InstructionExecutor(parser, env, n_best=n_best).run(instruction)
         written = env.export(result.denotation) if result.denotation is not None else []
@@ -381,6 +391,23 @@ def list_environments() -> None:
         console.print(f"environment {name}")
     for name in registry.task_names():
         console.print(f"task {name} -> {registry.get_task(name).environment}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for pictures (grid paths).")] = Path(
+        "parseinstr-demo"
+    ),
+    environment: Annotated[
+        list[str] | None, typer.Option("--environment", "-e", help="Only these environments.")
+    ] = None,
+) -> None:
+    """Run a handful of instructions in each environment with the bundled models."""
+    from .demo import run_demo
+
+    failures = run_demo(out, console, environment, lambda m: console.print(f"[red]{m}[/red]"))
+    if failures:
+        raise ExecutionError(f"the demo had {failures} failure(s); see above")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,16 @@ def _check_options(owner: str, allowed: tuple[str, ...], options: Mapping[str, A
         raise UsageError(f"{bad} does not apply to {owner} (it takes {takes})")
 
 
+@dataclass(frozen=True)
+class Demo:
+    """What ``parseinstr demo`` shows for an environment: an instance (options as for
+    :meth:`Environment.from_options`, paths to bundled data) and instructions to run in it."""
+
+    title: str
+    options: Mapping[str, Any]
+    instructions: Sequence[str]
+
+
 class Environment(ABC):
     """One instance of a world in which logical forms run.
 
@@ -56,6 +66,10 @@ class Environment(ABC):
     grammar_name: ClassVar[str | None] = None
     #: Options (CLI flags without the dashes) that :meth:`from_options` understands.
     option_names: ClassVar[tuple[str, ...]] = ()
+    #: The bundled default model: a folder relative to the module defining the class.
+    bundled_model: ClassVar[str | None] = None
+    #: The command that rebuilds the bundled model (run from the repository root).
+    bundled_model_command: ClassVar[str | None] = None
 
     @classmethod
     def from_options(cls, **options: Any) -> Environment:
@@ -75,6 +89,11 @@ class Environment(ABC):
     def grammar(self) -> Grammar:
         """The grammar specialised to this instance (the base grammar by default)."""
         return self.base_grammar()
+
+    @classmethod
+    def demo(cls) -> Demo | None:
+        """The demo for this environment (None: it has none)."""
+        return None
 
     def decoding_grammar(self) -> Grammar:
         """The grammar constrained decoding compiles (once per tokenizer, then cached).

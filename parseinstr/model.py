@@ -120,12 +120,18 @@ def save_model(
     input_tok: PreTrainedTokenizerFast,
     output_tok: PreTrainedTokenizerFast,
     card: dict[str, Any],
+    half: bool = False,
 ) -> None:
     """Write a model folder (weights as safetensors); the card last, so a folder with a card
-    is complete."""
+    is complete. ``half`` stores the weights in float16 (half the size, for bundled
+    models); they are loaded back as float32."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder, safe_serialization=True)
+    if half:
+        weights = {k: v.detach().to(torch.float16) for k, v in model.state_dict().items()}
+        model.save_pretrained(folder, safe_serialization=True, state_dict=weights)
+    else:
+        model.save_pretrained(folder, safe_serialization=True)
     input_tok.save_pretrained(folder / "input_tokenizer")
     output_tok.save_pretrained(folder / "output_tokenizer")
     from .io import write_json_atomic
@@ -172,7 +178,7 @@ def load_model(folder: Path, device: str = "cpu") -> LoadedModel:
         raise ModelError(
             f"{folder}: cannot load the model ({exc}); rebuild it with: {rebuild}"
         ) from None
-    model.to(device).eval()
+    model.float().to(device).eval()  # weights may be stored in float16
     return LoadedModel(model, input_tok, output_tok, card)
 
 

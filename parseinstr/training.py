@@ -70,6 +70,7 @@ class TrainConfig:
     # every epoch, "first" only to the first half (the last half is human data only).
     synthetic_ratio: float = 1.0
     synthetic_schedule: str = "mixed"
+    half: bool = False  # store the best model's weights in float16
 
 
 def seed_everything(seed: int) -> None:
@@ -480,7 +481,7 @@ def train_parser(
             if acc > best:
                 best, since_best = acc, 0
                 card["metrics"] = {"validation_execution_accuracy": acc, "epoch": epoch + 1}
-                save_model(out, model, input_tok, output_tok, card)
+                save_model(out, model, input_tok, output_tok, card, half=config.half)
             else:
                 since_best += config.eval_every
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", dev=f"{best:.3f}")
