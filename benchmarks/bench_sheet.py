@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def print_table(results: dict[str, Any]) -> None:
     """A Markdown table of the decoding ablation."""
-    print(f"\nSheet, held-out phrasings ({results['mode']}, {results['device']}, {results['date']})")
+    print(
+        f"\nSheet, held-out phrasings ({results['mode']}, {results['device']}, {results['date']})"
+    )
     print("| decoding | exec. acc. | exact | fails to execute |")
     print("|---|---|---|---|")
     for name, r in results["ablation"].items():
