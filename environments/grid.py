@@ -119,9 +119,9 @@ class GridEnvironment(Environment):
             "Commands in a grid world",
             {"world": Path(__file__).resolve().parent / "data/grid/room.json"},
             [
-                "walk twice and jump left",
-                "turn around right",
-                "run opposite left thrice after look right",
+                "walk thrice",
+                "look around right and walk twice",
+                "jump and walk right thrice",
             ],
         )
 
