@@ -16,6 +16,7 @@ Nothing here knows any environment: it reads the grammar and calls ``execute``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -63,6 +64,7 @@ class _Rules:
     spaced: bool
 
 
+@functools.lru_cache(maxsize=16)
 def _rules(grammar: Grammar) -> _Rules:
     parser = grammar.parser()
     rules: dict[str, list[list[tuple[bool, str]]]] = {}
@@ -85,24 +87,29 @@ class Enumerator:
         words: the instruction's words (for terminals with infinitely many lexemes).
         dedupe: keep one form per denotation for whole-program nonterminals.
         max_per_cell: at most this many forms per (nonterminal, size).
+        leaves: extra whole programs of size 1 (for templates: placeholders; for composition:
+            forms of parts of the instruction), entered where the start symbol's programs are.
+            With ``execute=None`` nothing runs and nothing is de-duplicated.
     """
 
     def __init__(
         self,
         grammar: Grammar,
-        execute: Callable[[str], Any],
+        execute: Callable[[str], Any] | None,
         *,
         key: Callable[[Any], Any] | None = None,
         allowed: Mapping[str, Sequence[str]] | None = None,
         words: Sequence[str] = (),
         dedupe: bool = True,
         max_per_cell: int = 4000,
+        leaves: Sequence[str] = (),
     ) -> None:
         self.grammar = grammar
         self.r = _rules(grammar)
         self.execute = execute
         self.key = key or (lambda d: json.dumps(d.to_json(), sort_keys=True, default=str))
-        self.dedupe = dedupe
+        self.dedupe = dedupe and execute is not None
+        self.leaves = list(leaves)
         self.max_per_cell = max_per_cell
         allowed = dict(allowed or {})
         self.term_options: dict[str, list[tuple[str, int]]] = {}
@@ -123,6 +130,8 @@ class Enumerator:
         self._cache: dict[str, Any] = {}
         self.grown = -1
         self._order = self._unit_order()
+        units = [e[0][1] for e in self.r.rules[self.r.start] if len(e) == 1 and not e[0][0]]
+        self.leaf_targets = set(units or [self.r.start])
 
     def _unit_order(self) -> list[str]:
         # Nonterminals in an order where a unit rule's target comes before its origin.
@@ -177,6 +186,7 @@ class Enumerator:
         return known
 
     def _run(self, form: str) -> Any:
+        assert self.execute is not None
         if form in self._cache:
             return self._cache[form]
         self.executions += 1
@@ -199,7 +209,7 @@ class Enumerator:
                         break
                     strings.add(toks)
                     den = None
-                    if self.dedupe or name == self.r.start:
+                    if self.execute is not None and (self.dedupe or name == self.r.start):
                         form = join_tokens(toks) if self.r.spaced else "".join(toks)
                         if self._is_program(name, form):
                             den = self._run(form)
@@ -215,6 +225,8 @@ class Enumerator:
                         break
                 if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
                     break
+            if size == 1 and name in self.leaf_targets:
+                cell.extend(((leaf,), None) for leaf in self.leaves)
             self.table[name][size] = cell
 
     def forms(self, max_size: int, seconds: float = 10.0) -> Iterator[tuple[str, int, Any]]:
@@ -232,3 +244,18 @@ class Enumerator:
             for toks, den in self.table[self.r.start].get(size, []):
                 form = join_tokens(toks) if self.r.spaced else "".join(toks)
                 yield form, size, den
+
+
+@functools.lru_cache(maxsize=8)
+def templates(grammar: Grammar, max_size: int = 3) -> tuple[str, ...]:
+    """Forms of at most ``max_size`` built from the grammar's keywords and two placeholder
+    programs ``<L>`` and ``<R>`` (each of size 1), smallest first; each holds a placeholder.
+
+    They join the parses of two parts of an instruction (``seq(<L>, <R>)``, ``twice(<L>)``).
+    Terminals with several lexemes (names, numbers) take none.
+    """
+    r = _rules(grammar)
+    allowed = {t: [] for t, lex in r.lexemes.items() if lex is None or len(lex) > 1}
+    enum = Enumerator(grammar, None, allowed=allowed, leaves=["<L>", "<R>"])
+    out = [f for f, _, _ in enum.forms(max_size, seconds=30) if "<L>" in f or "<R>" in f]
+    return tuple(out)

@@ -45,7 +45,7 @@ from . import __version__
 from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError, UsageError
 from .io import write_json_atomic
-from .learn_search import Enumerator, form_size
+from .learn_search import Enumerator, form_size, templates
 from .learn_slots import SlotSpec, SlottedEnvironment
 from .model import LoadedModel, ModelSpec, build_model, load_model, save_model, spec_to_dict
 from .parser import Candidate, Parser
@@ -72,9 +72,11 @@ class LearnConfig:
     beam: int = 6
     beam_inputs: int = 400  # uncovered inputs searched with the beam per round, shortest first
     beam_words_ahead: int = 2  # ... up to this many words past the enumeration's reach
+    split_seconds: float = 240.0  # composition of parsed parts, per round
     samples: int = 0  # sampled candidates per input, beside the beam
     enum_max_words: int = 5  # round 0 enumerates for instructions up to this many words
     enum_words_step: int = 1  # ... and each later round one more word
+    enum_words_cap: int = 6  # ... up to this many (longer ones: beam and composition)
     enum_slack: int = 1  # forms at most (words + slack) in size
     enum_seconds: float = 240.0  # enumeration budget per round
     enum_seconds_per_input: float = 20.0
@@ -674,6 +676,79 @@ class Learner:
                 stats["inputs_found"] += hit > 0
         return stats
 
+    def split_round(self, round_: int, parser: Parser, seconds: float) -> dict[str, int]:
+        """Compositional candidates for uncovered inputs, shortest first: the instruction is
+        cut in two contiguous parts (one word between them may be left out, such as a
+        connective), the current parser parses each part, and the grammar's own small
+        combinators (:func:`templates`: ``seq(<L>, <R>)``, ``twice(<L>)``...) join them."""
+        deadline = time.monotonic() + seconds
+        todo = [g for g in self.groups.values() if not all(self.memory.covered(i.id) for i in g)]
+        todo.sort(key=lambda g: (len(g[0].abstract.split()), self.rng.random()))
+        shapes = templates(self.model_spec.slotted_grammar(self.grammar))
+        stats = {"inputs": 0, "inputs_found": 0, "examples_found": 0}
+        for start in range(0, len(todo), 64):
+            if time.monotonic() > deadline:
+                break
+            chunk = todo[start : start + 64]
+            plans = []
+            spans: dict[tuple[str, int], tuple[str, Environment]] = {}
+            for group in chunk:
+                rep = group[0]
+                words = rep.instruction.split()
+                cuts = []
+                for i in range(1, len(words)):
+                    for j in (i, i + 1):
+                        left, right = " ".join(words[:i]), " ".join(words[j:])
+                        cuts.append((left, right))
+                cuts.append((" ".join(words[1:]), ""))
+                for part in {p for cut in cuts for p in cut if p}:
+                    spans.setdefault((part, id(rep.env)), (part, rep.env))
+                plans.append((group, cuts))
+            keys = list(spans)
+            parsed = parser.parse_batch(
+                [spans[k][0] for k in keys], [spans[k][1] for k in keys], 1, True
+            )
+            forms = {k: (c[0].form if c else None) for k, c in zip(keys, parsed, strict=True)}
+            for group, cuts in plans:
+                if time.monotonic() > deadline:
+                    break
+                stats["inputs"] += 1
+                rep = group[0]
+                hit = self._compose(group, rep, cuts, forms, shapes, round_)
+                stats["inputs_found"] += hit > 0
+                stats["examples_found"] += hit
+        return stats
+
+    def _compose(
+        self,
+        group: list[Item],
+        rep: Item,
+        cuts: list[tuple[str, str]],
+        forms: dict[tuple[str, int], str | None],
+        shapes: Sequence[str],
+        round_: int,
+    ) -> int:
+        tried: set[str] = set()
+        for shape in shapes:  # smallest first: a length prior
+            for left, right in cuts:
+                fl = forms.get((left, id(rep.env)))
+                fr = forms.get((right, id(rep.env))) if right else None
+                if fl is None or ("<R>" in shape and fr is None):
+                    continue
+                candidate = shape.replace("<L>", fl).replace("<R>", fr or "")
+                if candidate in tried:
+                    continue
+                tried.add(candidate)
+                den = self._run(rep, candidate)
+                if den is None or not rep.env.same_denotation(den, rep.expected):
+                    continue
+                try:
+                    abstract = self.model_spec.to_slots(candidate, rep.mapping, self.grammar)
+                except ParseInstrError:
+                    continue
+                return self._verify(group, abstract, "composition", round_)
+        return 0
+
     # ------------------------------------------------------------------ training
 
     def _training_groups(self) -> list[tuple[str, list[str], float]]:
@@ -745,10 +820,13 @@ class Learner:
         for round_ in range(cfg.rounds):
             t0 = time.monotonic()
             entry: dict[str, Any] = {"round": round_}
-            max_words = cfg.enum_max_words + round_ * cfg.enum_words_step
+            max_words = min(cfg.enum_max_words + round_ * cfg.enum_words_step, cfg.enum_words_cap)
             if self.trainer is not None:
-                entry["beam"] = self.beam_round(
-                    round_, self.trainer.parser(), max_words + cfg.beam_words_ahead
+                parser = self.trainer.parser()
+                entry["beam"] = self.beam_round(round_, parser, max_words + cfg.beam_words_ahead)
+                remaining = max(0.0, explore_until - time.monotonic())
+                entry["composition"] = self.split_round(
+                    round_, parser, min(cfg.split_seconds, remaining * 0.5)
                 )
             remaining = max(0.0, deadline - time.monotonic())
             entry["enumeration"] = self.enumerate_round(

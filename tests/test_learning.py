@@ -198,3 +198,33 @@ def test_cli_flags(scan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*base, "--supervision", "logical-form", "--gold-fraction", "0.5"]) != 0
     assert "--gold-fraction" in capsys.readouterr().err
     assert main([*base, "--gold-fraction", "2"]) != 0
+
+
+class _TableParser:
+    """A stand-in parser that knows the forms of a few short instructions."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    def parse_batch(self, instructions: list[str], envs: list[Any], n_best: int, c: Any) -> Any:
+        from parseinstr.parser import Candidate
+
+        return [[Candidate(self.table[i], 0.0)] if i in self.table else [] for i in instructions]
+
+
+def test_composition_joins_parsed_parts(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text(
+        "IN: jump twice and walk left OUT: I_JUMP I_JUMP I_TURN_LEFT I_WALK\n"
+        "IN: walk left after run thrice OUT: I_RUN I_RUN I_RUN I_TURN_LEFT I_WALK\n"
+    )
+    task = ScanTask(path)
+    items = examples_for_learning(task, task.examples())
+    learner = Learner(items, [], TINY, tmp_path / "out")
+    parts = {"jump twice": "twice(jump)", "walk left": "walk(left)", "run thrice": "thrice(run)"}
+    stats = learner.split_round(1, _TableParser(parts), seconds=30)  # type: ignore[arg-type]
+    assert stats["inputs_found"] == 2
+    forms = {it.instruction: learner.memory.get(it.id)[0] for it in items}
+    assert forms["jump twice and walk left"].form == "seq(twice(jump), walk(left))"
+    assert forms["walk left after run thrice"].form == "seq(thrice(run), walk(left))"
+    assert forms["jump twice and walk left"].source == "composition"
