@@ -274,10 +274,10 @@ def evaluate(
 ) -> None:
     """Execution accuracy of a model on a TASK (per tag, and exact match where gold exists)."""
     from .evaluate import evaluate_task
-    from .parser import Parser
+    from .learning import load_parser
 
     task_cls = registry.get_task(task)
-    parser = Parser.load(model or default_model(registry.get_environment(task_cls.environment)))
+    parser = load_parser(model or default_model(registry.get_environment(task_cls.environment)))
     report = evaluate_task(
         parser,
         _task(task, data, db, split, part, None, option),
@@ -314,12 +314,13 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Parse an INSTRUCTION, run it in an ENVIRONMENT, and explain what ran."""
-    from .parser import InstructionExecutor, Parser
+    from .learning import load_parser
+    from .parser import InstructionExecutor
 
     env_cls = registry.get_environment(environment)
     options = dict(db=db, backend=backend, world=world, picture=picture, sheet=sheet, save=save)
     options.update(_extra(option))
-    parser = Parser.load(model or default_model(env_cls))
+    parser = load_parser(model or default_model(env_cls))
     with env_cls.from_options(**options) as env:
         result = InstructionExecutor(parser, env, n_best=n_best).run(instruction)
         written = env.export(result.denotation) if result.denotation is not None else []

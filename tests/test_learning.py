@@ -176,6 +176,20 @@ def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
     env = GridEnvironment()
     cands = parser.parse("walk twice", env, n_best=2)
     assert cands and all(env.grammar().accepts(c.form) for c in cands)  # slots filled
+    # The CLI loads a slotted model too.
+    report = tmp_path / "report.json"
+    args = [
+        "evaluate",
+        "scan",
+        "--data",
+        str(scan_file),
+        "--model",
+        str(out),
+        "--json",
+        str(report),
+    ]
+    assert main(args) == 0
+    assert json.loads(report.read_text())["n"] == 12
 
 
 # ---------------------------------------------------------------- CLI
