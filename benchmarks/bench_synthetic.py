@@ -36,8 +36,10 @@ def evaluate(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
     """Greedy and beam + execution accuracy, overall and per tag."""
     out: dict[str, Any] = {}
     settings = {
-        "greedy": dict(n_best=1, constrained=False, execution_guided=False),
-        f"beam {beams} + execution": dict(n_best=beams, constrained=False, execution_guided=True),
+        "constrained greedy": dict(n_best=1, constrained=True, execution_guided=False),
+        f"constrained beam {beams} + execution": dict(
+            n_best=beams, constrained=True, execution_guided=True
+        ),
     }
     for name, kwargs in settings.items():
         report = evaluate_task(parser, task, **kwargs)
