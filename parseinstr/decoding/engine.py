@@ -801,9 +801,24 @@ class Engine:
         if data is None:
             return ()
         out: list[Hyp] = []
+        rows, lab, reach, safe = self.rows, self.lab, self.reach, self.safe_int
         for stack, q, cons in hyps:
             if cons or first:
                 out.extend(self._advance_exact(stack, q, cons, data))
+                continue
+            # Fast path: no lexeme can end inside the token (at each byte the state is not
+            # accepting, or the byte goes on to an accepting state: longest match), so the
+            # walk is the lexer's alone; a terminal of the lexeme reached that the stack's
+            # top state shifts whatever lies below keeps it alive. No memo, no parser.
+            cur = q
+            for b in data:
+                nx = rows[cur][b]
+                if nx < 0 or (lab[cur] >= 0 and lab[nx] < 0):
+                    cur = -1
+                    break
+                cur = nx
+            if cur >= 0 and stack is not None and reach[cur] & safe[stack[0]]:
+                out.append((stack, cur, ()))
                 continue
             key = q * self.n_tokens + token
             res, _ = self.steps.get(key, stack)
