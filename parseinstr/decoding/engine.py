@@ -107,6 +107,7 @@ class Engine:
         self.splits = DecisionMemo(self.bottom)
         self.steps = DecisionMemo(self.bottom)
         self._gathered: dict[tuple, tuple] = {}
+        self._first_steps: dict[tuple, tuple] = {}
         self._initial_mask: Mask | None = None
         if getattr(compiled, "initial", None) is not None:
             self._initial_mask = Mask(*compiled.initial)
@@ -797,6 +798,16 @@ class Engine:
         The walk of a token from a lexer state is memoised like a mask: by (state, token)
         and the stack states it read; the result is kept relative to the stack (views).
         """
+        if first:
+            # The first token always starts from the same hypotheses: remember its result.
+            key0 = (tuple(hyps), token)
+            hit = self._first_steps.get(key0)
+            if hit is None:
+                hit = self._first_steps[key0] = self._advance(key0[0], token, True)
+            return hit
+        return self._advance(hyps, token, False)
+
+    def _advance(self, hyps: Iterable[Hyp], token: int, first: bool) -> tuple[Hyp, ...]:
         data = (self.first if first else self.tokens)[token]
         if data is None:
             return ()
