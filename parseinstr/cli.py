@@ -19,6 +19,7 @@ from . import registry
 from .bundled import default_model
 from .errors import ExecutionError, ParseInstrError, UsageError
 from .io import write_json_atomic
+from .provenance import provenance
 
 try:  # typer >= 0.20 vendors click as typer._click; older releases use click itself
     from typer._click import exceptions as click_exceptions
@@ -58,6 +59,14 @@ def _extra(pairs: list[str] | None) -> dict[str, str]:
             raise UsageError(f"--option expects KEY=VALUE, got {pair!r}")
         out[key.replace("-", "_")] = value
     return out
+
+
+_ARGV: list[str] | None = None
+
+
+def _command_line() -> list[str]:
+    """The command as the user typed it (the arguments given to :func:`main`)."""
+    return ["parseinstr", *(_ARGV if _ARGV is not None else sys.argv[1:])]
 
 
 def _print_json(obj: Any) -> None:
@@ -123,7 +132,7 @@ def check(
     from rich.progress import track
 
     report = check_task(instance, progress=lambda xs: track(xs, description=f"check {task}"))
-    report["command"] = " ".join(["parseinstr", *sys.argv[1:]])
+    report.update(provenance("full", _command_line()))
     counts = report["counts"]
     console.print(
         f"{task}: {counts.get('gold', 0)} gold forms; accepted {report['accept']:.2%}, "
@@ -247,7 +256,7 @@ def train(
             f"sampled {len(synth)} synthetic examples in {report.seconds:.1f} s "
             f"({report.drawn} forms drawn)"
         )
-    command = " ".join(["parseinstr", *sys.argv[1:]])
+    command = " ".join(_command_line())
     card = train_parser(
         train_task, out, spec, config, dev, command=command, resume=resume, synthetic=synth
     )
@@ -285,7 +294,7 @@ def evaluate(
         False if unconstrained else None,
         not no_execution_guided,
     )
-    report["command"] = " ".join(["parseinstr", *sys.argv[1:]])
+    report.update(provenance("full", _command_line()))
     console.print(
         f"{task}: execution accuracy {report['execution_accuracy']:.3f} over {report['n']}"
         + (f", exact match {report['exact_match']:.3f}" if "exact_match" in report else "")
@@ -413,7 +422,9 @@ def demo(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning errors into one line and an exit status."""
+    global _ARGV
     debug = os.environ.get("PARSEINSTR_DEBUG") == "1"
+    _ARGV = list(argv) if argv is not None else None
     try:
         app(args=argv, standalone_mode=False)
     except ParseInstrError as exc:

@@ -96,3 +96,16 @@ def test_demo_reports_a_missing_model_and_fails(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(SqlEnvironment, "bundled_model", str(tmp_path / "nothing"))
     assert main(["demo", "-e", "sql", "--out", str(tmp_path / "pics")]) != 0
     assert "build it with" in capsys.readouterr().out
+
+
+def test_evaluate_json_records_provenance(shop_model, tmp_path):
+    import json
+
+    folder, db = shop_model
+    out = tmp_path / "report.json"
+    args = ["evaluate", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(db)]
+    assert main([*args, "--model", str(folder), "--n-best", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    for key in ("commit", "device", "date", "mode", "command", "execution_accuracy", "n"):
+        assert key in report
+    assert report["command"].startswith("parseinstr evaluate text2sql")
