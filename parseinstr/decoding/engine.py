@@ -136,14 +136,7 @@ class Engine:
         s = reader.top(view)
         if r & self.safe_int[s]:
             return True
-        r &= ~self.safe_int[s]
-        feed = self.shifter.feed
-        while r:
-            low = r & -r
-            if feed(reader, view, low.bit_length() - 1) is not None:
-                return True
-            r ^= low
-        return False
+        return bool(self.shifter.viable_terms(reader, view, r))
 
     # ------------------------------------------------------------------ exact walks
 
@@ -436,22 +429,16 @@ class Engine:
         parts: list[np.ndarray] = []
         sint = self.safe_int[top]
         feed = self.shifter.feed
-        shiftable: dict[int, bool] = {}
+        ok_terms = sint
+        need = 0
+        for reach, _gids in groups:
+            if not reach & sint:
+                need |= reach
+        if need:  # one batched parser question for all the groups
+            ok_terms |= self.shifter.viable_terms(reader, _VIEW0, need)
         for reach, gids in groups:
-            r = reach
-            if r & sint:
+            if reach & ok_terms:
                 parts.append(gids)
-                continue
-            while r:
-                low = r & -r
-                t = low.bit_length() - 1
-                ok = shiftable.get(t)
-                if ok is None:
-                    ok = shiftable[t] = feed(reader, _VIEW0, t) is not None
-                if ok:
-                    parts.append(gids)
-                    break
-                r ^= low
         after: dict[int, Any] = {}
         for st, child in splits:
             term = -1 if self.ign[st] else self.lab[st]
@@ -499,24 +486,18 @@ class Engine:
         if g1 == g0:
             return 0
         sint = self.safe_int[reader.get(0)]
-        shiftable: dict[int, bool] = {}
-        feed = self.shifter.feed
+        reaches = self.grp_reach[g0:g1]
+        need = 0
+        for r in reaches:
+            if not r & sint:
+                need |= r
+        ok_terms = sint
+        if need:  # one batched parser question for all the groups
+            ok_terms |= self.shifter.viable_terms(reader, _VIEW0, need)
         chosen = 0
-        for k, gi in enumerate(range(g0, g1)):
-            r = self.grp_reach[gi]
-            if r & sint:
+        for k, r in enumerate(reaches):
+            if r & ok_terms:
                 chosen |= 1 << k
-                continue
-            while r:
-                low = r & -r
-                t = low.bit_length() - 1
-                ok = shiftable.get(t)
-                if ok is None:
-                    ok = shiftable[t] = feed(reader, _VIEW0, t) is not None
-                if ok:
-                    chosen |= 1 << k
-                    break
-                r ^= low
         return chosen
 
     def _split_parts(self, reader: Reader, stack: Stack, q: int) -> list[np.ndarray]:

@@ -217,9 +217,74 @@ class Shifter:
         self.action, self.goto, self.rules = action, goto, rules
         self.end_term, self.end_state, self.bottom = end_term, end_state, bottom
         self.trees = _Tree(bottom + 1)
+        # Per state, as bitsets over terminals: those it shifts, and those of each reduction
+        # (for :meth:`viable_terms`, which reduces once for all the terminals that share it).
+        self.shift_int: list[int] = []
+        self.reduce_int: list[list[tuple[int, int]]] = []
+        for acts in action:
+            shift = 0
+            red: dict[int, int] = {}
+            for t, code in acts.items():
+                if code >= 0:
+                    shift |= 1 << t
+                else:
+                    red[code] = red.get(code, 0) | (1 << t)
+            self.shift_int.append(shift)
+            self.reduce_int.append(sorted(red.items()))
+
+    def viable_terms(self, reader: Reader, view: View, terms: int) -> int:
+        """Which of ``terms`` (a bitset) can be shifted at ``view``, reductions first.
+
+        The terminals are taken together: each reduction is done once for all those that
+        call for it, so a set costs about what its longest chain of reductions costs.
+        """
+        d, pushed = view
+        s = pushed[0] if pushed is not None else reader.get(d)
+        out = terms & self.shift_int[s]
+        for code, tb in self.reduce_int[s]:
+            sub = terms & tb
+            if not sub:
+                continue
+            lhs, n = self.rules[~code]
+            p, dd = pushed, d
+            while n and p is not None:
+                p = p[1]
+                n -= 1
+            dd += n
+            below = p[0] if p is not None else reader.get(dd)
+            g = self.goto[below].get(lhs)
+            if g is not None:
+                out |= self.viable_terms(reader, (dd, (g, p)), sub)
+        return out
 
     def feed(self, reader: Reader, view: View, term: int) -> View | None:
-        """The view after shifting ``term`` (reductions first), None if it is an error."""
+        """The view after shifting ``term`` (reductions first), None if it is an error.
+
+        The reductions are done on the view itself: a few dictionary lookups each, cheaper
+        than a memo walk (:meth:`feed_memo`) on the stacks a first visit brings."""
+        action, goto, rules = self.action, self.goto, self.rules
+        d, pushed = view
+        s = pushed[0] if pushed is not None else reader.get(d)
+        while True:
+            code = action[s].get(term)
+            if code is None:
+                return None
+            if code >= 0:
+                return (d, (code, pushed))
+            lhs, n = rules[~code]
+            while n and pushed is not None:
+                pushed = pushed[1]
+                n -= 1
+            d += n
+            s = pushed[0] if pushed is not None else reader.get(d)
+            g = goto[s].get(lhs)
+            if g is None:
+                return None
+            pushed = (g, pushed)
+            s = g
+
+    def feed_memo(self, reader: Reader, view: View, term: int) -> View | None:
+        """:meth:`feed`, memoised per terminal on the states the reductions read."""
         d, pushed = view
         # A shift or an error is read off the top state; only reductions use the memo.
         code = self.action[pushed[0] if pushed is not None else reader.get(d)].get(term)
