@@ -7,7 +7,7 @@ first draws a *plan*: a construction (favouring what human data lacks: ``NOT IN`
 superlatives, with and without exclusions), the tables and columns it uses and values the
 database actually holds. The plan is a small query tree (:class:`Q` and its conditions);
 the policy then weighs the grammar's expansions so that the derivation spells exactly that
-tree, in text2sql-data's style (``STATEalias0.STATE_NAME``, ``COUNT( ... )``, `` ;``). The
+tree, in text2sql-data's style (``Talias0.NAME``, ``COUNT( ... )``, `` ;``). The
 grammar, not this module, decides what is well formed.
 
 English comes from the same plan (never from a dataset): nouns, verbs, comparatives and
