@@ -440,16 +440,18 @@ class Engine:
             if reach & ok_terms:
                 parts.append(gids)
         after: dict[int, Any] = {}
+        get_view = self.splits.get_view
         for st, child in splits:
             term = -1 if self.ign[st] else self.lab[st]
-            entry = after.get(term, 0)
-            if entry == 0:
-                view2 = _VIEW0 if term < 0 else feed(reader, _VIEW0, term)
-                entry = after[term] = None if view2 is None else (view2, materialise(stack, view2))
-            if entry is None:
+            view2 = after.get(term, 0)
+            if view2 == 0:
+                view2 = after[term] = _VIEW0 if term < 0 else feed(reader, _VIEW0, term)
+            if view2 is None:
                 continue
-            sub, sub_reads = self._set_lookup(child, entry[1])
-            self._note(reader, sub_reads, entry[0])
+            sub = get_view(child, reader, view2)
+            if sub is None:
+                sub, sub_reads = self._set_lookup(child, materialise(stack, view2))
+                self._note(reader, sub_reads, view2)
             if len(sub):
                 parts.append(sub)
         if ctoks:
@@ -508,18 +510,19 @@ class Engine:
             return parts
         after: dict[int, Any] = {}
         feed = self.shifter.feed
+        get_view = self.splits.get_view
         for g in range(s0, s1):
             st = self.sg_state[g]
             term = -1 if self.ign[st] else self.lab[st]  # ignored: the parser stays
-            entry = after.get(term, 0)
-            if entry == 0:
-                view2 = _VIEW0 if term < 0 else feed(reader, _VIEW0, term)
-                entry = after[term] = None if view2 is None else (view2, materialise(stack, view2))
-            if entry is None:
+            view2 = after.get(term, 0)
+            if view2 == 0:
+                view2 = after[term] = _VIEW0 if term < 0 else feed(reader, _VIEW0, term)
+            if view2 is None:
                 continue
-            view2, stack2 = entry
-            ids, reads = self._set_lookup(g, stack2)
-            self._note(reader, reads, view2)
+            ids = get_view(g, reader, view2)
+            if ids is None:
+                ids, reads = self._set_lookup(g, materialise(stack, view2))
+                self._note(reader, reads, view2)
             if len(ids):
                 parts.append(ids)
         return parts
@@ -536,9 +539,11 @@ class Engine:
         if term >= 0:
             view2 = _VIEW0 if self.ign[q] else self.shifter.feed(reader, _VIEW0, term)
             if view2 is not None:
-                stack2 = materialise(stack, view2)
-                sub, reads = self.lookup(stack2, self.start_of_lr[stack2[0]])
-                self._note(reader, reads, view2)
+                q2 = self.start_of_lr[reader.top(view2)]
+                sub = self.masks.get_view(q2, reader, view2)
+                if sub is None:
+                    sub, reads = self.lookup(materialise(stack, view2), q2)
+                    self._note(reader, reads, view2)
                 eos = sub.eos
         elif q in self.is_start:
             eos = self.shifter.accepts_end(reader, _VIEW0)

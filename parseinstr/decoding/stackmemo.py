@@ -150,6 +150,30 @@ class DecisionMemo:
         self.hits += 1
         return tree.values[~node], reads
 
+    def get_view(self, key: int, reader: Reader, view: View) -> Any:
+        """The stored value for the stack ``view`` describes over ``reader``'s stack (None
+        if absent), read without building that stack; the reads below the pushed states
+        are recorded in ``reader``. Hits are counted; misses are left to :meth:`get`."""
+        tree = self.tree
+        node = tree.roots.get(key)
+        if node is None:
+            return None
+        if node >= 0:
+            d, pushed = view
+            plist: list[int] = []
+            while pushed is not None:
+                plist.append(pushed[0])
+                pushed = pushed[1]
+            n = len(plist)
+            index, kids, width = tree.index, tree.kids, tree.width
+            while node >= 0:
+                i = index[node]
+                node = kids.get(node * width + (plist[i] if i < n else reader.get(d + i - n)))
+                if node is None:
+                    return None
+        self.hits += 1
+        return tree.values[~node]
+
     def put(self, key: int, reader: Reader, value: Any) -> None:
         """Store ``value`` under the states ``reader`` read (in its order)."""
         orig = reader.orig
