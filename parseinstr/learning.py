@@ -416,7 +416,8 @@ class _Trainer:
         size = self.config.batch_size
         per_epoch = max(1, math.ceil(len(rows) / size))
         epochs = max(epochs, math.ceil(self.config.min_steps_per_round / per_epoch))
-        if until_deadline:  # the final model: train while time remains
+        began = time.monotonic()
+        if until_deadline:  # the final model: train while time remains, the rate decaying
             epochs = 10**6
         for _ in range(epochs):
             if time.monotonic() > deadline:
@@ -452,8 +453,12 @@ class _Trainer:
                     loss = (loss_rows * weights).sum() / weights.sum()
                 loss.backward()
                 self.steps += 1
-                for group in self.optimizer.param_groups:  # linear warm-up
-                    group["lr"] = self.config.lr * min(1.0, self.steps / 100)
+                rate = self.config.lr * min(1.0, self.steps / 100)  # linear warm-up
+                if until_deadline:  # then linear decay to a tenth by the deadline
+                    left = (deadline - time.monotonic()) / max(1.0, deadline - began)
+                    rate *= 0.1 + 0.9 * max(0.0, left)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = rate
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
                 self.optimizer.step()
                 self.optimizer.zero_grad(set_to_none=True)
