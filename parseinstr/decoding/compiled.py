@@ -27,7 +27,9 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 10
+FORMAT = 11
+#: Sentences sampled from the grammar at build time whose parser contexts get their masks.
+WARM_SENTENCES = 1000
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
 _MEMORY_LIMIT = 32
 _LOCK = threading.Lock()
@@ -154,7 +156,13 @@ def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
     engine.precompute_tables()
     first = engine.initial_mask()
     compiled.initial = (first.bits, first.eos)
-    compiled.starts = engine.precompute_starts()
+    from .sampling import GrammarSampler
+
+    try:
+        sentences = GrammarSampler(grammar, seed=20261125).sentences(WARM_SENTENCES)
+    except Exception:  # noqa: BLE001 - a grammar the sampler cannot expand: no warm-up
+        sentences = []
+    compiled.starts = engine.precompute_starts(sentences=sentences)
     compiled.tables = engine.tables_to_arrays()
     return compiled
 

@@ -572,8 +572,26 @@ class Engine:
         self._gathered[key] = (mask, parts, sub)
         return mask
 
+    def warm(self, sentences: Iterable[str]) -> int:
+        """Compute the mask at every byte of each sentence (so under every tokenization
+        of it): the parser contexts sentences of the grammar pass through, which an
+        enumeration of stacks reaches only by chance. Returns the masks computed."""
+        before = self.masks.misses
+        for text in sentences:
+            hyps: list[Hyp] = list(self.initial_hyps())
+            for b in text.encode("utf-8"):
+                data = bytes((b,))
+                nxt: list[Hyp] = []
+                for stack, q, cons in hyps:
+                    nxt.extend(self._advance_exact(stack, q, cons, data))
+                hyps = list(dict.fromkeys(nxt))
+                if not hyps:
+                    break
+                self.mask_of(hyps)
+        return self.masks.misses - before
+
     def precompute_starts(
-        self, max_depth: int = 12, budget: int = 20000
+        self, max_depth: int = 12, budget: int = 20000, sentences: Iterable[str] = ()
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Masks at the start of a lexeme, for every parser state and the states below it
         that the mask depends on, then masks inside lexemes (every lexer state a context
@@ -597,6 +615,11 @@ class Engine:
         ctx = lx.lr_ctx.tolist()
         mids = [(s, q) for s in range(n_lr) for q in inside[ctx[s]]]
         rows += self.precompute_masks(mids, max_depth, budget)
+        if sentences:
+            self.warm(sentences)
+            # Every mask in the memo now, with the stack states it read (the rows above
+            # among them, and the masks of the contexts the sentences went through).
+            rows = [(q, order, states, m) for q, order, states, m in self.masks.entries()]
         return self._rows_to_arrays(rows)
 
     def precompute_masks(

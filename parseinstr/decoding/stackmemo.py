@@ -179,6 +179,26 @@ class DecisionMemo:
         orig = reader.orig
         self.tree.insert(key, reader.order, [orig[i] for i in reader.order], value)
 
+    def entries(self) -> list[tuple[int, list[int], list[int], Any]]:
+        """Every stored value as ``(key, depths read, states read, value)``."""
+        tree = self.tree
+        width = tree.width
+        children: dict[int, list[tuple[int, int]]] = {}
+        for slot, child in tree.kids.items():
+            children.setdefault(slot // width, []).append((slot % width, child))
+        out: list[tuple[int, list[int], list[int], Any]] = []
+        for key, root in tree.roots.items():
+            todo: list[tuple[int, list[int], list[int]]] = [(root, [], [])]
+            while todo:
+                node, order, states = todo.pop()
+                if node < 0:
+                    out.append((key, order, states, tree.values[~node]))
+                    continue
+                depth = tree.index[node]
+                for s, child in children.get(node, ()):
+                    todo.append((child, [*order, depth], [*states, s]))
+        return out
+
     def put_path(self, key: int, order: list[int], states: list[int], value: Any) -> None:
         """Store ``value`` under explicit reads (depths ``order``, states ``states``)."""
         self.tree.insert(key, order, states, value)
