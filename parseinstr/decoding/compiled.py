@@ -27,7 +27,7 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 11
+FORMAT = 12
 #: Sentences sampled from the grammar at build time whose parser contexts get their masks.
 WARM_SENTENCES = 1000
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
@@ -62,6 +62,8 @@ class CompiledGrammar:
         self.starts: tuple[np.ndarray, ...] | None = None
         #: Every remainder table of boundary-crossing tokens (``rt_*`` arrays).
         self.tables: dict[str, np.ndarray] | None = None
+        #: The valid tokens of record sets on the stacks seen at build time (``sm_*``).
+        self.split_memo: dict[str, np.ndarray] | None = None
 
     @property
     def vocab_size(self) -> int:
@@ -115,6 +117,8 @@ class CompiledGrammar:
              out["pre_table"]) = self.starts  # fmt: skip
         if self.tables is not None:
             out.update(self.tables)
+        if self.split_memo is not None:
+            out.update(self.split_memo)
         return out
 
     @classmethod
@@ -133,6 +137,8 @@ class CompiledGrammar:
             )
         if "rt_key" in arrays:
             out.tables = {k: v for k, v in arrays.items() if k.startswith("rt_")}
+        if "sm_key" in arrays:
+            out.split_memo = {k: v for k, v in arrays.items() if k.startswith("sm_")}
         return out
 
 
@@ -164,6 +170,7 @@ def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
         sentences = []
     compiled.starts = engine.precompute_starts(sentences=sentences)
     compiled.tables = engine.tables_to_arrays()
+    compiled.split_memo = engine.splits_to_arrays()
     return compiled
 
 

@@ -117,6 +117,9 @@ class Engine:
         tables = getattr(compiled, "tables", None)
         if tables is not None:
             self.load_tables(tables)
+        split_memo = getattr(compiled, "split_memo", None)
+        if split_memo is not None:
+            self.load_splits(split_memo)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -706,6 +709,46 @@ class Engine:
             np.array(table, dtype=np.uint32).reshape(-1, self.words + 1),
         )
 
+    def splits_to_arrays(self) -> dict[str, np.ndarray]:
+        """The memo of valid tokens per record set (every entry, with the stack states
+        it read), as flat arrays for the disk cache (:meth:`load_splits`)."""
+        entries = self.splits.entries()
+        width = max((len(o) for _k, o, _s, _v in entries), default=1)
+        index = np.full((len(entries), width), -1, dtype=np.int16)
+        states = np.full((len(entries), width), -1, dtype=np.int32)
+        which = np.zeros(len(entries), dtype=np.int32)
+        uniq: dict[bytes, int] = {}
+        arrays: list[np.ndarray] = []
+        for k, (_key, order, st, ids) in enumerate(entries):
+            index[k, : len(order)] = order
+            states[k, : len(st)] = st
+            raw = ids.astype(np.int32).tobytes()
+            u = uniq.get(raw)
+            if u is None:
+                u = uniq[raw] = len(arrays)
+                arrays.append(ids.astype(np.int32))
+            which[k] = u
+        return {
+            "sm_key": np.array([e[0] for e in entries], dtype=np.int32),
+            "sm_index": index,
+            "sm_state": states,
+            "sm_which": which,
+            "sm_ptr": np.cumsum([0] + [len(a) for a in arrays]).astype(np.int64),
+            "sm_ids": np.concatenate(arrays or [np.zeros(0, dtype=np.int32)]).astype(np.int32),
+        }
+
+    def load_splits(self, a: dict[str, np.ndarray]) -> None:
+        """Install the entries of :meth:`splits_to_arrays` in the memo."""
+        ptr = a["sm_ptr"].tolist()
+        ids_all = a["sm_ids"].astype(np.int64)
+        values = [ids_all[ptr[k] : ptr[k + 1]] for k in range(len(ptr) - 1)]
+        put = self.splits.put_path
+        for key, ri, rs, u in zip(a["sm_key"].tolist(), a["sm_index"].tolist(),
+                                  a["sm_state"].tolist(), a["sm_which"].tolist(),
+                                  strict=True):  # fmt: skip
+            order = [i for i in ri if i >= 0]
+            put(key, order, rs[: len(order)], values[u])
+
     def _predecessors(self) -> list[list[int]]:
         """Per parser state, the states from which a transition leads to it."""
         lr = self.compiled.analysis.lalr
@@ -733,8 +776,11 @@ class Engine:
     def mask_of(self, hyps: Iterable[Hyp]) -> Mask:
         """The mask of a set of hypotheses (the union of theirs)."""
         out: Mask | None = None
+        find = self.masks.find
         for stack, q, cons in hyps:
-            m, _ = self.lookup(stack, q)
+            m = find(q, stack)
+            if m is None:
+                m, _ = self.lookup(stack, q)
             if cons:
                 bits = m.bits.copy()
                 for f in cons:

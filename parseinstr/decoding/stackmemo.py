@@ -150,6 +150,31 @@ class DecisionMemo:
         self.hits += 1
         return tree.values[~node], reads
 
+    def find(self, key: int, stack: Stack) -> Any:
+        """:meth:`get` without the depths read (the hot path of a step): the value, or
+        None (then counted by :meth:`get`)."""
+        tree = self.tree
+        node = tree.roots.get(key)
+        if node is None:
+            return None
+        if node >= 0:
+            index, kids, width = tree.index, tree.kids, tree.width
+            states: list[int] = []
+            rest = stack
+            while node >= 0:
+                i = index[node]
+                while len(states) <= i:
+                    if rest is None:
+                        states.append(self.bottom)
+                    else:
+                        states.append(rest[0])
+                        rest = rest[1]
+                node = kids.get(node * width + states[i])
+                if node is None:
+                    return None
+        self.hits += 1
+        return tree.values[~node]
+
     def get_view(self, key: int, reader: Reader, view: View) -> Any:
         """The stored value for the stack ``view`` describes over ``reader``'s stack (None
         if absent), read without building that stack; the reads below the pushed states
