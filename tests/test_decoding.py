@@ -384,6 +384,31 @@ def test_disk_cache_roundtrip_broken_and_clear(grammars, tokenizers, tmp_path) -
     assert clear_cache(tmp_path) == 1 and not list(tmp_path.glob("*.npz"))
 
 
+@pytest.mark.parametrize("name", ["sql", "sheet"])
+def test_build_time_memos_agree_with_fresh_computation(
+    grammars, tokenizers, tmp_path, name
+) -> None:
+    """Masks read from the memos cached at build time (sampled contexts, record sets) are
+    the masks an engine with empty memos computes, at every step."""
+    vocab = vocabulary(tokenizers["bpe"], eos=1)
+    g = grammars[name]
+    compiled_mod._MEMORY.clear()
+    compile_grammar(g, vocab, cache_folder=tmp_path)
+    compiled_mod._MEMORY.clear()
+    loaded = compile_grammar(g, vocab, cache_folder=tmp_path)
+    assert loaded.starts is not None and loaded.split_memo is not None
+    arrays = {
+        k: v for k, v in loaded.to_arrays().items() if not k.startswith(("pre_", "sm_", "rt_"))
+    }
+    bare = compiled_mod.CompiledGrammar.from_arrays(g, vocab, arrays, loaded.key)
+    for text in GrammarSampler(g, seed=11).sentences(12):
+        a, b = loaded.matcher(), bare.matcher()
+        for t in _encode(tokenizers, "bpe", text):
+            assert a.allowed_tokens() == b.allowed_tokens() and a.can_end() == b.can_end()
+            assert a.accept_token(t) and b.accept_token(t)
+        assert a.can_end() and b.can_end()
+
+
 def test_cache_key_changes_with_grammar_and_tokenizer(grammars, tokenizers) -> None:
     a = compile_grammar(grammars["grid"], vocabulary(tokenizers["bpe"], eos=1))
     b = compile_grammar(grammars["grid"], vocabulary(tokenizers["wordpiece"], eos=1))
