@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import sys
 import time
 from collections import defaultdict
@@ -483,6 +484,13 @@ def _check(item: Item, form: str) -> bool:
     return bool(item.env.same_denotation(denotation, item.expected))
 
 
+def _only_operators(template: str) -> bool:
+    """Whether every word of a template applies to arguments (``twice(``), so no constant
+    program (``drop``) pads it."""
+    tokens = re.findall(r"<[LR]>|[A-Za-z0-9_]+\(?", template)
+    return all(t.startswith("<") or t.endswith("(") for t in tokens)
+
+
 def _execute(item: Item, form: str) -> Denotation | None:
     try:
         with item.env.isolated():
@@ -685,40 +693,58 @@ class Learner:
         """Compositional candidates for uncovered inputs, shortest first: the instruction is
         cut in two contiguous parts (one word between them may be left out, such as a
         connective), the current parser parses each part, and the grammar's own small
-        combinators (:func:`templates`: ``seq(<L>, <R>)``, ``twice(<L>)``...) join them."""
+        combinators (:func:`templates`: ``seq(<L>, <R>)``, ``twice(<L>)``...) join them.
+
+        Joins that use every part of a cut come first, then the smallest; parts are parsed
+        once per round (by their model input)."""
         deadline = time.monotonic() + seconds
         todo = [g for g in self.groups.values() if not all(self.memory.covered(i.id) for i in g)]
         todo.sort(key=lambda g: (len(g[0].abstract.split()), self.rng.random()))
-        shapes = templates(self.model_spec.slotted_grammar(self.grammar))
+        shapes = [
+            t
+            for t in templates(self.model_spec.slotted_grammar(self.grammar))
+            if _only_operators(t)
+        ]
+        parsed: dict[tuple[str, str], str | None] = {}  # (model input, instance) -> form
         stats = {"inputs": 0, "inputs_found": 0, "examples_found": 0}
         for start in range(0, len(todo), 64):
             if time.monotonic() > deadline:
                 break
             chunk = todo[start : start + 64]
             plans = []
-            spans: dict[tuple[str, int], tuple[str, Environment]] = {}
+            wanted: dict[tuple[str, str], Environment] = {}
             for group in chunk:
                 rep = group[0]
                 words = rep.instruction.split()
                 cuts = []
                 for i in range(1, len(words)):
                     for j in (i, i + 1):
-                        left, right = " ".join(words[:i]), " ".join(words[j:])
-                        cuts.append((left, right))
+                        cuts.append((" ".join(words[:i]), " ".join(words[j:])))
                 cuts.append((" ".join(words[1:]), ""))
                 for part in {p for cut in cuts for p in cut if p}:
-                    spans.setdefault((part, id(rep.env)), (part, rep.env))
+                    key = (self.model_spec.abstract(part)[0], rep.instance_key)
+                    if key not in parsed:
+                        wanted[key] = rep.env
                 plans.append((group, cuts))
-            keys = list(spans)
-            parsed = parser.parse_batch(
-                [spans[k][0] for k in keys], [spans[k][1] for k in keys], 1, True
-            )
-            forms = {k: (c[0].form if c else None) for k, c in zip(keys, parsed, strict=True)}
+            keys = list(wanted)
+            for k in range(0, len(keys), 256):
+                some = keys[k : k + 256]
+                # Model inputs in, slotted forms out (slot names are no instruction words).
+                nbest = parser.parse_batch(
+                    [key[0] for key in some], [wanted[key] for key in some], 1, True
+                )
+                for key, cands in zip(some, nbest, strict=True):
+                    parsed[key] = cands[0].form if cands else None
             for group, cuts in plans:
                 if time.monotonic() > deadline:
                     break
                 stats["inputs"] += 1
                 rep = group[0]
+                forms = {}
+                for part in {p for cut in cuts for p in cut if p}:
+                    text, mapping = self.model_spec.abstract(part)
+                    form = parsed.get((text, rep.instance_key))
+                    forms[part] = self.model_spec.fill(form, mapping) if form else None
                 hit = self._compose(group, rep, cuts, forms, shapes, round_)
                 stats["inputs_found"] += hit > 0
                 stats["examples_found"] += hit
@@ -729,29 +755,37 @@ class Learner:
         group: list[Item],
         rep: Item,
         cuts: list[tuple[str, str]],
-        forms: dict[tuple[str, int], str | None],
+        forms: dict[str, str | None],
         shapes: Sequence[str],
         round_: int,
     ) -> int:
         tried: set[str] = set()
-        for shape in shapes:  # smallest first: a length prior
-            for left, right in cuts:
-                fl = forms.get((left, id(rep.env)))
-                fr = forms.get((right, id(rep.env))) if right else None
-                if fl is None or ("<R>" in shape and fr is None):
-                    continue
-                candidate = shape.replace("<L>", fl).replace("<R>", fr or "")
-                if candidate in tried:
-                    continue
-                tried.add(candidate)
-                den = self._run(rep, candidate)
-                if den is None or not rep.env.same_denotation(den, rep.expected):
-                    continue
-                try:
-                    abstract = self.model_spec.to_slots(candidate, rep.mapping, self.grammar)
-                except ParseInstrError:
-                    continue
-                return self._verify(group, abstract, "composition", round_)
+        # Joins that use every part of the cut first (they explain all the words), then
+        # the smallest (a length prior).
+        order = [
+            (shape, cut)
+            for covering in (True, False)
+            for shape in shapes
+            for cut in cuts
+            if (("<R>" in shape) == bool(cut[1]) and "<L>" in shape) == covering
+        ]
+        for shape, (left, right) in order:
+            fl = forms.get(left)
+            fr = forms.get(right) if right else None
+            if fl is None or ("<R>" in shape and fr is None):
+                continue
+            candidate = shape.replace("<L>", fl).replace("<R>", fr or "")
+            if candidate in tried:
+                continue
+            tried.add(candidate)
+            den = self._run(rep, candidate)
+            if den is None or not rep.env.same_denotation(den, rep.expected):
+                continue
+            try:
+                abstract = self.model_spec.to_slots(candidate, rep.mapping, self.grammar)
+            except ParseInstrError:
+                continue
+            return self._verify(group, abstract, "composition", round_)
         return 0
 
     # ------------------------------------------------------------------ training
@@ -917,6 +951,7 @@ def plot_learning_curve(history: Sequence[dict[str, Any]], path: Path) -> bool:
     ax.plot(rounds, [h["coverage"] for h in history], "o-", label="coverage (train)")
     ax.plot(rounds, [h["dev_execution_accuracy"] for h in history], "s-", label="dev accuracy")
     ax.set_xlabel("round")
+    ax.set_xticks(rounds)
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")

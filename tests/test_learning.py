@@ -235,7 +235,11 @@ def test_composition_joins_parsed_parts(tmp_path: Path) -> None:
     task = ScanTask(path)
     items = examples_for_learning(task, task.examples())
     learner = Learner(items, [], TINY, tmp_path / "out")
-    parts = {"jump twice": "twice(jump)", "walk left": "walk(left)", "run thrice": "thrice(run)"}
+    parts = {  # model inputs (with slots) -> forms
+        "ACTION0 twice": "twice(ACTION0)",
+        "ACTION0 DIR0": "ACTION0(DIR0)",
+        "ACTION0 thrice": "thrice(ACTION0)",
+    }
     stats = learner.split_round(1, _TableParser(parts), seconds=30)  # type: ignore[arg-type]
     assert stats["inputs_found"] == 2
     forms = {it.instruction: learner.memory.get(it.id)[0] for it in items}
