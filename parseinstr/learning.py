@@ -71,7 +71,7 @@ class LearnConfig:
     objective: str = "hard-em"  # or "mml" (marginal likelihood over the memory)
     # Exploration.
     beam: int = 6
-    beam_inputs: int = 400  # uncovered inputs searched with the beam per round, shortest first
+    beam_inputs: int = 100  # uncovered inputs searched with the beam per round, shortest first
     beam_words_ahead: int = 2  # ... up to this many words past the enumeration's reach
     split_seconds: float = 240.0  # composition of parsed parts, per round
     samples: int = 0  # sampled candidates per input, beside the beam
@@ -862,11 +862,11 @@ class Learner:
             max_words = min(cfg.enum_max_words + round_ * cfg.enum_words_step, cfg.enum_words_cap)
             if self.trainer is not None:
                 parser = self.trainer.parser()
-                entry["beam"] = self.beam_round(round_, parser, max_words + cfg.beam_words_ahead)
                 remaining = max(0.0, explore_until - time.monotonic())
                 entry["composition"] = self.split_round(
                     round_, parser, min(cfg.split_seconds, remaining * 0.5)
                 )
+                entry["beam"] = self.beam_round(round_, parser, max_words + cfg.beam_words_ahead)
             remaining = max(0.0, deadline - time.monotonic())
             entry["enumeration"] = self.enumerate_round(
                 round_, max_words, min(cfg.enum_seconds, remaining * 0.5)
