@@ -500,20 +500,25 @@ def _execute(item: Item, form: str) -> Denotation | None:
 
 
 def predict(
-    parser: Parser, items: Sequence[Item], n_best: int, batch_size: int = 64
+    parser: Parser, items: Sequence[Item], n_best: int, batch_size: int = 512
 ) -> list[str | None]:
-    """The chosen form per item: the best candidate that runs (non-empty first)."""
+    """The chosen form per item: the best candidate that runs (non-empty first).
+
+    Items go in large chunks ordered by length, so that a :class:`SlottedParser` decodes
+    each distinct model input once and batches pad little.
+    """
     from .parser import select_by_execution
 
-    chosen: list[str | None] = []
-    for i in range(0, len(items), batch_size):
-        chunk = items[i : i + batch_size]
+    order = sorted(range(len(items)), key=lambda i: (len(items[i].instruction), i))
+    chosen: list[str | None] = [None] * len(items)
+    for start in range(0, len(order), batch_size):
+        chunk = [items[i] for i in order[start : start + batch_size]]
         nbest = parser.parse_batch(
             [it.instruction for it in chunk], [it.env for it in chunk], n_best, True
         )
-        for it, cands in zip(chunk, nbest, strict=True):
+        for i, it, cands in zip(order[start : start + batch_size], chunk, nbest, strict=True):
             best, alts, _ = select_by_execution(it.env, cands)
-            chosen.append(alts[best].form if best is not None else None)
+            chosen[i] = alts[best].form if best is not None else None
     return chosen
 
 
