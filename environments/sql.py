@@ -64,7 +64,8 @@ class SqlDenotation:
     def __rich__(self) -> RichTable:
         table = RichTable(
             *self.columns,
-            title=f"{len(self.rows)} rows" + (" (truncated)" if self.truncated else ""),
+            title=f"{len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
+            + (" (truncated)" if self.truncated else ""),
         )
         for row in self.rows[:50]:
             table.add_row(*("NULL" if v is None else str(v) for v in row))

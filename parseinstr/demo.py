@@ -15,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from . import registry
 from .bundled import default_model
@@ -27,6 +29,24 @@ from .errors import ParseInstrError
 def _short(value: Any, width: int = 160) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _result_view(denotation: Any) -> RenderableType:
+    """The denotation as the environment draws it (``__rich__``), else as short JSON."""
+    if hasattr(denotation, "__rich__"):
+        return denotation  # type: ignore[no-any-return]
+    return Text(_short(denotation.to_json()))
+
+
+def _panel(instruction: str, form: str, meaning: str, result: RenderableType) -> Panel:
+    """One instruction: what ran, what it means and what it gave."""
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(style="bold cyan", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("logical form", Text(form))
+    facts.add_row("meaning", Text(meaning))
+    facts.add_row("result", result)
+    return Panel(Group(facts), title=Text(instruction, style="bold"), title_align="left")
 
 
 def _instance(env_cls: type[Environment], demo: Demo, picture: Path | None) -> Environment:
@@ -44,9 +64,7 @@ def run_environment_demo(
 
     started = time.perf_counter()
     parser = Parser.load(default_model(env_cls))
-    table = Table(title=f"{demo.title}  [dim]({env_cls.name})[/dim]", show_lines=True)
-    for column in ("instruction", "logical form", "meaning", "result"):
-        table.add_column(column, overflow="fold")
+    console.rule(f"[bold]{demo.title}[/bold]  [dim]({env_cls.name})[/dim]")
     pictures = "picture" in env_cls.option_names
     shared = None if pictures else _instance(env_cls, demo, None)
     failed = 0
@@ -59,13 +77,13 @@ def run_environment_demo(
                 result = InstructionExecutor(parser, env).run(instruction)
                 if result.denotation is None:
                     failed += 1
-                    shown = f"[red]no candidate ran: {result.error}[/red]"
+                    shown: RenderableType = Text(f"no candidate ran: {result.error}", style="red")
                 else:
-                    shown = _short(result.denotation.to_json())
+                    shown = _result_view(result.denotation)
                     if picture is not None:
                         written += env.export(result.denotation)
-                table.add_row(
-                    instruction, result.logical_form or "", result.explanation or "", shown
+                console.print(
+                    _panel(instruction, result.logical_form or "", result.explanation or "", shown)
                 )
             finally:
                 if env is not shared:
@@ -73,7 +91,6 @@ def run_environment_demo(
     finally:
         if shared is not None:
             shared.close()
-    console.print(table)
     for path in written:
         console.print(f"  picture of the path: {path}")
     console.print(f"  [dim]{time.perf_counter() - started:.1f} s[/dim]")
