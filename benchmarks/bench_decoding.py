@@ -10,7 +10,10 @@ loading from the disk cache and building from nothing are reported apart). Also:
 time at step 5 against step 50, and the wall time of constrained against unconstrained
 greedy decoding with a small T5 over the same number of generated tokens.
 
-    python -m benchmarks.bench_decoding [--quick]
+    python -m benchmarks.bench_decoding [--quick] [--only GRAMMAR/VOCAB ...]
+
+``--only`` (repeatable) measures just those cells, skips the generate timing and writes
+no results file (a partial run must not replace the full one).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from benchmarks.common import results_path, run_metadata, write_results
 from benchmarks.decoding_peers import available_peers, summarise
-from benchmarks.decoding_setup import corpus, grammars, sequences, tokenizers
+from benchmarks.decoding_setup import TOKENIZERS, corpus, grammars, sequences, tokenizers
 from parseinstr.decoding import compile_grammar
 from parseinstr.decoding import compiled as compiled_mod
 from parseinstr.decoding.vocab import Vocabulary
@@ -196,13 +199,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sequences, one repetition")
     parser.add_argument("--no-e2e", action="store_true", help="skip the generate timing")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GRAMMAR/VOCAB",
+        help="measure only this cell (repeatable; e.g. grid/bpe-2k); nothing is written",
+    )
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     cfg = MODES[mode]
     results: dict[str, Any] = run_metadata(mode, [sys.argv[0], *argv])
     gs = grammars()
+    cells = _cells(args.only, list(gs), parser)
     t0 = time.perf_counter()
-    toks = tokenizers(corpus(gs, cfg["corpus"]), args.quick)
+    wanted = tuple(t for t in TOKENIZERS if any(v == t for _g, v in cells))
+    # The corpus always covers every grammar, so a tokenizer is the same in a partial run.
+    toks = tokenizers(corpus(gs, cfg["corpus"]), args.quick, wanted)
     results["tokenizers"] = {
         k: {"size": t.vocab.size, "kind": t.vocab.kind, "source": t.source} for k, t in toks.items()
     }
@@ -213,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     results["mask"] = []
     for gname, grammar in gs.items():
         for tname, tok in toks.items():
+            if (gname, tname) not in cells:
+                continue
             seqs, counts = sequences(gname, grammar, tok, cfg["sampled"], cfg["real"])
             row = {
                 "grammar": gname,
@@ -227,11 +242,32 @@ def main(argv: list[str] | None = None) -> int:
                 ours = row["peers"]["parseinstr"]["mean_us"]
                 print(f"{gname:6s} {tname:14s} seqs {len(seqs):4d}  parseinstr {ours:8.1f} µs"
                       f"  best peer {best[1]} {best[0]:8.1f} µs")  # fmt: skip
-    if not args.no_e2e:
+    if not args.no_e2e and not args.only:
         results["end_to_end"] = end_to_end(gs, toks["bpe-2k"], cfg["e2e_inputs"], cfg["repeats"])
     print(_table(results))
-    write_results(results_path("decoding"), results)
+    if args.only:
+        print("partial run (--only): results not written")
+    else:
+        write_results(results_path("decoding"), results)
     return 0
+
+
+def _cells(
+    only: list[str], grammar_names: list[str], parser: argparse.ArgumentParser
+) -> set[tuple[str, str]]:
+    """The (grammar, vocabulary) cells to measure: those of ``--only``, else all."""
+    if not only:
+        return {(g, t) for g in grammar_names for t in TOKENIZERS}
+    cells: set[tuple[str, str]] = set()
+    for item in only:
+        gname, _, tname = item.partition("/")
+        if gname not in grammar_names or tname not in TOKENIZERS:
+            parser.error(
+                f"--only {item!r}: expected GRAMMAR/VOCAB with GRAMMAR in {grammar_names} "
+                f"and VOCAB in {list(TOKENIZERS)}"
+            )
+        cells.add((gname, tname))
+    return cells
 
 
 if __name__ == "__main__":

@@ -397,8 +397,11 @@ def test_build_time_memos_agree_with_fresh_computation(
     compiled_mod._MEMORY.clear()
     loaded = compile_grammar(g, vocab, cache_folder=tmp_path)
     assert loaded.starts is not None and loaded.split_memo is not None
+    assert loaded.walk_memo is not None
     arrays = {
-        k: v for k, v in loaded.to_arrays().items() if not k.startswith(("pre_", "sm_", "rt_"))
+        k: v
+        for k, v in loaded.to_arrays().items()
+        if not k.startswith(("pre_", "sm_", "rt_", "ws_"))
     }
     bare = compiled_mod.CompiledGrammar.from_arrays(g, vocab, arrays, loaded.key)
     for text in GrammarSampler(g, seed=11).sentences(12):
@@ -406,7 +409,40 @@ def test_build_time_memos_agree_with_fresh_computation(
         for t in _encode(tokenizers, "bpe", text):
             assert a.allowed_tokens() == b.allowed_tokens() and a.can_end() == b.can_end()
             assert a.accept_token(t) and b.accept_token(t)
+            assert a.state.hyps == b.state.hyps
         assert a.can_end() and b.can_end()
+
+
+@pytest.mark.parametrize("name", ["grid", "sql", "calc"])
+def test_build_time_walk_memo_agrees_with_fresh_walks(grammars, tokenizers, name) -> None:
+    """Every token walk cached at build time (along sentences sampled with the build's own
+    seed), and every first step, is what an engine with empty memos computes: on a stack
+    that has the states the entry read at the depths it read them (any others below)."""
+    vocab = vocabulary(tokenizers["bpe"], eos=1)
+    g = grammars[name]
+    compile_grammar(g, vocab)  # built into this session's cache, if not yet
+    compiled_mod._MEMORY.clear()
+    loaded = compile_grammar(g, vocab)  # read back: its memos hold the build's entries only
+    engine = loaded.engine
+    arrays = {k: v for k, v in loaded.to_arrays().items() if not k.startswith("ws_")}
+    fresh = compiled_mod.CompiledGrammar.from_arrays(g, vocab, arrays, loaded.key).engine
+    entries = engine.steps.entries()
+    assert entries and fresh.steps.entries() == [] and not fresh._first_steps
+    for key, order, states, _value in entries:
+        q, token = divmod(key, engine.n_tokens)
+        read = dict(zip(order, states, strict=True))
+        stack = None
+        for depth in reversed(range(max(order, default=-1) + 1)):
+            stack = (read.get(depth, engine.bottom), stack)
+        hyps = ((stack, q, ()),)
+        hits = engine.steps.hits
+        assert engine.advance(hyps, token) == fresh.advance(hyps, token)
+        assert engine.steps.hits == hits + 1  # answered by the build-time entry
+    init = engine.initial_hyps()
+    firsts = [tok for (hyps, tok) in engine._first_steps if hyps == init]
+    assert firsts
+    for tok in firsts:
+        assert engine.advance(init, tok, first=True) == fresh.advance(init, tok, first=True)
 
 
 def test_cache_key_changes_with_grammar_and_tokenizer(grammars, tokenizers) -> None:

@@ -27,9 +27,16 @@ from .precompute import StateTables, TokenMatrix, pack, precompute, words
 from .vocab import Vocabulary, vocabulary
 
 #: Bumped whenever the cached arrays change meaning.
-FORMAT = 12
-#: Sentences sampled from the grammar at build time whose parser contexts get their masks.
+FORMAT = 13
+#: Sentences sampled from the grammar at build time whose parser contexts get their masks,
+#: and along which the walks of the tokens spelled like their text are memoised.
 WARM_SENTENCES = 1000
+#: Then more sentences from the same sampler, while fewer than ``EXTRA_BUDGET`` masks and
+#: walks have been computed for them (all of them for small grammars and vocabularies).
+EXTRA_SENTENCES = 2000
+EXTRA_BUDGET = 20000
+#: The seed of that sampler (the decoding benchmark's sequences use another).
+WARM_SEED = 20261125
 _MEMORY: collections.OrderedDict[str, CompiledGrammar] = collections.OrderedDict()
 _MEMORY_LIMIT = 32
 _LOCK = threading.Lock()
@@ -64,6 +71,8 @@ class CompiledGrammar:
         self.tables: dict[str, np.ndarray] | None = None
         #: The valid tokens of record sets on the stacks seen at build time (``sm_*``).
         self.split_memo: dict[str, np.ndarray] | None = None
+        #: Token walks (and first steps) on the contexts of sampled sentences (``ws_*``).
+        self.walk_memo: dict[str, np.ndarray] | None = None
 
     @property
     def vocab_size(self) -> int:
@@ -119,6 +128,8 @@ class CompiledGrammar:
             out.update(self.tables)
         if self.split_memo is not None:
             out.update(self.split_memo)
+        if self.walk_memo is not None:
+            out.update(self.walk_memo)
         return out
 
     @classmethod
@@ -139,6 +150,8 @@ class CompiledGrammar:
             out.tables = {k: v for k, v in arrays.items() if k.startswith("rt_")}
         if "sm_key" in arrays:
             out.split_memo = {k: v for k, v in arrays.items() if k.startswith("sm_")}
+        if "ws_key" in arrays:
+            out.walk_memo = {k: v for k, v in arrays.items() if k.startswith("ws_")}
         return out
 
 
@@ -165,12 +178,17 @@ def _build(grammar: Grammar, vocab: Vocabulary, key: str) -> CompiledGrammar:
     from .sampling import GrammarSampler
 
     try:
-        sentences = GrammarSampler(grammar, seed=20261125).sentences(WARM_SENTENCES)
+        sampler = GrammarSampler(grammar, seed=WARM_SEED)
+        sentences = sampler.sentences(WARM_SENTENCES)
+        more = sampler.sentences(EXTRA_SENTENCES) if sentences else []
     except Exception:  # noqa: BLE001 - a grammar the sampler cannot expand: no warm-up
-        sentences = []
-    compiled.starts = engine.precompute_starts(sentences=sentences)
+        sentences, more = [], []
+    compiled.starts = engine.precompute_starts(
+        sentences=sentences, walks=True, more=more, more_budget=EXTRA_BUDGET
+    )
     compiled.tables = engine.tables_to_arrays()
     compiled.split_memo = engine.splits_to_arrays()
+    compiled.walk_memo = engine.walks_to_arrays()
     return compiled
 
 

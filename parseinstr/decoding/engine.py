@@ -108,6 +108,8 @@ class Engine:
         self.steps = DecisionMemo(self.bottom)
         self._gathered: dict[tuple, tuple] = {}
         self._first_steps: dict[tuple, tuple] = {}
+        # Per (lexer state, token): :meth:`_lex_only` (integers only: never scanned by gc).
+        self._lexed: dict[int, int] = {}
         self._initial_mask: Mask | None = None
         if getattr(compiled, "initial", None) is not None:
             self._initial_mask = Mask(*compiled.initial)
@@ -120,6 +122,9 @@ class Engine:
         split_memo = getattr(compiled, "split_memo", None)
         if split_memo is not None:
             self.load_splits(split_memo)
+        walk_memo = getattr(compiled, "walk_memo", None)
+        if walk_memo is not None:
+            self.load_walks(walk_memo)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -129,6 +134,8 @@ class Engine:
             "mask_misses": self.masks.misses,
             "split_hits": self.splits.hits,
             "split_misses": self.splits.misses,
+            "walk_hits": self.steps.hits,
+            "walk_misses": self.steps.misses,
         }
 
     # ------------------------------------------------------------------ parser questions
@@ -575,14 +582,32 @@ class Engine:
         self._gathered[key] = (mask, parts, sub)
         return mask
 
-    def warm(self, sentences: Iterable[str]) -> int:
+    def warm(self, sentences: Iterable[str], walks: bool = False, budget: int | None = None) -> int:
         """Compute the mask at every byte of each sentence (so under every tokenization
         of it): the parser contexts sentences of the grammar pass through, which an
-        enumeration of stacks reaches only by chance. Returns the masks computed."""
+        enumeration of stacks reaches only by chance. Returns the masks computed.
+
+        ``walks``: also advance, at every byte, by every token spelled like the text
+        that follows (the first token from the sentence's start), so that the memo of
+        token walks (:meth:`advance`) holds the first visits a tokenization of such a
+        sentence makes; see :meth:`walks_to_arrays`. ``budget``: start no sentence once
+        that many masks and walks have been computed here (large vocabularies cost more
+        per sentence).
+        """
         before = self.masks.misses
+        start = self.masks.misses + self.steps.misses
+        index = self._spelling_index(False) if walks else None
+        first_index = self._spelling_index(True) if walks else None
         for text in sentences:
+            if budget is not None and self.masks.misses + self.steps.misses - start >= budget:
+                break
+            raw = text.encode("utf-8")
             hyps: list[Hyp] = list(self.initial_hyps())
-            for b in text.encode("utf-8"):
+            if first_index is not None:
+                init = self.initial_hyps()
+                for tok in self._spelled_at(first_index, raw, 0):
+                    self.advance(init, tok, first=True)
+            for i, b in enumerate(raw):
                 data = bytes((b,))
                 nxt: list[Hyp] = []
                 for stack, q, cons in hyps:
@@ -591,16 +616,55 @@ class Engine:
                 if not hyps:
                     break
                 self.mask_of(hyps)
+                if index is not None:
+                    # Hypotheses with constraints are walked exactly at run time (no memo).
+                    free = [h for h in hyps if not h[2]]
+                    if free:
+                        for tok in self._spelled_at(index, raw, i + 1):
+                            self._advance(free, tok, False)
         return self.masks.misses - before
 
+    def _spelling_index(self, first: bool) -> tuple[dict[bytes, list[int]], set[bytes]]:
+        """Token ids by spelling (at the first position when ``first``), and every
+        non-empty prefix of a spelling (EOS and empty spellings left out)."""
+        spell = self.first if first else self.tokens
+        by: dict[bytes, list[int]] = {}
+        for tok, data in enumerate(spell):
+            if data and tok not in self.eos_ids:
+                by.setdefault(bytes(data), []).append(tok)
+        prefixes = {data[:k] for data in by for k in range(1, len(data) + 1)}
+        return by, prefixes
+
+    @staticmethod
+    def _spelled_at(
+        index: tuple[dict[bytes, list[int]], set[bytes]], raw: bytes, i: int
+    ) -> list[int]:
+        """The tokens spelled like a prefix of ``raw[i:]``."""
+        by, prefixes = index
+        out: list[int] = []
+        for end in range(i + 1, len(raw) + 1):
+            piece = raw[i:end]
+            if piece not in prefixes:
+                break
+            out.extend(by.get(piece, ()))
+        return out
+
     def precompute_starts(
-        self, max_depth: int = 12, budget: int = 20000, sentences: Iterable[str] = ()
+        self,
+        max_depth: int = 12,
+        budget: int = 20000,
+        sentences: Iterable[str] = (),
+        walks: bool = False,
+        more: Iterable[str] = (),
+        more_budget: int = 20000,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Masks at the start of a lexeme, for every parser state and the states below it
         that the mask depends on, then masks inside lexemes (every lexer state a context
         reaches, under every parser state of that context) while the budget lasts:
         computed at build time (like a per-state token cache) so that a run starts with
-        them in its memo. See :meth:`precompute_masks`."""
+        them in its memo. See :meth:`precompute_masks`; ``sentences`` and ``walks``:
+        :meth:`warm`; ``more``: sentences warmed after those within ``more_budget`` (the
+        budget of :meth:`warm`)."""
         n_lr = len(self.start_of_lr) - 1
         starts = [(s, self.start_of_lr[s]) for s in range(n_lr)]
         rows = self.precompute_masks(starts, max_depth, budget)
@@ -619,7 +683,8 @@ class Engine:
         mids = [(s, q) for s in range(n_lr) for q in inside[ctx[s]]]
         rows += self.precompute_masks(mids, max_depth, budget)
         if sentences:
-            self.warm(sentences)
+            self.warm(sentences, walks)
+            self.warm(more, walks, more_budget)
             # Every mask in the memo now, with the stack states it read (the rows above
             # among them, and the masks of the contexts the sentences went through).
             rows = [(q, order, states, m) for q, order, states, m in self.masks.entries()]
@@ -749,6 +814,87 @@ class Engine:
             order = [i for i in ri if i >= 0]
             put(key, order, rs[: len(order)], values[u])
 
+    def walks_to_arrays(self) -> dict[str, np.ndarray]:
+        """The memo of token walks (every entry, with the stack states it read) and the
+        first steps from the start, as flat arrays for the disk cache (:meth:`load_walks`).
+
+        A value is a tuple of hypotheses ``((depth, pushed states), lexer state,
+        constraint states)``, relative to the stack walked (first steps: depth 0 over no
+        stack, the whole stack pushed); equal values are stored once.
+        """
+        entries = self.steps.entries()
+        values: dict[tuple, int] = {}
+
+        def value_id(value: tuple) -> int:
+            got = values.get(value)
+            if got is None:
+                got = values[value] = len(values)
+            return got
+
+        width = max((len(o) for _k, o, _s, _v in entries), default=1)
+        index = np.full((len(entries), width), -1, dtype=np.int16)
+        states = np.full((len(entries), width), -1, dtype=np.int32)
+        which = np.zeros(len(entries), dtype=np.int32)
+        for k, (_key, order, st, value) in enumerate(entries):
+            index[k, : len(order)] = order
+            states[k, : len(st)] = st
+            which[k] = value_id(value)
+        init = self.initial_hyps()
+        first = [(tok, res) for (hyps, tok), res in self._first_steps.items() if hyps == init]
+        first_which = [value_id(tuple(((0, s), q, c) for s, q, c in res)) for _t, res in first]
+        v_ptr, h_d, h_q, p_ptr, pushed_all, c_ptr, cons_all = [0], [], [], [0], [], [0], []
+        for value in values:  # insertion order: the ids given above
+            for (d, pushed), q, cons in value:
+                h_d.append(d)
+                h_q.append(q)
+                while pushed is not None:
+                    pushed_all.append(pushed[0])
+                    pushed = pushed[1]
+                p_ptr.append(len(pushed_all))
+                cons_all.extend(cons)
+                c_ptr.append(len(cons_all))
+            v_ptr.append(len(h_d))
+        return {
+            "ws_key": np.array([e[0] for e in entries], dtype=np.int64),
+            "ws_index": index,
+            "ws_state": states,
+            "ws_which": which,
+            "ws_first_tok": np.array([t for t, _r in first], dtype=np.int32),
+            "ws_first_which": np.array(first_which, dtype=np.int32),
+            "ws_v_ptr": np.array(v_ptr, dtype=np.int64),
+            "ws_h_d": np.array(h_d, dtype=np.int32),
+            "ws_h_q": np.array(h_q, dtype=np.int32),
+            "ws_p_ptr": np.array(p_ptr, dtype=np.int64),
+            "ws_pushed": np.array(pushed_all, dtype=np.int32),
+            "ws_c_ptr": np.array(c_ptr, dtype=np.int64),
+            "ws_cons": np.array(cons_all, dtype=np.int32),
+        }
+
+    def load_walks(self, a: dict[str, np.ndarray]) -> None:
+        """Install the entries of :meth:`walks_to_arrays` in the memos of :meth:`advance`."""
+        p_ptr, pushed_all = a["ws_p_ptr"].tolist(), a["ws_pushed"].tolist()
+        c_ptr, cons_all = a["ws_c_ptr"].tolist(), a["ws_cons"].tolist()
+        hyps: list[tuple] = []
+        for k, (d, q) in enumerate(zip(a["ws_h_d"].tolist(), a["ws_h_q"].tolist(),
+                                       strict=True)):  # fmt: skip
+            pushed = None
+            for s in reversed(pushed_all[p_ptr[k] : p_ptr[k + 1]]):
+                pushed = (s, pushed)
+            view = _VIEW0 if d == 0 and pushed is None else (d, pushed)
+            hyps.append((view, q, tuple(cons_all[c_ptr[k] : c_ptr[k + 1]])))
+        v_ptr = a["ws_v_ptr"].tolist()
+        values = [tuple(hyps[v_ptr[v] : v_ptr[v + 1]]) for v in range(len(v_ptr) - 1)]
+        put = self.steps.put_path
+        for key, ri, rs, u in zip(a["ws_key"].tolist(), a["ws_index"].tolist(),
+                                  a["ws_state"].tolist(), a["ws_which"].tolist(),
+                                  strict=True):  # fmt: skip
+            order = [i for i in ri if i >= 0]
+            put(key, order, rs[: len(order)], values[u])
+        init = self.initial_hyps()
+        for tok, u in zip(a["ws_first_tok"].tolist(), a["ws_first_which"].tolist(),
+                          strict=True):  # fmt: skip
+            self._first_steps[(init, tok)] = tuple((view[1], q, c) for view, q, c in values[u])
+
     def _predecessors(self) -> list[list[int]]:
         """Per parser state, the states from which a transition leads to it."""
         lr = self.compiled.analysis.lalr
@@ -867,28 +1013,25 @@ class Engine:
         if data is None:
             return ()
         out: list[Hyp] = []
-        rows, lab, reach, safe = self.rows, self.lab, self.reach, self.safe_int
+        reach, safe, lexed = self.reach, self.safe_int, self._lexed
         for stack, q, cons in hyps:
             if cons or first:
                 out.extend(self._advance_exact(stack, q, cons, data))
                 continue
-            # Fast path: no lexeme can end inside the token (at each byte the state is not
-            # accepting, or the byte goes on to an accepting state: longest match), so the
-            # walk is the lexer's alone; a terminal of the lexeme reached that the stack's
-            # top state shifts whatever lies below keeps it alive. No memo, no parser.
-            cur = q
-            for b in data:
-                nx = rows[cur][b]
-                if nx < 0 or (lab[cur] >= 0 and lab[nx] < 0):
-                    cur = -1
-                    break
-                cur = nx
+            # Fast path: no lexeme can end inside the token, so the walk is the lexer's
+            # alone (:meth:`_lex_only`, kept per state and token); a terminal of the lexeme
+            # reached that the stack's top state shifts whatever lies below keeps it alive.
+            # No memo, no parser.
+            key = q * self.n_tokens + token
+            cur = lexed.get(key)
+            if cur is None:
+                cur = lexed[key] = self._lex_only(q, data)
             if cur >= 0 and stack is not None and reach[cur] & safe[stack[0]]:
                 out.append((stack, cur, ()))
                 continue
-            key = q * self.n_tokens + token
-            res, _ = self.steps.get(key, stack)
+            res = self.steps.find(key, stack)
             if res is None:
+                self.steps.misses += 1
                 reader = Reader(stack, self.bottom)
                 walked, _ = self._walk(reader, [(_VIEW0, q, ())], data)
                 res = tuple(h for h in walked if self._viable(reader, h[0], h[1]))
@@ -898,6 +1041,19 @@ class Engine:
         if len(out) > 1:
             out = list(dict.fromkeys(out))
         return tuple(out)
+
+    def _lex_only(self, q: int, data: bytes) -> int:
+        """The lexer state after ``data`` from ``q`` when no lexeme can end inside it (at
+        each byte the state is not accepting, or the byte goes on to an accepting state:
+        longest match), else -1."""
+        rows, lab = self.rows, self.lab
+        cur = q
+        for b in data:
+            nx = rows[cur][b]
+            if nx < 0 or (lab[cur] >= 0 and lab[nx] < 0):
+                return -1
+            cur = nx
+        return cur
 
     def _advance_exact(self, stack: Stack, q: int, cons: tuple, data: bytes) -> list[Hyp]:
         reader = Reader(stack, self.bottom)

@@ -14,6 +14,8 @@ import numpy as np
 
 from .engine import Engine, Mask
 
+_UINT32 = np.dtype(np.uint32)
+
 
 @runtime_checkable
 class Matcher(Protocol):
@@ -113,6 +115,12 @@ class GrammarMatcher:
 
     def fill_mask(self, bitmask: np.ndarray, row: int = 0) -> None:
         bits = self.state.mask(self.engine).bits
+        if bitmask.dtype == _UINT32:  # one assignment, no view made (a step's hot path)
+            if bitmask.ndim == 2:
+                bitmask[row] = bits
+            else:
+                bitmask[...] = bits
+            return
         target = bitmask[row] if bitmask.ndim == 2 else bitmask
         target[...] = bits.view(target.dtype)
 
