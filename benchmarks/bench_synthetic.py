@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--epochs", type=int, default=40, help="epochs over the human data")
     ap.add_argument("--synthetic", type=int, default=3000, help="synthetic examples sampled")
     ap.add_argument("--ratio", type=float, default=1.0, help="synthetic per human per epoch")
-    ap.add_argument("--schedule", default="mixed", help="mixed or first")
+    ap.add_argument(
+        "--schedule",
+        default="mixed",
+        help="mixed or first; a comma list trains one synthetic arm per schedule",
+    )
     ap.add_argument("--beams", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("runs/bench_synthetic"))
@@ -104,16 +108,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sampling": sampling,
         "runs": {},
     }
-    for name, extra in (("without synthetic", []), ("with synthetic", synth)):
+    schedules = [s.strip() for s in args.schedule.split(",") if s.strip()]
+    arms: list[tuple[str, list[Any], str]] = [("without synthetic", [], schedules[0])]
+    for schedule in schedules:
+        label = "with synthetic" if len(schedules) == 1 else f"with synthetic ({schedule})"
+        arms.append((label, synth, schedule))
+    for name, extra, schedule in arms:
         config = TrainConfig(
             epochs=epochs,
             eval_every=5 if not quick else 1,
             patience=10**6,
             seed=args.seed,
             synthetic_ratio=args.ratio,
-            synthetic_schedule=args.schedule,
+            synthetic_schedule=schedule,
         )
-        folder = args.out / name.replace(" ", "_")
+        folder = args.out / "".join(c if c.isalnum() else "_" for c in name)
         t0 = time.monotonic()
         card = train_parser(
             train, folder, spec, config, command=results["command"], synthetic=extra
@@ -123,6 +132,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["runs"][name] = {
             "train_minutes": round(minutes, 2),
             "n_synthetic": len(extra),
+            "schedule": schedule if extra else None,
             "card_metrics": card.get("metrics"),
             "history": card.get("history"),
             "geoquery_dev": evaluate(parser, dev, args.beams),
