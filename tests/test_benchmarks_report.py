@@ -1,0 +1,372 @@
+"""The benchmark report (``python -m benchmarks --report``): uniform rows from every results
+layout, PNG plots, skipped files, and no benchmark run or imported to write it.
+
+Every test writes small results files shaped like the real ones to ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import __main__ as bench_cli
+from benchmarks import report
+
+REPO = Path(__file__).resolve().parent.parent
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _prov(command: str, date: str = "2026-11-25 10:00 UTC") -> dict[str, str]:
+    return {
+        "commit": "abc1234",
+        "device": "cpu: test, 2 cores",
+        "date": date,
+        "mode": "full",
+        "command": command,
+    }
+
+
+def decoding() -> dict[str, Any]:
+    """decoding.json: ``mask`` cells with per-peer timings, and ``end_to_end``."""
+    peers = {
+        "parseinstr": {"mean_us": 20.0, "p99_us": 100.0},
+        "llguidance": {"mean_us": 80.0, "p99_us": 500.0},
+        "xgrammar": {"mean_us": 2000.0, "p99_us": 9000.0},
+    }
+    return {
+        **_prov("python -m benchmarks.bench_decoding"),
+        "mask": [
+            {"grammar": g, "vocab": v, "vocab_size": 100, "peers": peers}
+            for g in ("sql", "grid")
+            for v in ("bpe-2k", "wordpiece-30k")
+        ],
+        "end_to_end": {"grammars": {"sql": {"ratio": 1.02}}},
+    }
+
+
+def learning() -> dict[str, Any]:
+    """learning.json: a ``runs`` list; one run was measured by an earlier invocation."""
+    rounds = [
+        {"round": 0, "coverage": 0.1, "dev_execution_accuracy": 0.08, "minutes": 1.0},
+        {"round": 1, "coverage": 0.9, "dev_execution_accuracy": 0.95, "minutes": 5.0},
+    ]
+    old = _prov("python -m benchmarks.bench_learning --splits length", "2026-11-01 09:00 UTC")
+    del old["mode"]
+    return {
+        **_prov("python -m benchmarks.bench_learning --splits simple", "2026-12-01 12:00 UTC"),
+        "runs": [
+            {
+                "split": "length",
+                "slots": "on",
+                "n_test": 30,
+                "test_accuracy": 0.97,
+                "target": 0.95,
+                "coverage": 0.9,
+                "validation_accuracy": 0.95,
+                "learn_minutes": 5.1,
+                "rounds": rounds,
+                "measured": old,
+            },
+            {
+                "split": "simple",
+                "slots": "on",
+                "n_test": 40,
+                "test_accuracy": 0.998,
+                "target": 0.99,
+                "coverage": 1.0,
+                "validation_accuracy": 0.99,
+                "learn_minutes": 4.0,
+                "rounds": rounds,
+            },
+        ],
+    }
+
+
+def parser_without_summary() -> dict[str, Any]:
+    """parser_*.json: ``encoders`` with a decoding ablation; old files have no summary."""
+    ablation = {
+        "unconstrained greedy": {"execution_accuracy": 0.5, "n": 49},
+        "constrained beam + execution": {"execution_accuracy": 0.6, "n": 49},
+    }
+    return {
+        **_prov("python -m benchmarks.bench_parser --links on,off"),
+        "encoders": {
+            "scratch, links on": {"ablation": ablation, "latency": {"median_ms": 400.0}},
+            "scratch, links off": {"ablation": ablation, "latency": {"median_ms": 300.0}},
+        },
+    }
+
+
+def sheet() -> dict[str, Any]:
+    """sheet_parser.json: one ``ablation`` at the top and a latency."""
+    return {
+        **_prov("python -m benchmarks.bench_sheet"),
+        "ablation": {
+            "unconstrained greedy": {"execution_accuracy": 0.7},
+            "constrained beam + execution": {"execution_accuracy": 0.8},
+        },
+        "latency": {"median_ms": 250.0},
+        "summary": [{"metric": "ignored, rebuilt from content", "setting": "", "value": 0}],
+    }
+
+
+def synthetic() -> dict[str, Any]:
+    """synthetic.json: ``runs`` per arm; its summary rows are not metric/setting/value."""
+
+    def arm(dev: float, neg: float, rew: float) -> dict[str, Any]:
+        tags = {
+            "negation": {"n": 42, "execution_accuracy": neg},
+            "rewording": {"n": 42, "execution_accuracy": rew},
+        }
+        return {
+            "geoquery_dev": {"constrained greedy": {"execution_accuracy": dev, "n": 49}},
+            "negation_rewording": {"constrained greedy": {"execution_accuracy": 0.3, "tags": tags}},
+        }
+
+    return {
+        **_prov("python -m benchmarks.bench_synthetic --epochs 20"),
+        "runs": {
+            "without synthetic": arm(0.67, 0.02, 0.57),
+            "with synthetic": arm(0.65, 0.31, 0.74),
+        },
+        "summary": [
+            {"run": "without synthetic", "decoding": "constrained greedy", "negation": 0.02}
+        ],
+    }
+
+
+ALL = {
+    "decoding": decoding,
+    "learning": learning,
+    "parser_links_ablation": parser_without_summary,
+    "sheet_parser": sheet,
+    "synthetic": synthetic,
+}
+
+
+def write(folder: Path, name: str, data: Any) -> Path:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
+    return path
+
+
+def rows_of(folder: Path, name: str, data: Any) -> list[report.Row]:
+    return report.load_result(write(folder, name, data)).rows
+
+
+def triples(rows: list[report.Row]) -> set[tuple[str, str, Any]]:
+    return {(r.metric, r.setting, r.value) for r in rows}
+
+
+def test_decoding_rows_per_cell_and_peer(tmp_path: Path) -> None:
+    rows = rows_of(tmp_path, "decoding", decoding())
+    got = triples(rows)
+    assert ("mask time per step, mean µs", "sql/bpe-2k, parseinstr", 20.0) in got
+    assert ("mask time per step, p99 µs", "grid/wordpiece-30k, xgrammar", 9000.0) in got
+    assert ("greedy generate time, constrained / unconstrained", "sql", 1.02) in got
+    assert len(rows) == 4 * 3 * 2 + 1
+    assert {r.command for r in rows} == {"python -m benchmarks.bench_decoding"}
+
+
+def test_learning_rows_keep_the_provenance_of_each_run(tmp_path: Path) -> None:
+    rows = rows_of(tmp_path, "learning", learning())
+    acc = {r.setting: r for r in rows if r.metric == "SCAN held-out action-sequence accuracy"}
+    assert acc["length, slots on"].value == 0.97
+    assert acc["length, slots on"].command.endswith("--splits length")
+    assert acc["length, slots on"].date == "2026-11-01 09:00 UTC"
+    assert acc["simple, slots on"].command.endswith("--splits simple")
+    assert acc["simple, slots on"].date == "2026-12-01 12:00 UTC"
+    assert ("SCAN target accuracy", "simple, slots on", 0.99) in triples(rows)
+
+
+def test_parser_rows_from_a_file_without_summary(tmp_path: Path) -> None:
+    got = triples(rows_of(tmp_path, "parser_links_ablation", parser_without_summary()))
+    assert (
+        "GeoQuery dev execution accuracy",
+        "scratch, links off, unconstrained greedy",
+        0.5,
+    ) in got
+    assert ("run latency median ms (CPU)", "scratch, links on", 400.0) in got
+    assert len(got) == 6
+
+
+def test_sheet_rows_are_rebuilt_from_the_ablation(tmp_path: Path) -> None:
+    got = triples(rows_of(tmp_path, "sheet_parser", sheet()))
+    assert got == {
+        ("sheet execution accuracy, held-out phrasings", "unconstrained greedy", 0.7),
+        ("sheet execution accuracy, held-out phrasings", "constrained beam + execution", 0.8),
+        ("sheet run latency median ms (CPU)", "beam + execution", 250.0),
+    }
+
+
+def test_synthetic_rows_are_uniform_per_arm_and_tag(tmp_path: Path) -> None:
+    rows = rows_of(tmp_path, "synthetic", synthetic())
+    got = triples(rows)
+    assert ("GeoQuery dev execution accuracy", "with synthetic, constrained greedy", 0.65) in got
+    assert ("negation set execution accuracy", "with synthetic, constrained greedy", 0.31) in got
+    assert (
+        "rewording set execution accuracy",
+        "without synthetic, constrained greedy",
+        0.57,
+    ) in got
+    assert len(rows) == 6
+    assert all(set(r.as_dict()) >= {"metric", "setting", "value", "command", "date"} for r in rows)
+
+
+def test_unknown_layout_uses_its_summary_rows_whatever_their_shape(tmp_path: Path) -> None:
+    data = {
+        **_prov("python -m benchmarks.bench_new"),
+        "summary": [
+            {"metric": "m", "setting": "s", "value": 1.5},
+            {"run": "a", "decoding": "greedy", "geoquery_dev": 0.5, "n_dev": 49},
+        ],
+    }
+    got = triples(rows_of(tmp_path, "new", data))
+    assert got == {("m", "s", 1.5), ("geoquery_dev", "a, greedy", 0.5)}
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RESULTS.md written once from one results file of every layout (plots beside it)."""
+    folder = tmp_path_factory.mktemp("results")
+    for name, make in ALL.items():
+        write(folder, name, make())
+    return report.write_report(folder)
+
+
+def test_report_writes_every_plot_as_a_non_empty_png(full_report: Path) -> None:
+    tmp_path, out = full_report.parent, full_report
+    names = [
+        "geoquery_accuracy",
+        "scan_accuracy",
+        "sheet_accuracy",
+        "synthetic_accuracy",
+        "learning_curves",
+        "mask_time",
+    ]
+    text = out.read_text(encoding="utf-8")
+    for name in names:
+        png = tmp_path / f"{name}.png"
+        assert png.read_bytes()[:8] == PNG, name
+        assert png.stat().st_size > 2000, name
+        assert f"]({name}.png)" in text, name
+
+
+def test_results_md_has_a_table_per_file_and_the_provenance_of_every_number(
+    full_report: Path,
+) -> None:
+    text = full_report.read_text(encoding="utf-8")
+    for name in ALL:
+        assert f"## {name}\n" in text
+    assert "| SCAN held-out action-sequence accuracy | length, slots on | 0.970 | [1] |" in text
+    assert "| SCAN held-out action-sequence accuracy | simple, slots on | 0.998 | [2] |" in text
+    assert (
+        "- [1] `python -m benchmarks.bench_learning --splits length` at commit abc1234, "
+        "cpu: test, 2 cores, 2026-11-01 09:00 UTC" in text
+    )
+    assert "- [2] `python -m benchmarks.bench_learning --splits simple`" in text
+    assert "| mask time per step, mean µs | sql/bpe-2k, parseinstr | 20.0 | [1] |" in text
+
+
+def test_plots_only_for_results_that_exist(tmp_path: Path) -> None:
+    write(tmp_path, "decoding", decoding())
+    report.write_report(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["mask_time.png"]
+
+
+def test_missing_and_malformed_files_are_skipped_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "broken", "{not json")
+    write(tmp_path, "a_list", [1, 2])
+    write(tmp_path, "decoding", {**_prov("x"), "mask": [{"grammar": "sql"}]})
+    write(tmp_path, "unknown", {"foo": 1})
+    write(tmp_path, "sheet_parser", sheet())
+    text = report.write_report(tmp_path).read_text(encoding="utf-8")
+    printed = capsys.readouterr().out
+    for name in ("broken.json", "a_list.json", "decoding.json", "unknown.json"):
+        assert f"skipped {name}: " in printed
+        assert f"- skipped {name}: " in text
+    assert len([line for line in printed.splitlines() if line.startswith("skipped")]) == 4
+    assert "## sheet_parser" in text and "## decoding" not in text
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["sheet_accuracy.png"]
+
+
+def test_a_plot_that_fails_is_skipped_and_the_others_drawn(tmp_path: Path) -> None:
+    data = learning()
+    for run in data["runs"]:
+        run["rounds"] = [{"coverage": 0.5}]  # rows are fine, the curves cannot be drawn
+    write(tmp_path, "learning", data)
+    text = report.write_report(tmp_path).read_text(encoding="utf-8")
+    assert "- skipped plot learning_curves.png: KeyError" in text
+    assert (tmp_path / "scan_accuracy.png").read_bytes()[:8] == PNG
+    assert not (tmp_path / "learning_curves.png").exists()
+
+
+def test_quick_files_only_with_quick_and_then_in_place_of_the_full_ones(tmp_path: Path) -> None:
+    write(tmp_path, "learning", learning())
+    quick = learning()
+    quick["runs"][0]["test_accuracy"] = 0.123
+    write(tmp_path, "learning_quick", quick)
+    full, _ = report.load_results(tmp_path)
+    assert [r.name for r in full] == ["learning"]
+    short, _ = report.load_results(tmp_path, quick=True)
+    assert [r.name for r in short] == ["learning_quick"]
+    out = report.write_report(tmp_path, quick=True)
+    assert out.name == "RESULTS-quick.md" and "0.123" in out.read_text(encoding="utf-8")
+    assert (tmp_path / "scan_accuracy_quick.png").exists()
+    assert not (tmp_path / "scan_accuracy.png").exists()
+
+
+def test_report_flag_runs_no_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*_args: Any) -> list[str]:
+        raise AssertionError("--report ran a benchmark")
+
+    monkeypatch.setattr(bench_cli, "run_benchmarks", forbidden)
+    write(tmp_path, "sheet_parser", sheet())
+    assert bench_cli.main(["--report", "--results", str(tmp_path)]) == 0
+    assert "## sheet_parser" in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+
+
+def test_report_command_imports_no_bench_module(tmp_path: Path) -> None:
+    write(tmp_path, "decoding", decoding())
+    code = (
+        "import sys; from benchmarks.__main__ import main; "
+        "rc = main(['--report', '--results', sys.argv[1]]); "
+        "print('BENCH', sorted(m for m in sys.modules if m.startswith('benchmarks.bench_'))); "
+        "sys.exit(rc)"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "BENCH []" in done.stdout
+    assert (tmp_path / "mask_time.png").exists()
+
+
+def test_a_run_ends_with_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:  # like bench_decoding: returns an exit code
+        calls.append(argv)
+        write(tmp_path, "sheet_parser", sheet())
+        return 0
+
+    monkeypatch.setattr(bench_cli, "bench_modules", lambda: ["fake"])
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_fake", types.SimpleNamespace(main=fake_main))
+    assert bench_cli.main(["--quick", "--only", "fake", "--results", str(tmp_path)]) == 0
+    assert calls == [["--quick"]]
+    assert "## sheet_parser" in (tmp_path / "RESULTS-quick.md").read_text(encoding="utf-8")
