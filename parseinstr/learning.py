@@ -298,10 +298,7 @@ class SlottedParser(Parser):
 
 def load_parser(folder: str | Path, device: str = "cpu") -> Parser:
     """A model folder as a parser: :class:`SlottedParser` when the card has slots."""
-    loaded = load_model(Path(folder), device)
-    if loaded.card.get("lexeme_slots"):
-        return SlottedParser(loaded, device)
-    return Parser(loaded, device)
+    return Parser.load(folder, device)
 
 
 # ---------------------------------------------------------------------------- training

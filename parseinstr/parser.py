@@ -101,8 +101,18 @@ class Parser:
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "cpu") -> Parser:
-        """Load a model folder (raises ``ModelError`` naming the rebuild command)."""
-        return cls(load_model(Path(folder), device), device)
+        """Load a model folder (raises ``ModelError`` naming the rebuild command).
+
+        A model learned with lexeme slots (its card has ``lexeme_slots``) reads and writes
+        slots, so ``Parser.load`` gives it the parser that fills them
+        (:class:`parseinstr.learning.SlottedParser`); every caller gets the right one.
+        """
+        loaded = load_model(Path(folder), device)
+        if cls is Parser and loaded.card.get("lexeme_slots"):
+            from .learning import SlottedParser
+
+            return SlottedParser(loaded, device)
+        return cls(loaded, device)
 
     def encode(
         self, instructions: Sequence[str], envs: Sequence[Environment | None]

@@ -19,11 +19,13 @@ from parseinstr.learning import (
     LearnConfig,
     Learner,
     Memory,
+    SlottedParser,
     examples_for_learning,
     learn_from_denotations,
     load_parser,
     pick_supervision,
 )
+from parseinstr.parser import Parser
 
 LINES = """\
 IN: walk OUT: I_WALK
@@ -173,6 +175,8 @@ def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
     log = json.loads((out / "learning_log.json").read_text())
     assert log["rounds"][0]["round"] == 0
     parser = load_parser(out)
+    # Parser.load (the demo's and the API's loader) gives the slot-filling parser too.
+    assert type(Parser.load(out)) is type(parser) is SlottedParser
     env = GridEnvironment()
     cands = parser.parse("walk twice", env, n_best=2)
     assert cands and all(env.grammar().accepts(c.form) for c in cands)  # slots filled
