@@ -16,10 +16,15 @@ from typing import Any
 
 import pytest
 
-from benchmarks import __main__ as bench_cli
-from benchmarks import report
-
 REPO = Path(__file__).resolve().parent.parent
+# ``benchmarks`` is not installed with the package: reach it from the checkout, appended so
+# that the installed ``parseinstr`` (which maps ``environments/``) still comes first.
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+
+from benchmarks import __main__ as bench_cli  # noqa: E402
+from benchmarks import report  # noqa: E402
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
