@@ -160,7 +160,8 @@ class SqlEnvironment(Environment):
     bundled_model: ClassVar[str | None] = "models/sql"
     bundled_model_command: ClassVar[str | None] = (
         "parseinstr train text2sql --data environments/data/sql/geography/geography.json "
-        "--split question --part train --out environments/models/sql --max-minutes 25 --half"
+        "--split question --part train --out environments/models/sql --epochs 40 --synthetic 3000 "
+        "--synthetic-ratio 0.6 --max-minutes 28 --half"
     )
 
     @classmethod
