@@ -25,7 +25,7 @@ grow with the length of the output.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -807,12 +807,7 @@ class Engine:
         ptr = a["sm_ptr"].tolist()
         ids_all = a["sm_ids"].astype(np.int64)
         values = [ids_all[ptr[k] : ptr[k + 1]] for k in range(len(ptr) - 1)]
-        put = self.splits.put_path
-        for key, ri, rs, u in zip(a["sm_key"].tolist(), a["sm_index"].tolist(),
-                                  a["sm_state"].tolist(), a["sm_which"].tolist(),
-                                  strict=True):  # fmt: skip
-            order = [i for i in ri if i >= 0]
-            put(key, order, rs[: len(order)], values[u])
+        _put_paths(self.splits, a["sm_key"], a["sm_index"], a["sm_state"], a["sm_which"], values)
 
     def walks_to_arrays(self) -> dict[str, np.ndarray]:
         """The memo of token walks (every entry, with the stack states it read) and the
@@ -884,12 +879,7 @@ class Engine:
             hyps.append((view, q, tuple(cons_all[c_ptr[k] : c_ptr[k + 1]])))
         v_ptr = a["ws_v_ptr"].tolist()
         values = [tuple(hyps[v_ptr[v] : v_ptr[v + 1]]) for v in range(len(v_ptr) - 1)]
-        put = self.steps.put_path
-        for key, ri, rs, u in zip(a["ws_key"].tolist(), a["ws_index"].tolist(),
-                                  a["ws_state"].tolist(), a["ws_which"].tolist(),
-                                  strict=True):  # fmt: skip
-            order = [i for i in ri if i >= 0]
-            put(key, order, rs[: len(order)], values[u])
+        _put_paths(self.steps, a["ws_key"], a["ws_index"], a["ws_state"], a["ws_which"], values)
         init = self.initial_hyps()
         for tok, u in zip(a["ws_first_tok"].tolist(), a["ws_first_which"].tolist(),
                           strict=True):  # fmt: skip
@@ -913,11 +903,7 @@ class Engine:
         table: np.ndarray,
     ) -> None:  # fmt: skip
         masks = [Mask(row[:-1], bool(row[-1])) for row in table]
-        put = self.masks.put_path
-        for q, ri, rs, u in zip(qs.tolist(), idx.tolist(), states.tolist(), which.tolist(),
-                                strict=True):  # fmt: skip
-            order = [i for i in ri if i >= 0]
-            put(q, order, rs[: len(order)], masks[u])
+        _put_paths(self.masks, qs, idx, states, which, masks)
 
     def mask_of(self, hyps: Iterable[Hyp]) -> Mask:
         """The mask of a set of hypotheses (the union of theirs)."""
@@ -1076,3 +1062,16 @@ class Engine:
             elif q in self.is_start and self.shifter.accepts_end(reader, _VIEW0):
                 return True
         return False
+
+
+def _put_paths(
+    memo: Any, keys: np.ndarray, index: np.ndarray, states: np.ndarray, which: np.ndarray,
+    values: Sequence[Any],
+) -> None:  # fmt: skip
+    """Install cached memo entries: for each row, the key, the stack depths read (padded
+    with -1), the states found there, and which of ``values`` the entry holds."""
+    put = memo.put_path
+    for key, ri, rs, u in zip(keys.tolist(), index.tolist(), states.tolist(), which.tolist(),
+                              strict=True):  # fmt: skip
+        order = [i for i in ri if i >= 0]
+        put(key, order, rs[: len(order)], values[u])
