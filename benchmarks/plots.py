@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -104,19 +105,34 @@ def scan_accuracy(results: list[Result], path: Path) -> str | None:
         f"{run['split']}\n(slots {run.get('slots', 'on')}, n={run.get('n_test', '?')})"
         for _r, run in runs
     ]
-    xs = list(range(len(runs)))
-    h = ax.bar(xs, [run["test_accuracy"] for _r, run in runs], color=COLORS[0], width=0.6)
-    ax.bar_label(h, fmt="%.3f", padding=2, fontsize=8)
+    xs = _accuracy_bars(
+        ax,
+        labels,
+        [run["test_accuracy"] for _r, run in runs],
+        COLORS[0],
+        "held-out action-sequence accuracy",
+        "SCAN, learning from denotations (black: target)",
+    )
     for x, (_r, run) in zip(xs, runs, strict=True):
         if "target" in run:
             ax.hlines(run["target"], x - 0.36, x + 0.36, colors="black", linewidth=2, zorder=3)
             ax.plot([x], [run["target"]], marker="d", color="black", zorder=3)
-    ax.set_xticks(xs, labels, fontsize=8)
-    ax.set_ylim(0, 1.08)
-    ax.set_ylabel("held-out action-sequence accuracy")
-    ax.set_title("SCAN, learning from denotations (black: target)")
     _save(fig, path)
     return f"SCAN held-out accuracy per split, targets as black markers; from {_sources(sources)}"
+
+
+def _accuracy_bars(
+    ax: Any, labels: list[str], values: list[float], color: str, ylabel: str, title: str
+) -> list[int]:
+    """One labelled bar per value on a 0-1 accuracy axis; returns the bars' x positions."""
+    xs = list(range(len(values)))
+    h = ax.bar(xs, values, color=color, width=0.6)
+    ax.bar_label(h, fmt="%.3f", padding=2, fontsize=8)
+    ax.set_xticks(xs, labels, fontsize=8)
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return xs
 
 
 def sheet_accuracy(results: list[Result], path: Path) -> str | None:
@@ -129,13 +145,14 @@ def sheet_accuracy(results: list[Result], path: Path) -> str | None:
         return None
     fig = _figure(max(4.5, 1.6 * len(bars) + 1.5), 4)
     ax = fig.add_subplot()
-    xs = list(range(len(bars)))
-    h = ax.bar(xs, [b[1] for b in bars], color=COLORS[2], width=0.6)
-    ax.bar_label(h, fmt="%.3f", padding=2, fontsize=8)
-    ax.set_xticks(xs, [b[0].replace(" + ", "\n+ ") for b in bars], fontsize=8)
-    ax.set_ylim(0, 1.08)
-    ax.set_ylabel("execution accuracy")
-    ax.set_title("Sheet tasks, held-out phrasings")
+    _accuracy_bars(
+        ax,
+        [b[0].replace(" + ", "\n+ ") for b in bars],
+        [b[1] for b in bars],
+        COLORS[2],
+        "execution accuracy",
+        "Sheet tasks, held-out phrasings",
+    )
     _save(fig, path)
     return f"Sheet execution accuracy on held-out phrasings; from {_sources(sources)}"
 
