@@ -109,3 +109,25 @@ def test_evaluate_json_records_provenance(shop_model, tmp_path):
     for key in ("commit", "device", "date", "mode", "command", "execution_accuracy", "n"):
         assert key in report
     assert report["command"].startswith("parseinstr evaluate text2sql")
+
+
+def test_demo_draws_a_result_as_its_environment_does():
+    from rich.console import Console
+    from rich.text import Text
+
+    from parseinstr.demo import _result_view
+    from parseinstr.environments.sql import SqlDenotation
+
+    one = SqlDenotation(("capital",), (("austin",),))
+    assert _result_view(one) is one  # the environment's own drawing (__rich__)
+    console = Console(width=80, record=True)
+    console.print(one)
+    drawn = console.export_text()
+    assert "1 row" in drawn and "1 rows" not in drawn and "austin" in drawn
+
+    class Plain:
+        def to_json(self):
+            return {"answer": 7}
+
+    shown = _result_view(Plain())
+    assert isinstance(shown, Text) and '"answer": 7' in shown.plain
