@@ -9,6 +9,7 @@ unconstrained greedy, grammar-constrained greedy, constrained beam with executio
 selection. Prints a table and writes ``benchmarks/results/sheet_parser.json``.
 
     python -m benchmarks.bench_sheet [--quick] [--minutes 20] [--train 3000] [--test 400]
+        [--copy-slots]
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--test", type=int, default=400, help="test tasks (held-out phrasings)")
     ap.add_argument("--beams", type=int, default=5)
     ap.add_argument("--out", type=Path, default=Path("runs/bench_sheet"))
+    ap.add_argument(
+        "--copy-slots", action="store_true", help="train with copy slots (parseinstr.copying)"
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
@@ -87,7 +91,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if quick
         else ModelSpec()
     )
-    config = TrainConfig(epochs=400, eval_every=2, max_minutes=minutes, patience=12, lr=5e-4)
+    config = TrainConfig(
+        epochs=400,
+        eval_every=2,
+        max_minutes=minutes,
+        patience=12,
+        lr=5e-4,
+        copy_slots=args.copy_slots,
+    )
     started = time.monotonic()
     card = train_parser(train, args.out / "model", spec, config, command=" ".join(sys.argv))
     trained = (time.monotonic() - started) / 60
@@ -101,6 +112,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ),
         "held_out_templates": sorted(held),
         "budget_minutes": minutes,
+        "copy_slots": args.copy_slots,
         "train_minutes": round(trained, 2),
         "card_metrics": card.get("metrics"),
         "history": card.get("history"),

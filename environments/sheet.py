@@ -386,6 +386,23 @@ class SheetEnvironment(Environment):
             lines.append(f"{r}: " + " | ".join(self._shown((r, c)) for c in range(1, width + 1)))
         return "\n".join(lines)
 
+    def mention_values(self, instruction: str) -> list[tuple[int, int, str]]:
+        """Headers and text cells of the sheet that the instruction names (case-insensitive,
+        whole words), spelled as the sheet spells them."""
+        names = set(self.table().headers)
+        for value in self.sheet.values.values():
+            if isinstance(value, str) and 0 < len(value) <= 40 and "\n" not in value:
+                names.add(value)
+        lowered = instruction.lower()
+        out = []
+        for name in names:
+            key = name.strip().lower()
+            if not key:
+                continue
+            for m in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)", lowered):
+                out.append((m.start(), m.end(), name))
+        return out
+
     def _shown(self, addr: tuple[int, int]) -> str:
         return _shown(self.sheet.value(addr))
 

@@ -206,6 +206,12 @@ def train(
     half: Annotated[
         bool, typer.Option("--half", help="Store the weights in float16 (bundled models).")
     ] = False,
+    copy_slots: Annotated[
+        bool,
+        typer.Option(
+            "--copy-slots", help="Mark the instruction's values and copy them by one token."
+        ),
+    ] = False,
     supervision: Annotated[
         str | None,
         typer.Option(help="logical-form (default where gold exists) or denotation."),
@@ -246,6 +252,7 @@ def train(
         synthetic_ratio=synthetic_ratio,
         synthetic_schedule=synthetic_schedule,
         half=half,
+        copy_slots=copy_slots,
     )
     synth: list[Any] = []
     if synthetic:

@@ -135,6 +135,15 @@ class Environment(ABC):
         """
         return ""
 
+    def mention_values(self, instruction: str) -> list[tuple[int, int, str]]:
+        """Spans of the instruction that name something the instance holds, as
+        ``(start, end, spelling)``: the spelling is the instance's own ("walden" -> "Walden").
+
+        Parsers with copy slots (``parseinstr.copying``) mark these spans so the model can
+        copy the value instead of spelling it. None by default.
+        """
+        return []
+
     def explain(self, form: str) -> str:
         """Render a logical form in plain English, deterministically, so a person can check it.
 

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor
 
+from .copying import CopyFrame, copy_frame, slot_expansions, slot_ids
 from .environment import Denotation, Environment
 from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
@@ -66,6 +67,19 @@ class Renormalise(LogitsProcessor):
         return torch.log_softmax(scores, dim=-1)
 
 
+class SlotMask(LogitsProcessor):
+    """Unconstrained decoding with copy slots: only the slots an instruction has."""
+
+    def __init__(self, expansions: Sequence[Any], ids: Sequence[int], rows_per_item: int) -> None:
+        self.blocked = [sorted(set(ids) - set(e)) for e in expansions for _ in range(rows_per_item)]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        for row, ids in enumerate(self.blocked):
+            if ids:
+                scores[row, ids] = float("-inf")
+        return scores
+
+
 @contextlib.contextmanager
 def decoding_threads(device: str, threads: int | None) -> Iterator[None]:
     """Run a block with ``threads`` intra-op CPU threads, then restore the setting.
@@ -98,6 +112,8 @@ class Parser:
         self.with_description = bool(loaded.card.get("with_description", False))
         self.with_links = bool(loaded.card.get("with_links", False))
         self.max_output_tokens = int(loaded.card.get("max_output_tokens", 256))
+        #: Copy slots (``parseinstr.copying``): how many, 0 for a model without them.
+        self.copy_slots = int(loaded.card.get("copy_slots", 0))
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "cpu") -> Parser:
@@ -114,15 +130,27 @@ class Parser:
             return SlottedParser(loaded, device)
         return cls(loaded, device)
 
-    def encode(
+    def frames(
         self, instructions: Sequence[str], envs: Sequence[Environment | None]
+    ) -> list[CopyFrame] | None:
+        """Each instruction's copy slots, or None for a model without them."""
+        if not self.copy_slots:
+            return None
+        return [copy_frame(i, e, self.copy_slots) for i, e in zip(instructions, envs, strict=True)]
+
+    def encode(
+        self,
+        instructions: Sequence[str],
+        envs: Sequence[Environment | None],
+        frames: Sequence[CopyFrame] | None = None,
     ) -> dict[str, torch.Tensor]:
-        """Tokenised, padded encoder inputs on the model's device."""
+        """Tokenised, padded encoder inputs on the model's device (instructions marked with
+        their copy slots when ``frames`` are given)."""
         pairs = [
             model_input(i, e, self.with_description, self.with_links)
             for i, e in zip(instructions, envs, strict=True)
         ]
-        firsts = [p[0] for p in pairs]
+        firsts = [p[0] for p in pairs] if frames is None else [f.marked for f in frames]
         seconds = [p[1] for p in pairs]
         kwargs: dict[str, Any] = dict(
             padding=True, truncation=True, max_length=MAX_INPUT, return_tensors="pt"
@@ -147,14 +175,16 @@ class Parser:
         envs: Sequence[Environment | None],
         num_beams: int,
         constrained: bool | None,
+        frames: Sequence[CopyFrame] | None = None,
     ) -> list[Any]:
         """Processors constraining decoding to each environment's grammar.
 
         ``constrained=None`` constrains when a grammar matcher is installed; ``True`` requires
         one (``UsageError`` otherwise), so no result claims constraints it did not have.
         """
+        slots = self._slot_args(frames)
         if constrained is False:
-            return []
+            return [SlotMask(slots[0], slots[1], num_beams)] if frames is not None else []
         try:
             from .decoding.hf import grammar_logits_processor  # type: ignore[import-not-found]
         except ImportError:
@@ -162,9 +192,16 @@ class Parser:
                 raise UsageError(
                     "constrained decoding is not available in this build (parseinstr.decoding)"
                 ) from None
-            return []
-        grammar = grammar_logits_processor(self.output_tok, instructions, envs, num_beams)
+            return [SlotMask(slots[0], slots[1], num_beams)] if frames is not None else []
+        grammar = grammar_logits_processor(
+            self.output_tok, instructions, envs, num_beams, slots[0], slots[1]
+        )
         return [grammar, Renormalise()]
+
+    def _slot_args(self, frames: Sequence[CopyFrame] | None) -> tuple[Any, list[int]]:
+        if frames is None:
+            return None, []
+        return slot_expansions(frames, self.output_tok), slot_ids(self.output_tok)
 
     @torch.no_grad()
     def parse_batch(
@@ -177,9 +214,10 @@ class Parser:
         """The ``n_best`` highest-scoring forms for each instruction, best first."""
         if not instructions:
             return []
-        batch = self.encode(instructions, envs)
+        frames = self.frames(instructions, envs)
+        batch = self.encode(instructions, envs, frames)
         beams = max(n_best, 1)
-        processors = self.logits_processors(instructions, envs, beams, constrained)
+        processors = self.logits_processors(instructions, envs, beams, constrained, frames)
         with decoding_threads(self.device, self.threads):
             out = self._generate(batch, beams, processors)
         seqs = out.sequences
@@ -192,6 +230,8 @@ class Parser:
                 )
             scores = [float(row[torch.isfinite(row)].sum()) for row in logp]
         texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
+        if frames is not None:
+            texts = [frames[j // beams].fill(t) for j, t in enumerate(texts)]
         result: list[list[Candidate]] = []
         for i in range(len(instructions)):
             cands = [

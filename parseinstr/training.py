@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerFast
 
 from . import __version__
+from .copying import MAX_SLOTS, SLOT_TOKENS, copy_frame
 from .environment import Example, Task
 from .errors import UsageError
 from .io import write_json_atomic
@@ -71,6 +72,8 @@ class TrainConfig:
     synthetic_ratio: float = 1.0
     synthetic_schedule: str = "mixed"
     half: bool = False  # store the best model's weights in float16
+    # Copy slots (parseinstr.copying): mark the instruction's values, copy them by one token.
+    copy_slots: bool = False
 
 
 def seed_everything(seed: int) -> None:
@@ -129,12 +132,17 @@ class _Batcher:
         with_description: bool,
         with_links: bool,
         device: str,
+        copy_slots: bool = False,
     ) -> None:
         self.rows = []
         for e in examples:
             env = task.environment_for(e)
             first, second = model_input(e.instruction, env, with_description, with_links)
-            self.rows.append((first, second, e.logical_form))
+            form = e.logical_form
+            if copy_slots:
+                frame = copy_frame(e.instruction, env)
+                first, form = frame.marked, frame.abstract(form)
+            self.rows.append((first, second, form))
         self.pairs = any(r[1] is not None for r in self.rows)
         self.input_tok, self.output_tok, self.device = input_tok, output_tok, device
 
@@ -345,9 +353,19 @@ def train_parser(
     )
 
     pretrained = encoder_path(spec)
+    envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
+    frames = (
+        [
+            copy_frame(e.instruction, env)
+            for e, env in zip([*train_ex, *synthetic], envs, strict=True)
+        ]
+        if config.copy_slots
+        else None
+    )
     if pretrained is None:
         texts = [e.instruction for e in [*train_ex, *synthetic]]
-        envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
+        if frames is not None:
+            texts = [f.marked for f in frames]
         if with_description:
             texts += sorted({env.describe() for env in envs})
         if config.with_links:
@@ -358,12 +376,18 @@ def train_parser(
         input_tok = train_input_tokenizer(texts, config.input_vocab)
     else:
         input_tok = PreTrainedTokenizerFast.from_pretrained(pretrained)
-    output_tok = train_output_tokenizer(
-        [e.logical_form for e in [*train_ex, *synthetic]], config.output_vocab
-    )
+    forms = [e.logical_form for e in [*train_ex, *synthetic]]
+    if frames is not None:
+        forms = [f.abstract(form) for f, form in zip(frames, forms, strict=True)]
+        input_tok.add_special_tokens({"additional_special_tokens": list(SLOT_TOKENS)})
+    output_tok = train_output_tokenizer(forms, config.output_vocab)
+    if frames is not None:
+        output_tok.add_tokens(list(SLOT_TOKENS))
     model = build_model(spec, input_tok, output_tok).to(device)
+    if model.encoder.get_input_embeddings().num_embeddings < len(input_tok):
+        model.encoder.resize_token_embeddings(len(input_tok))
     env0 = task.environment_for(examples[0])
-    max_out = max(len(output_tok(e.logical_form)["input_ids"]) for e in [*examples, *synthetic])
+    max_out = max(len(output_tok(f)["input_ids"]) for f in forms)
     card: dict[str, Any] = {
         "task": task.name,
         "environment": task.environment,
@@ -376,6 +400,7 @@ def train_parser(
         "with_description": with_description,
         "with_links": config.with_links,
         "max_output_tokens": int(max_out * 1.5) + 8,
+        "copy_slots": MAX_SLOTS if config.copy_slots else 0,
         "spec": spec_to_dict(spec),
         "train": asdict(config),
         "n_train": len(train_ex),
@@ -404,6 +429,7 @@ def train_parser(
         with_description,
         config.with_links,
         device,
+        config.copy_slots,
     )
 
     def epoch_rows(epoch: int, rng: random.Random) -> list[int]:

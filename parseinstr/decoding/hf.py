@@ -44,6 +44,11 @@ class GrammarLogitsProcessor(LogitsProcessor):
             the decoder start token); default: the length seen at the first call.
         pad_token_id: the id ``generate`` appends after EOS (allowed once a row ended).
         on_dead_end: ``"raise"`` (``ValueError`` naming the row) or ``"end"``.
+        expansions: per batch item, copy-slot token id -> the token ids spelling its value
+            (``parseinstr.copying``): a slot is allowed where its whole spelling is, and
+            advances the state by it. Slot ids of ``slot_ids`` without an expansion for
+            the item are never allowed.
+        slot_ids: every copy-slot token id of the vocabulary.
 
     Example:
         >>> compiled = compile_grammar(grammar, tok)  # doctest: +SKIP
@@ -61,6 +66,8 @@ class GrammarLogitsProcessor(LogitsProcessor):
         prompt_length: int | None = None,
         pad_token_id: int | None = None,
         on_dead_end: str = "raise",
+        expansions: Sequence[Any] | None = None,
+        slot_ids: Sequence[int] = (),
     ) -> None:
         if on_dead_end not in ("raise", "end"):
             raise ValueError(f"on_dead_end must be 'raise' or 'end', not {on_dead_end!r}")
@@ -94,6 +101,8 @@ class GrammarLogitsProcessor(LogitsProcessor):
         for i in end_ids:
             self._end_only[i >> 5] |= np.uint32(1 << (i & 31))
         self.eos = eos
+        self.expansions = [dict(e) for e in expansions] if expansions is not None else None
+        self.slot_ids = sorted(slot_ids)
 
     # ------------------------------------------------------------------ keying rows
 
@@ -146,18 +155,50 @@ class GrammarLogitsProcessor(LogitsProcessor):
                     if before is None:  # a prefix never seen: rebuild it from the root
                         state = self.roots[item]
                         for tok in gen[r].tolist():
-                            state = self._child(engine, state, tok)
+                            state = self._child(engine, state, tok, item)
                     else:
-                        state = self._child(engine, before, int(gen[r, -1]))
+                        state = self._child(engine, before, int(gen[r, -1]), item)
                 current[key] = state
             out.append(state)
         self._states = current
         return out
 
-    def _child(self, engine: Any, state: State, token: int) -> State:
+    def _child(self, engine: Any, state: State, token: int, item: int = 0) -> State:
         if state.finished:  # padding after the end stays ended
             return state
+        spelled = self._spelling(item, token)
+        if spelled is not None:
+            return self._walk(engine, state, spelled)[0]
         return state.child(engine, token)
+
+    def _spelling(self, item: int, token: int) -> list[int] | None:
+        """The token ids a copy slot stands for (None: ``token`` is no slot of the item)."""
+        if self.expansions is None:
+            return None
+        return self.expansions[item].get(token)
+
+    @staticmethod
+    def _walk(engine: Any, state: State, ids: Sequence[int]) -> tuple[State, bool]:
+        """The state after ``ids``, and whether each was allowed on the way."""
+        ok = True
+        for t in ids:
+            if state.error or state.finished:
+                return state, False
+            ok = ok and state.mask(engine).allows(t)
+            state = state.child(engine, t)
+        return state, ok and not state.error
+
+    def _with_slots(self, engine: Any, state: State, bits: np.ndarray, item: int) -> np.ndarray:
+        """``bits`` with slot tokens allowed exactly where their spelling is."""
+        if not self.slot_ids:
+            return bits
+        bits = bits.copy()
+        for t in self.slot_ids:
+            bits[t >> 5] &= np.uint32(~(1 << (t & 31)) & 0xFFFFFFFF)
+        for t, ids in (self.expansions[item] if self.expansions is not None else {}).items():
+            if self._walk(engine, state, ids)[1]:
+                bits[t >> 5] |= np.uint32(1 << (t & 31))
+        return bits
 
     # ------------------------------------------------------------------ masks
 
@@ -182,7 +223,7 @@ class GrammarLogitsProcessor(LogitsProcessor):
                     )
                 rows.append(self._end_only)
                 continue
-            rows.append(mask.bits)
+            rows.append(self._with_slots(engine, state, mask.bits, self._item(r)))
         return np.stack(rows)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -209,11 +250,14 @@ def grammar_logits_processor(
     instructions: Sequence[str],
     envs: Sequence[Any],
     num_beams: int,
+    expansions: Sequence[Any] | None = None,
+    slot_ids: Sequence[int] = (),
 ) -> GrammarLogitsProcessor:
     """The processor the parser uses: each environment's (specialised) grammar, compiled
     for the output tokenizer (cached), restricted per instruction when the environment
     says which lexemes a terminal may take (an optional ``literal_lexemes(instruction)``
-    returning ``{terminal: [lexeme, ...]}``)."""
+    returning ``{terminal: [lexeme, ...]}``). ``expansions`` and ``slot_ids``: copy slots,
+    see :class:`GrammarLogitsProcessor`."""
     grammars: list[Any] = []
     for instruction, env in zip(instructions, envs, strict=True):
         if env is None:
@@ -225,4 +269,10 @@ def grammar_logits_processor(
         literals = hook(instruction) if callable(hook) else None
         grammars.append(compiled.restrict(literals) if literals else compiled)
     pad = getattr(tokenizer, "pad_token_id", None)
-    return GrammarLogitsProcessor(grammars, rows_per_item=num_beams, pad_token_id=pad)
+    return GrammarLogitsProcessor(
+        grammars,
+        rows_per_item=num_beams,
+        pad_token_id=pad,
+        expansions=expansions,
+        slot_ids=slot_ids,
+    )

@@ -1,0 +1,222 @@
+"""Copy slots: values the instruction names, copied into the logical form by one token.
+
+A small model trained from scratch on a few thousand examples learns *where* a value goes
+far sooner than it learns to spell an arbitrary value token by token ("Ivanhoe" came out
+as "Ulysses", "47500" as "39600"). So, before encoding, the spans of the instruction that
+may be copied (*mentions*) are marked with slot tokens (``find <v0> Ivanhoe and ...``); in
+training targets, each occurrence of a mention's value as a whole word of the logical form
+becomes that slot (``MATCH("<v0>", A2:A7, 0)``); the decoder may emit the slot token, which
+stands for the value's bytes, and :meth:`CopyFrame.fill` writes the value back.
+
+Mentions come from the instruction's text alone (quoted strings, words with digits, numbers
+in words) and from the environment (``Environment.mention_values``: its stored values and
+names that the instruction says, spelled as the environment spells them). Nothing here
+decides where a value goes: that is the model's job, and constrained decoding checks every
+slot's bytes against the grammar like any other token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: How many slots a model has: mentions beyond this many are left unmarked.
+MAX_SLOTS = 8
+
+
+def slot_token(i: int) -> str:
+    """The token of slot ``i`` (in both tokenizers)."""
+    return f"<v{i}>"
+
+
+SLOT_TOKENS = tuple(slot_token(i) for i in range(MAX_SLOTS))
+_SLOT_RE = re.compile(r"<v(\d+)>")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span ``[start, end)`` of the instruction that stands for ``value`` in a form."""
+
+    start: int
+    end: int
+    value: str
+
+
+# ---------------------------------------------------------------- generic mentions
+
+_QUOTED = re.compile(r"\"([^\"\n]+)\"|“([^”\n]+)”")
+# Words holding digits: numbers, cells, ranges, dates, formulas of cells ("E2-C2").
+_DIGITS = re.compile(r"(?<![\w.])[A-Za-z]*\d+[A-Za-z]*(?:[.,:/\-][A-Za-z]*\d+[A-Za-z]*)*(?!\w)")
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(
+        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    )
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES])
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:{_NUMBER_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*\b", re.IGNORECASE
+)
+
+
+def number_from_words(text: str) -> int | None:
+    """The integer that English number words spell ("one hundred ninety" -> 190).
+
+    Example:
+        >>> number_from_words("thirty-five"), number_from_words("two thousand and ten")
+        (35, 2010)
+    """
+    total, current, seen = 0, 0, False
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word == "and":
+            continue
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _SCALES:
+            total += max(current, 1) * _SCALES[word]
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def generic_mentions(instruction: str) -> list[Mention]:
+    """Quoted strings, words with digits and numbers in words (as digits)."""
+    out = []
+    for m in _QUOTED.finditer(instruction):
+        g = 1 if m.group(1) is not None else 2
+        out.append(Mention(m.start(g), m.end(g), m.group(g)))
+    for m in _DIGITS.finditer(instruction):
+        text = m.group(0)
+        value = text.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", text) else text
+        out.append(Mention(m.start(), m.end(), value))
+    for m in _NUMBER_WORDS.finditer(instruction):
+        n = number_from_words(m.group(0))
+        if n is not None:
+            out.append(Mention(m.start(), m.end(), str(n)))
+    return out
+
+
+def _non_overlapping(mentions: Sequence[Mention]) -> list[Mention]:
+    """Longest spans first, then left to right; overlapping spans are dropped."""
+    taken: list[Mention] = []
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
+        if m.value and all(m.end <= t.start or m.start >= t.end for t in taken):
+            taken.append(m)
+    return sorted(taken, key=lambda m: m.start)
+
+
+# ---------------------------------------------------------------- frames
+
+
+def _word_pattern(value: str) -> re.Pattern[str]:
+    # A value is replaced only as a whole word of the form: not inside a longer name or
+    # number ("7" in "C7" or "0.75", "Lamp" in "Lamps").
+    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)")
+
+
+@dataclass
+class CopyFrame:
+    """One instruction's mentions as slots: its marked text, and slot token -> value."""
+
+    instruction: str
+    marked: str
+    values: dict[str, str] = field(default_factory=dict)
+
+    def abstract(self, form: str) -> str:
+        """``form`` with each slot's value, where it is a whole word, replaced by the slot.
+
+        Longer values go first, so a value inside another ("7" in "7A") keeps the longer one.
+        """
+        for slot, value in sorted(self.values.items(), key=lambda kv: -len(kv[1])):
+            form = _word_pattern(value).sub(slot, form)
+        return form
+
+    def fill(self, form: str) -> str:
+        """``form`` with every slot token replaced by its value (unknown slots stay)."""
+        return _SLOT_RE.sub(lambda m: self.values.get(m.group(0), m.group(0)), form)
+
+
+def copy_frame(instruction: str, env: Any, slots: int = MAX_SLOTS) -> CopyFrame:
+    """Find the instruction's mentions and mark them with slot tokens.
+
+    Mentions with the same value share a slot; at most ``slots`` distinct values get one
+    (in order of appearance).
+
+    Example:
+        >>> frame = copy_frame('find "Ivanhoe" and count rows over forty', None)
+        >>> frame.marked
+        'find "<v0> Ivanhoe" and count rows over <v1> forty'
+        >>> frame.fill('ask COUNTIF(A2:A9, ">" & <v1>)'), frame.abstract('x = "Ivanhoe"')
+        ('ask COUNTIF(A2:A9, ">" & 40)', 'x = "<v0>"')
+    """
+    found = generic_mentions(instruction)
+    hook = getattr(env, "mention_values", None)
+    if callable(hook):
+        found += [Mention(s, e, v) for s, e, v in hook(instruction)]
+    by_value: dict[str, str] = {}
+    pieces, last = [], 0
+    for m in _non_overlapping(found):
+        slot = by_value.get(m.value)
+        if slot is None:
+            if len(by_value) >= slots:
+                continue
+            slot = by_value[m.value] = slot_token(len(by_value))
+        pieces += [instruction[last : m.start], f"{slot} ", instruction[m.start : m.end]]
+        last = m.end
+    pieces.append(instruction[last:])
+    return CopyFrame(instruction, "".join(pieces), {s: v for v, s in by_value.items()})
+
+
+def slot_expansions(frames: Sequence[CopyFrame], output_tok: Any) -> list[Mapping[int, list[int]]]:
+    """Per frame: slot token id -> the output token ids that spell its value."""
+    out = []
+    for frame in frames:
+        table = {}
+        for slot, value in frame.values.items():
+            ids = output_tok(value, add_special_tokens=False)["input_ids"]
+            if ids:
+                table[output_tok.convert_tokens_to_ids(slot)] = list(ids)
+        out.append(table)
+    return out
+
+
+def slot_ids(output_tok: Any) -> list[int]:
+    """The ids of every slot token in ``output_tok`` (empty without copy slots)."""
+    vocab = output_tok.get_vocab()
+    return [vocab[t] for t in SLOT_TOKENS if t in vocab]

@@ -1,0 +1,162 @@
+"""Copy slots: mentions found in instructions, forms abstracted and filled, slot tokens
+allowed by constrained decoding exactly where their spelling is, and a parser trained
+with them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from parseinstr import get_task
+from parseinstr.copying import (
+    MAX_SLOTS,
+    SLOT_TOKENS,
+    copy_frame,
+    generic_mentions,
+    number_from_words,
+    slot_expansions,
+    slot_ids,
+)
+from parseinstr.decoding import compile_grammar
+from parseinstr.decoding.hf import GrammarLogitsProcessor
+from parseinstr.grammar import Grammar
+from parseinstr.tokenization import train_output_tokenizer
+
+CALL = 'start: call\ncall: NAME "(" [arg ("," arg)*] ")"\n?arg: call | NUMBER | STRING\n' + (
+    "NAME: /[a-z]+/\nNUMBER: /[0-9]+/\nSTRING: /'[a-z ]*'/\n%import common.WS\n%ignore WS\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("four", 4),
+        ("thirty-five", 35),
+        ("one hundred ninety", 190),
+        ("two thousand and ten", 2010),
+        ("twelve", 12),
+    ],
+)
+def test_number_words(words: str, value: int) -> None:
+    assert number_from_words(words) == value
+
+
+def test_generic_mentions_find_quotes_digits_and_number_words() -> None:
+    found = {m.value for m in generic_mentions('add "Tax" as 15% of G2:G10 for thirty-five')}
+    assert {"Tax", "15", "G2:G10", "35"} <= found
+
+
+def test_frame_marks_mentions_and_shares_slots_for_equal_values() -> None:
+    frame = copy_frame("rows between 7 and 12, then 7 again", None)
+    assert frame.marked == "rows between <v0> 7 and <v1> 12, then <v0> 7 again"
+    assert frame.values == {"<v0>": "7", "<v1>": "12"}
+
+
+def test_abstract_replaces_whole_words_only_and_fill_inverts_it() -> None:
+    frame = copy_frame("count 7 in class 7A", None)
+    form = 'ask COUNTIFS(C7:C9, ">=7", B2:B9, "7A") + 0.75'
+    abstract = frame.abstract(form)
+    assert abstract == 'ask COUNTIFS(C7:C9, ">=<v0>", B2:B9, "<v1>") + 0.75'
+    assert frame.fill(abstract) == form
+
+
+def test_at_most_max_slots() -> None:
+    frame = copy_frame(" ".join(str(n) for n in range(MAX_SLOTS + 3)), None)
+    assert len(frame.values) == MAX_SLOTS
+    assert set(frame.values) == set(SLOT_TOKENS)
+
+
+def test_sheet_mentions_are_spelled_as_the_sheet_spells_them() -> None:
+    from parseinstr.environments.sheet import SheetEnvironment
+
+    env = SheetEnvironment.from_cells(
+        {"A1": "Title", "B1": "Pages", "A2": "Walden", "B2": 300}
+    )
+    frame = copy_frame("how many pages does walden have", env)
+    assert sorted(frame.values.values()) == ["Pages", "Walden"]
+    assert frame.abstract('ask INDEX([Pages], MATCH("Walden", [Title], 0))').count("<v") == 2
+
+
+# ---------------------------------------------------------------- constrained decoding
+
+
+@pytest.fixture(scope="module")
+def call_setup() -> dict:
+    grammar = Grammar("call", CALL)
+    tok = train_output_tokenizer(["f(12, 'ab')", "g(f(3), 'x y')", "h()"] * 20, 300)
+    tok.add_tokens(list(SLOT_TOKENS))
+    return {"tok": tok, "compiled": compile_grammar(grammar, tok)}
+
+
+def _allowed(proc: GrammarLogitsProcessor, tok, prefix: str, extra: list[int] = ()) -> set[int]:
+    ids = [tok.bos_token_id, *tok(prefix, add_special_tokens=False)["input_ids"], *extra]
+    bits = proc.bitmask(torch.tensor([ids]))[0]
+    flat = np.unpackbits(bits.view(np.uint8), bitorder="little")
+    return {int(i) for i in np.flatnonzero(flat)}
+
+
+def test_slot_allowed_exactly_where_its_spelling_is(call_setup: dict) -> None:
+    tok, compiled = call_setup["tok"], call_setup["compiled"]
+    number, string, free = (tok.convert_tokens_to_ids(t) for t in SLOT_TOKENS[:3])
+    expansions = [
+        {
+            number: tok("12", add_special_tokens=False)["input_ids"],
+            string: tok("'ab'", add_special_tokens=False)["input_ids"],
+        }
+    ]
+    proc = GrammarLogitsProcessor(
+        compiled, prompt_length=1, expansions=expansions, slot_ids=slot_ids(tok)
+    )
+    at_start = _allowed(proc, tok, "")
+    assert number not in at_start and string not in at_start and free not in at_start
+    in_args = _allowed(proc, tok, "f(")
+    assert {number, string} <= in_args and free not in in_args
+    # After the slot, the state is the one after its spelling: ")" and "," may follow.
+    after = _allowed(proc, tok, "f(", [number])
+    close = tok(")", add_special_tokens=False)["input_ids"][0]
+    assert close in after
+    assert after == _allowed(proc, tok, "f(12")
+
+
+def test_slot_expansions_spell_values(call_setup: dict) -> None:
+    tok = call_setup["tok"]
+    frame = copy_frame("call it with 12", None)
+    (table,) = slot_expansions([frame], tok)
+    ((slot, ids),) = table.items()
+    assert tok.convert_ids_to_tokens(slot) == "<v0>"
+    assert tok.decode(ids) == "12"
+
+
+# ---------------------------------------------------------------- a parser with copy slots
+
+
+def test_parser_trained_with_copy_slots_reads_and_fills_them(tmp_path: Path) -> None:
+    from parseinstr.model import ModelSpec
+    from parseinstr.parser import Parser
+    from parseinstr.training import TrainConfig, train_parser
+
+    sheet = get_task("sheet")
+    rows = sheet.generate(40, 0)
+    data = tmp_path / "tasks.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    task = sheet.from_options(data=data)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, copy_slots=True, output_vocab=300)
+    card = train_parser(task, tmp_path / "model", spec, config, command="test")
+    assert card["copy_slots"] == MAX_SLOTS
+    parser = Parser.load(tmp_path / "model")
+    assert parser.copy_slots == MAX_SLOTS
+    assert "<v0>" in parser.input_tok.get_vocab()
+    examples = task.examples()[:4]
+    envs = [task.environment_for(e) for e in examples]
+    frames = parser.frames([e.instruction for e in examples], envs)
+    assert frames is not None and any(f.values for f in frames)
+    nbest = parser.parse_batch([e.instruction for e in examples], envs, 2, constrained=True)
+    for cands, env in zip(nbest, envs, strict=True):
+        for c in cands:
+            assert "<v" not in c.form
+            env.parse(c.form)  # every constrained output is in the sheet's grammar
