@@ -234,6 +234,12 @@ class SqlEnvironment(Environment):
             self._values = ValueIndex(self.backend)
         return self._values.link(instruction)
 
+    def mention_values(self, instruction: str) -> list[tuple[int, int, str]]:
+        """Spans naming stored values, spelled as stored (for copy slots)."""
+        if self._values is None:
+            self._values = ValueIndex(self.backend)
+        return self._values.mentions(instruction)
+
     def literal_lexemes(self, instruction: str) -> dict[str, list[str]]:
         """String literals a query for ``instruction`` may hold: the stored values the
         instruction names (as the database spells them), or, when it names none, any span

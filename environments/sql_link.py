@@ -60,6 +60,21 @@ class ValueIndex:
             found.extend(self.spellings.get(span, ()))
         return list(dict.fromkeys(found))
 
+    def mentions(self, instruction: str) -> list[tuple[int, int, str]]:
+        """Spans of ``instruction`` (character offsets) that equal a stored value, with the
+        value as stored (the first spelling when several differ only in case)."""
+        lowered = instruction.lower()
+        words = [(m.start(), m.end()) for m in _WORD.finditer(lowered)]
+        out = []
+        for i in range(len(words)):
+            for n in range(min(MAX_SPAN, len(words) - i), 0, -1):
+                start, end = words[i][0], words[i + n - 1][1]
+                key = " ".join(lowered[a:b] for a, b in words[i : i + n])
+                spellings = self.spellings.get(key)
+                if spellings:
+                    out.append((start, end, spellings[0]))
+        return out
+
     def link(self, instruction: str) -> str:
         """The linked spans of ``instruction`` as text (empty when none match)."""
         found: list[str] = []

@@ -160,3 +160,17 @@ def test_parser_trained_with_copy_slots_reads_and_fills_them(tmp_path: Path) -> 
         for c in cands:
             assert "<v" not in c.form
             env.parse(c.form)  # every constrained output is in the sheet's grammar
+
+
+def test_sql_mentions_are_stored_values_with_their_spans(geo_db: Path) -> None:
+    from parseinstr.environments.sql import SqlEnvironment
+
+    env = SqlEnvironment(geo_db)
+    question = "how many people live in New York and in austin"
+    spans = {question[s:e]: v for s, e, v in env.mention_values(question)}
+    assert spans["New York"] == "new york" and spans["austin"] == "austin"
+    frame = copy_frame(question, env)
+    assert frame.marked == "how many people live in <v0> New York and in <v1> austin"
+    assert frame.abstract('WHERE c = "new york" OR c = "austin"') == (
+        'WHERE c = "<v0>" OR c = "<v1>"'
+    )
