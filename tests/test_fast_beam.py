@@ -1,0 +1,183 @@
+"""``parseinstr.fast_beam`` against ``model.generate`` on tiny randomly initialised models.
+
+The fast decoder must give the same sequences (token for token) and the same scores
+(to float rounding) as the ``generate`` call ``Parser`` makes, greedy and beam, with and
+without the grammar processor, for a padded batch; other models fall back to ``generate``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import T5Config, T5ForConditionalGeneration
+
+from parseinstr import fast_beam
+from parseinstr.decoding import compile_grammar
+from parseinstr.decoding.hf import GrammarLogitsProcessor
+from parseinstr.decoding.sampling import GrammarSampler
+from parseinstr.grammar import Grammar
+from parseinstr.model import ModelSpec, build_model
+from parseinstr.parser import Renormalise
+from parseinstr.tokenization import train_input_tokenizer, train_output_tokenizer
+
+SPEC = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=2, heads=2, ff=64, dropout=0.0)
+MAX_NEW = 24
+
+
+@pytest.fixture(scope="module")
+def setup() -> dict:
+    grid = Grammar.load("grid")
+    forms = GrammarSampler(grid, seed=1).sentences(120)
+    out_tok = train_output_tokenizer(forms, 300)
+    in_tok = train_input_tokenizer(["walk twice and jump left", "look around right"] * 20, 200)
+    torch.manual_seed(0)
+    model = build_model(SPEC, in_tok, out_tok).eval()
+    return {
+        "tok": out_tok,
+        "in_tok": in_tok,
+        "model": model,
+        "grid": compile_grammar(grid, out_tok),
+    }
+
+
+def _batch(setup: dict) -> dict[str, torch.Tensor]:
+    """Two inputs of different lengths: the shorter is padded and masked."""
+    enc = setup["in_tok"](["walk twice and jump left", "look"], padding=True, return_tensors="pt")
+    enc.pop("token_type_ids", None)
+    assert not bool(enc["attention_mask"].all())
+    return dict(enc)
+
+
+class _EndLater:
+    """Raise EOS for some prefixes (by their last token, length and row), so that random
+    hypotheses end at different lengths: beams finish while others run on, and a greedy
+    row ends before the other (then receives padding)."""
+
+    def __init__(self, eos: int, every: int) -> None:
+        self.eos, self.every = eos, every
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        scores = scores.clone()
+        rows = torch.arange(input_ids.shape[0])
+        hit = (input_ids[:, -1] * 7 + input_ids.shape[1] + rows) % self.every == 0
+        scores[:, self.eos] += 4.0 * hit.to(scores.dtype)
+        return scores
+
+
+def _processors(setup: dict, kind: str, beams: int, items: int = 2) -> list:
+    tok = setup["tok"]
+    if kind == "none":
+        return []
+    if kind == "end":
+        return [_EndLater(tok.eos_token_id, 5)]
+    grammar = GrammarLogitsProcessor(
+        [setup["grid"]] * items, rows_per_item=beams, pad_token_id=tok.pad_token_id
+    )
+    if kind == "grammar":
+        return [grammar, Renormalise()]
+    return [_EndLater(tok.eos_token_id, 3), grammar, Renormalise()]
+
+
+def _same(setup: dict, beams: int, kind: str, batch: dict | None = None) -> None:
+    model = setup["model"]
+    batch = batch or _batch(setup)
+    items = batch["input_ids"].shape[0]
+    with torch.no_grad():
+        want_seq, want_scores = fast_beam.hf_generate(
+            model, batch, beams, _processors(setup, kind, beams, items), MAX_NEW
+        )
+    got_seq, got_scores = fast_beam.generate(
+        model, batch, beams, _processors(setup, kind, beams, items), MAX_NEW
+    )
+    assert got_seq.tolist() == want_seq.tolist()
+    assert got_scores == pytest.approx(want_scores, abs=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["none", "end", "grammar", "grammar-end"])
+@pytest.mark.parametrize("beams", [1, 3])
+def test_same_as_generate(setup: dict, beams: int, kind: str) -> None:
+    assert fast_beam.supports(setup["model"])
+    _same(setup, beams, kind)
+
+
+def test_same_as_generate_single_input_five_beams(setup: dict) -> None:
+    one = {k: v[:1] for k, v in _batch(setup).items()}
+    _same(setup, 5, "grammar-end", one)
+
+
+def test_grammar_outputs_are_valid(setup: dict) -> None:
+    tok = setup["tok"]
+    seqs, scores = fast_beam.generate(
+        setup["model"], _batch(setup), 3, _processors(setup, "grammar-end", 3), MAX_NEW
+    )
+    assert seqs.shape[0] == 6 and len(scores) == 6
+    for row in seqs.tolist():
+        m = setup["grid"].matcher()
+        for t in row[1:]:
+            if t in (tok.eos_token_id, tok.pad_token_id):
+                break
+            assert m.accept_token(t)
+
+
+def test_weights_changed_in_place_are_seen(setup: dict) -> None:
+    model = setup["model"]
+    first = fast_beam.FastDecoder.for_model(model)
+    assert fast_beam.FastDecoder.for_model(model) is first
+    layer = model.decoder.bert.encoder.layer[0].attention.self
+    saved = layer.query.weight.detach().clone()
+    try:
+        with torch.no_grad():
+            layer.query.weight.mul_(3.0)
+        assert fast_beam.FastDecoder.for_model(model) is not first
+        _same(setup, 3, "none")
+    finally:
+        with torch.no_grad():
+            layer.query.weight.copy_(saved)
+
+
+def test_training_mode_falls_back(setup: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = setup["model"]
+    calls: list[int] = []
+    real = fast_beam.hf_generate
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fast_beam, "hf_generate", spy)
+    model.train()
+    try:
+        assert not fast_beam.supports(model)
+        torch.manual_seed(0)
+        fast_beam.generate(model, _batch(setup), 2, [], 5)
+    finally:
+        model.eval()
+    assert calls == [1]
+
+
+def test_other_architectures_fall_back(setup: dict) -> None:
+    tok = setup["tok"]
+    torch.manual_seed(0)
+    t5 = T5ForConditionalGeneration(
+        T5Config(
+            vocab_size=len(tok),
+            d_model=32,
+            d_ff=64,
+            d_kv=16,
+            num_layers=1,
+            num_decoder_layers=1,
+            num_heads=2,
+            pad_token_id=tok.pad_token_id,
+            eos_token_id=tok.eos_token_id,
+            decoder_start_token_id=tok.pad_token_id,
+        )
+    ).eval()
+    assert not fast_beam.supports(t5)
+    ids = torch.randint(4, len(tok), (2, 6), generator=torch.Generator().manual_seed(1))
+    batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    for beams in (1, 3):
+        with torch.no_grad():
+            want = fast_beam.hf_generate(t5, batch, beams, [], 8)
+        got = fast_beam.generate(t5, batch, beams, [], 8)
+        assert got[0].tolist() == want[0].tolist()
+        assert got[1] == pytest.approx(want[1], abs=1e-5)
