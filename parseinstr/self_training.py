@@ -1,0 +1,202 @@
+"""Learning from denotations with a seed: a few gold forms, the rest answers only.
+
+Where the logical forms are too large to enumerate (SQL), the search of
+:mod:`parseinstr.learning` has nothing to start from; a parser trained on a small gold
+share (and on synthetic examples, which need no annotation) does. Round by round:
+
+1. train a parser (:func:`parseinstr.training.train_parser`) on the gold forms and the
+   consistent forms found so far (*memory*);
+2. for every example without a form, decode a constrained n-best list, execute each
+   candidate, and remember the highest-scoring one whose denotation equals the expected one
+   (hard EM over the beam; examples whose expected denotation is empty are left out, since
+   almost anything matches them);
+3. log coverage, memory size and validation execution accuracy.
+
+Validation examples carry only their expected denotations; the denotation-only examples
+never have their gold form read (their denotation is computed once by
+:func:`parseinstr.learning.examples_for_learning`). Nothing here names an environment.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from .environment import Denotation, Environment, Example, Task
+from .errors import ParseInstrError
+from .io import write_json_atomic
+from .learning import examples_for_learning
+from .model import ModelSpec
+from .parser import Parser
+from .training import TrainConfig, execution_accuracy, train_parser
+
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class DenotationTask(Task):
+    """A task over given examples whose expected denotations are known (by example id).
+
+    It lets :func:`train_parser` train on found forms and validate on examples whose gold
+    form it must not see.
+    """
+
+    def __init__(self, base: Task, examples: Sequence[Example], expected: dict[str, Any]):
+        self.base = base
+        self.name = base.name
+        self.environment = base.environment
+        self._examples = list(examples)
+        self._expected = expected
+
+    def examples(self) -> list[Example]:
+        return list(self._examples)
+
+    def environment_for(self, example: Example) -> Environment:
+        return self.base.environment_for(example)
+
+    def expected_denotation(self, example: Example, env: Environment) -> Denotation | None:
+        return self._expected.get(example.id)
+
+
+def _with_form(source: Example, form: str | None) -> Example:
+    """``source`` with ``form`` as its logical form (None: the gold form is not shown).
+
+    Built field by field without reading the source's own form."""
+    return Example(
+        id=source.id,
+        instruction=source.instruction,
+        logical_form=form,
+        expected=source.expected,
+        tags=tuple(source.tags),
+        instance=source.instance,
+        instance_key=source.instance_key,
+    )
+
+
+def consistent_form(
+    env: Environment, candidates: Sequence[Any], expected: Denotation
+) -> str | None:
+    """The first (highest-scoring) candidate whose execution gives ``expected``."""
+    for cand in candidates:
+        try:
+            with env.isolated():
+                got = env.execute(cand.form)
+        except ParseInstrError:
+            continue
+        if env.same_denotation(got, expected):
+            return cand.form
+    return None
+
+
+def self_train(
+    task: Task,
+    out: Path,
+    gold_fraction: float,
+    rounds: int = 3,
+    minutes_per_round: float = 10.0,
+    beam: int = 10,
+    spec: ModelSpec | None = None,
+    config: TrainConfig | None = None,
+    synthetic: Sequence[Example] = (),
+    validation_share: float = 0.1,
+    command: str = "",
+    log: Log = _stderr,
+) -> dict[str, Any]:
+    """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
+
+    Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
+    the final model is the last round's (``out/round-{rounds-1}``). Returns the log.
+    """
+    out = Path(out)
+    config = config or TrainConfig()
+    examples = task.examples()
+    by_id = {e.id: e for e in examples}
+    items = examples_for_learning(task, examples, gold_fraction, config.seed, log)
+    order = list(range(len(items)))
+    random.Random(config.seed).shuffle(order)
+    k = max(1, round(len(items) * validation_share))
+    held = set(order[:k])
+    validation = [items[i] for i in sorted(held)]
+    train = [it for i, it in enumerate(items) if i not in held]
+    expected = {it.id: it.expected for it in items}
+    dev_examples = [_with_form(by_id[it.id], None) for it in validation]
+    memory: dict[str, str] = {it.id: it.gold for it in train if it.gold}
+    sources = {i: "gold" for i in memory}
+    log(
+        f"self-training: {len(train)} examples ({len(memory)} with gold forms), "
+        f"{len(validation)} validation examples (denotations only)"
+    )
+    history: list[dict[str, Any]] = []
+    started = time.monotonic()
+    for r in range(rounds):
+        labelled = [_with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
+        round_task = DenotationTask(task, labelled, expected)
+        folder = out / f"round-{r}"
+        round_config = replace(config, max_minutes=minutes_per_round)
+        card = train_parser(
+            round_task,
+            folder,
+            spec,
+            round_config,
+            dev_examples=dev_examples,
+            command=command,
+            log=log,
+            synthetic=synthetic,
+        )
+        parser = Parser.load(folder)
+        searched = found = 0
+        if r + 1 < rounds:
+            open_items = [it for it in train if it.id not in memory and not it.weak]
+            searched = len(open_items)
+            for i in range(0, len(open_items), 16):
+                chunk = open_items[i : i + 16]
+                nbest = parser.parse_batch(
+                    [it.instruction for it in chunk], [it.env for it in chunk], beam, True
+                )
+                for it, cands in zip(chunk, nbest, strict=True):
+                    form = consistent_form(it.env, cands, it.expected)
+                    if form is not None:
+                        memory[it.id] = form
+                        sources[it.id] = f"beam, round {r}"
+                        found += 1
+        val_task = DenotationTask(task, dev_examples, expected)
+        acc = execution_accuracy(parser, val_task, dev_examples)
+        entry = {
+            "round": r,
+            "labelled": len(labelled),
+            "searched": searched,
+            "found": found,
+            "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
+            "validation_execution_accuracy": acc,
+            "model_validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
+            "minutes": round((time.monotonic() - started) / 60, 2),
+        }
+        history.append(entry)
+        log(
+            f"round {r}: trained on {entry['labelled']} forms; found {found} of {searched}; "
+            f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
+        )
+        write_json_atomic(
+            out / "memory.json",
+            {i: {"form": f, "source": sources[i]} for i, f in sorted(memory.items())},
+        )
+    result = {
+        "command": command,
+        "gold_fraction": gold_fraction,
+        "rounds": rounds,
+        "minutes_per_round": minutes_per_round,
+        "beam": beam,
+        "config": asdict(config),
+        "history": history,
+        "model": str(out / f"round-{rounds - 1}"),
+    }
+    write_json_atomic(out / "learning_log.json", result)
+    return result

@@ -1,0 +1,86 @@
+"""Self-training from a gold share (sheet tasks): only the gold share's forms are read, every remembered
+form executes to its example's expected denotation, and each round is logged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from parseinstr.environments.sheet_task import SheetTask
+from parseinstr.model import ModelSpec
+from parseinstr.self_training import self_train
+from parseinstr.training import TrainConfig
+
+
+class _Watched:
+    """An example that records whether its logical form was read."""
+
+    reads: set[str] = set()
+
+    def __init__(self, example: Any) -> None:
+        self._example = example
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "logical_form":
+            _Watched.reads.add(self._example.id)
+        return getattr(self._example, name)
+
+
+class _WatchedSheet(SheetTask):
+    def examples(self) -> list[Any]:
+        return [_Watched(e) for e in super().examples()]
+
+
+def test_self_training_reads_only_the_gold_share(tmp_path: Path) -> None:
+    data = tmp_path / "tasks.jsonl"
+    rows = SheetTask.generate(24, 0)
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    task = _WatchedSheet(data)
+    _Watched.reads.clear()
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=2, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(
+        task,
+        tmp_path / "out",
+        gold_fraction=0.5,
+        rounds=2,
+        minutes_per_round=0.2,
+        beam=3,
+        spec=spec,
+        config=config,
+        log=lambda m: None,
+    )
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    gold = {i for i, m in memory.items() if m["source"] == "gold"}
+    assert gold and _Watched.reads == gold  # nothing else had its form read
+    assert [h["round"] for h in log["history"]] == [0, 1]
+    assert {"coverage", "found", "validation_execution_accuracy"} <= set(log["history"][0])
+    assert (tmp_path / "out" / "learning_log.json").exists()
+    assert (tmp_path / "out" / "round-1" / "model_card.json").exists()
+    # Every remembered form executes to its example's expected denotation.
+    plain = SheetTask(data)
+    for example in plain.examples():
+        if example.id in memory:
+            env = plain.environment_for(example)
+            with env.isolated():
+                got = env.execute(memory[example.id]["form"])
+            assert env.same_denotation(got, plain.expected_denotation(example, env))
+
+
+def test_consistent_form_is_the_best_candidate_with_the_expected_denotation() -> None:
+    from parseinstr.environments.sheet import SheetEnvironment
+    from parseinstr.parser import Candidate
+    from parseinstr.self_training import consistent_form
+
+    env = SheetEnvironment.from_cells({"A1": "Units", "A2": 3, "A3": 4})
+    with env.isolated():
+        expected = env.execute("ask SUM([Units])")
+    cands = [
+        Candidate("ask MAX([Units])", -0.1),
+        Candidate("ask SUM(", -0.2),  # does not parse: skipped
+        Candidate("ask A2+A3", -0.3),
+        Candidate("ask SUM([Units])", -0.4),
+    ]
+    assert consistent_form(env, cands, expected) == "ask A2+A3"
+    assert consistent_form(env, cands[:2], expected) is None
