@@ -109,8 +109,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "model": how,
         "geoquery_dev": evaluate(Parser.load(reference), dev, args.beams),
     }
+    labels = {"semisup": f"{args.gold:.0%} gold + denotations", "supervised": "all gold"}
+    results["summary"] = [
+        {
+            "metric": "GeoQuery dev execution accuracy",
+            "setting": f"{label}, {name}",
+            "value": r["execution_accuracy"],
+        }
+        for arm, label in labels.items()
+        for name, r in results[arm]["geoquery_dev"].items()
+    ]
     print_table(results)
-    write_results(results_path("semisup"), results)
+    write_results(results_path("semisup_quick" if quick else "semisup"), results)
     return results
 
 

@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         }
     ]
     print_table(results)
-    write_results(results_path("sheet_parser"), results)
+    write_results(results_path("sheet_parser_quick" if quick else "sheet_parser"), results)
     return results
 
 
