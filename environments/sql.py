@@ -29,7 +29,7 @@ from parseinstr.errors import ExecutionError, ParseError, UsageError
 from parseinstr.grammar import Grammar
 from parseinstr.registry import register_environment
 
-from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database, parse_read_only
+from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database
 from .sql_corrupt import sql_corruptions
 from .sql_explain import explain_tree
 from .sql_link import ValueIndex
@@ -135,8 +135,7 @@ def _specialised(base: Grammar, schema: Schema) -> Grammar:
     return specialise(base, schema)
 
 
-def _is_ordered(sql: str) -> bool:
-    return parse_read_only(sql).args.get("order") is not None
+_ACCEPTED_CAP = 4096  # forms remembered as in the grammar, per environment
 
 
 @register_environment
@@ -192,6 +191,7 @@ class SqlEnvironment(Environment):
         self.backend: Backend = open_database(self.db, backend, **self.limits)
         self._other: Backend | None = None
         self._values: ValueIndex | None = None
+        self._accepted: dict[str, None] = {}  # forms known to parse (insertion-ordered)
 
     @classmethod
     def _from_options(cls, **options: Any) -> SqlEnvironment:
@@ -209,14 +209,27 @@ class SqlEnvironment(Environment):
         return _specialised(self.base_grammar(), self.schema)
 
     def execute(self, form: str) -> SqlDenotation:
-        """Parse ``form`` with the specialised grammar, then run it read-only."""
-        self.parse(form)
+        """Parse ``form`` with the specialised grammar, then run it read-only.
+
+        A form that parsed once is remembered (the grammar of an instance never changes),
+        so running the chosen candidate again after execution-guided selection does not
+        parse it twice; forms that fail are parsed (and raise) every time. The backend's
+        read-only checks run on every call regardless.
+        """
+        if form not in self._accepted:
+            self.parse(form)
+            if len(self._accepted) >= _ACCEPTED_CAP:
+                self._accepted.pop(next(iter(self._accepted)))
+            self._accepted[form] = None
         return self.run_unchecked(form)
 
     def run_unchecked(self, form: str, backend: Backend | None = None) -> SqlDenotation:
         """Run ``form`` without the grammar; the backend's own safety layers still apply."""
-        result = (backend or self.backend).run(form)
-        return SqlDenotation(result.columns, result.rows, _is_ordered(form), result.truncated)
+        backend = backend or self.backend
+        result = backend.run(form)
+        # The backend has checked and translated the form: reuse its parse (cached).
+        ordered = backend.translation(form).ordered
+        return SqlDenotation(result.columns, result.rows, ordered, result.truncated)
 
     def same_denotation(self, a: SqlDenotation, b: SqlDenotation) -> bool:  # type: ignore[override]
         return same_result(a, b)

@@ -21,6 +21,7 @@ generator, never spliced in as text. MySQL semantics are kept where backends dif
 from __future__ import annotations
 
 import csv
+import functools
 import sqlite3
 import threading
 import time
@@ -101,7 +102,7 @@ def parse_read_only(sql: str) -> exp.Expression:
     return tree
 
 
-def _mysql_semantics(tree: exp.Expression, dialect: str) -> exp.Expression:
+def _mysql_semantics(tree: exp.Expression, dialect: str, copy: bool = True) -> exp.Expression:
     """Rewrite a query so every backend computes the same, well-defined result.
 
     - ``/`` divides as real numbers (MySQL), also on SQLite where int/int truncates;
@@ -124,7 +125,33 @@ def _mysql_semantics(tree: exp.Expression, dialect: str) -> exp.Expression:
             _break_ties(node)
         return node
 
-    return tree.copy().transform(fix)
+    return tree.transform(fix, copy=copy)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A query checked as read-only and written in one backend's dialect."""
+
+    sql: str
+    ordered: bool  # the outermost query has ORDER BY (its rows' order is part of the result)
+
+
+@functools.lru_cache(maxsize=4096)
+def translate_query(sql: str, dialect: str) -> Translation:
+    """``sql`` (MySQL dialect) checked by :func:`parse_read_only`, rewritten by
+    :func:`_mysql_semantics` and written in ``dialect``.
+
+    A pure function of its two strings, so it is cached: execution-guided selection runs
+    the chosen candidate twice and evaluation sees the same queries again, and sqlglot's
+    parse, rewrite and generation were most of the cost of running a GeoQuery query. A
+    query that fails a check raises and is not cached (it is checked again every time),
+    so the cache never lets an unchecked string through. The tree is parsed here and
+    rewritten in place (no copy).
+    """
+    tree = parse_read_only(sql)
+    ordered = tree.args.get("order") is not None
+    fixed = _mysql_semantics(tree, dialect, copy=False)
+    return Translation(fixed.sql(dialect=dialect), ordered)
 
 
 def _break_ties(select: exp.Select) -> None:
@@ -164,10 +191,13 @@ class Backend:
         """The database's tables and columns."""
         raise NotImplementedError
 
+    def translation(self, sql: str) -> Translation:
+        """``sql`` (MySQL dialect) checked as read-only, in this dialect (cached)."""
+        return translate_query(sql, self.dialect)
+
     def translate(self, sql: str) -> str:
         """``sql`` (MySQL dialect) checked as read-only and written in this dialect."""
-        tree = _mysql_semantics(parse_read_only(sql), self.dialect)
-        return tree.sql(dialect=self.dialect)
+        return self.translation(sql).sql
 
     def run(self, sql: str) -> RawResult:
         """Check, translate and execute ``sql``; raise ``ExecutionError`` subclasses."""
