@@ -24,7 +24,7 @@ transition scores for greedy).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,31 +234,24 @@ class FastDecoder:
         """
         rows = tokens.shape[0]
         d, h, hd = self.hidden, self.heads, self.head_dim
-        eps = self.eps
-        x = F.embedding(tokens, self.word) + self.pos_type[position]
-        x = F.layer_norm(x, (d,), self.emb_ln[0], self.emb_ln[1], eps)
-        end = position + 1
+        shape, eps = (d,), self.eps
+        norm, attend, mm = torch.layer_norm, F.scaled_dot_product_attention, lin.product
+        x = norm(F.embedding(tokens, self.word) + self.pos_type[position], shape, *self.emb_ln, eps)
         here = cache[position]
-        for i, layer in enumerate(self.layers):
-            w = lin.layers[i]
-            qkv = lin(x, w[0]).view(rows, 3, h, hd)
+        past = cache[: position + 1]  # (end, rows, layers, 2, heads, head_dim)
+        for i, (w, layer) in enumerate(zip(lin.layers, self.layers, strict=True)):
+            qkv = mm(x, *w[0]).view(rows, 3, h, hd)
             here[:, i] = qkv[:, 1:]
-            past = cache[:end, :, i]  # (end, rows, 2, heads, head_dim)
-            attn = F.scaled_dot_product_attention(
-                qkv[:, 0, :, None],
-                past[:, :, 0].permute(1, 2, 0, 3),
-                past[:, :, 1].permute(1, 2, 0, 3),
-            )
-            x = F.layer_norm(lin(attn.view(rows, d), w[1]) + x, (d,), layer.ln1_w, layer.ln1_b, eps)
-            q = lin(x, w[2]).view(rows, h, 1, hd)
+            keys = past[:, :, i, 0].permute(1, 2, 0, 3)
+            values = past[:, :, i, 1].permute(1, 2, 0, 3)
+            attn = attend(qkv[:, 0, :, None], keys, values)
+            x = norm(mm(attn.view(rows, d), *w[1]) + x, shape, layer.ln1_w, layer.ln1_b, eps)
             keys, values = cross[i]
-            attn = F.scaled_dot_product_attention(q, keys, values, attn_mask=cross_mask)
-            x = F.layer_norm(lin(attn.view(rows, d), w[3]) + x, (d,), layer.ln2_w, layer.ln2_b, eps)
-            ff = lin(x, w[4], gelu=True)
-            x = F.layer_norm(lin(ff, w[5]) + x, (d,), layer.ln3_w, layer.ln3_b, eps)
-        x = lin(x, lin.head[0], gelu=True)
-        x = F.layer_norm(x, (d,), self.head_ln[0], self.head_ln[1], eps)
-        return lin(x, lin.head[1])
+            attn = attend(mm(x, *w[2]).view(rows, h, 1, hd), keys, values, attn_mask=cross_mask)
+            x = norm(mm(attn.view(rows, d), *w[3]) + x, shape, layer.ln2_w, layer.ln2_b, eps)
+            x = norm(mm(lin.gelu(x, *w[4]), *w[5]) + x, shape, layer.ln3_w, layer.ln3_b, eps)
+        x = norm(lin.gelu(x, *lin.head[0]), shape, *self.head_ln, eps)
+        return mm(x, *lin.head[1])
 
     def new_cache(self, rows: int, length: int, like: torch.Tensor) -> torch.Tensor:
         """An empty self-attention key/value buffer for ``rows`` rows of ``length`` tokens."""
@@ -290,6 +283,9 @@ class _Linears:
         self.packed = packed
         self.layers = layers
         self.head = head
+        #: ``product(x, w, b)``: ``x @ w.T + b``; ``gelu(x, w, b)``: the same, then GELU (erf).
+        self.product: Callable[..., torch.Tensor] = _packed_product if packed else F.linear
+        self.gelu: Callable[..., torch.Tensor] = _packed_gelu if packed else _linear_gelu
 
     @staticmethod
     def build(fast: FastDecoder, rows: int) -> _Linears:
@@ -320,17 +316,21 @@ class _Linears:
         head = (pack(fast.head_w, fast.head_b), pack(fast.out_w, fast.out_b))
         return _Linears(packed, layers, head)
 
-    def __call__(self, x: torch.Tensor, wb: _Weight, gelu: bool = False) -> torch.Tensor:
-        """``x @ w.T + b``, then GELU (erf) when asked."""
-        if self.packed:
-            if gelu:
-                return torch.ops.mkldnn._linear_pointwise(x, wb[0], wb[1], "gelu", [], "none")
-            return torch.ops.mkldnn._linear_pointwise(x, wb[0], wb[1], "none", [], "")
-        y = F.linear(x, wb[0], wb[1])
-        return F.gelu(y) if gelu else y
+
+def _packed_product(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return _POINTWISE(x, w, b, "none", [], "")
+
+
+def _packed_gelu(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return _POINTWISE(x, w, b, "gelu", [], "none")
+
+
+def _linear_gelu(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return F.gelu(F.linear(x, w, b))
 
 
 _ONEDNN: list[bool] = []
+_POINTWISE: Any = None  # torch.ops.mkldnn._linear_pointwise.default, once it passed a check
 
 
 def _onednn_ok() -> bool:
@@ -352,6 +352,9 @@ def _onednn_ok() -> bool:
                     torch.allclose(y, ref, atol=1e-4, rtol=1e-4)
                     and torch.allclose(g, F.gelu(ref), atol=1e-4, rtol=1e-4)
                 )
+                if ok:
+                    global _POINTWISE
+                    _POINTWISE = torch.ops.mkldnn._linear_pointwise.default
         except (AttributeError, RuntimeError, NotImplementedError):
             ok = False
         _ONEDNN.append(ok)
