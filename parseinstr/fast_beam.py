@@ -63,6 +63,22 @@ class _Layer:
     ln3_b: torch.Tensor
 
 
+@dataclass(frozen=True)
+class _Cross:
+    """Every layer's cross-attention, prepared once per search (see ``FastDecoder.encode``).
+
+    Either ``folded`` (one input: per layer the score weight and bias, then the output
+    weight and bias, in the form ``_Linears.product`` takes) or ``pairs`` (per layer the
+    keys and values, ``(rows, heads, src, head_dim)``) with ``mask`` (``(rows, 1, 1, src)``,
+    True: attend; None when nothing is padded).
+    """
+
+    src: int
+    folded: list[tuple[torch.Tensor, ...]]
+    pairs: list[tuple[torch.Tensor, torch.Tensor]]
+    mask: torch.Tensor | None
+
+
 def supports(model: Any) -> bool:
     """Whether :class:`FastDecoder` reproduces ``model``'s decoder exactly.
 
@@ -175,14 +191,18 @@ class FastDecoder:
 
     # ------------------------------------------------------------------ encoder side
 
-    def encode(
-        self, batch: dict[str, torch.Tensor], rows_per_item: int
-    ) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor | None]:
-        """Cross-attention keys and values of every layer, one row per decoding row.
+    def encode(self, batch: dict[str, torch.Tensor], rows_per_item: int, lin: _Linears) -> _Cross:
+        """Run the encoder and prepare every layer's cross-attention for the decoding rows.
 
-        Returns ``([(keys, values)] per layer, mask)``; keys and values are
-        ``(items * rows_per_item, heads, source_len, head_dim)`` and ``mask`` is a boolean
-        ``(rows, 1, 1, source_len)`` (True: attend), or None when nothing is padded.
+        Rows are ``items * rows_per_item``, item-major (beams never mix inputs, so what is
+        computed once per input is shared by its rows). For one input whose source is
+        short (``heads * source_len <= 2 * hidden``) the attention is folded into its
+        projections: with keys ``K_h`` and values ``V_h`` of head ``h`` fixed for the whole
+        search, the scores ``(x Wq_h + bq_h) K_h^T * scale`` are one product of ``x`` with
+        ``scale * K_h Wq_h`` (plus ``scale * K_h bq_h``), and the output projection of
+        ``P_h V_h`` is one product of the weights ``P`` with ``V_h Wo_h``. A step then
+        needs two small products and a softmax instead of two ``hidden``-square products
+        and an attention call; results agree with the unfolded form to float rounding.
         """
         model = self.model
         mask = batch.get("attention_mask")
@@ -193,20 +213,43 @@ class FastDecoder:
         states = enc.last_hidden_state
         if model.encoder.config.hidden_size != self.hidden:
             states = model.enc_to_dec_proj(states)
-        if rows_per_item > 1:
-            states = states.repeat_interleave(rows_per_item, dim=0)
-        rows, src, _ = states.shape
-        cross = []
+        items, src, _ = states.shape
+        h, hd = self.heads, self.head_dim
+        padded = mask is not None and not bool(mask.all())
+        if items == 1 and h * src <= 2 * self.hidden:
+            scale = hd**-0.5
+            folded = []
+            for layer in self.layers:
+                kv = F.linear(states[0], layer.ckv_w, layer.ckv_b).view(src, 2, h, hd)
+                keys = kv[:, 0].transpose(0, 1)  # (heads, src, head_dim)
+                values = kv[:, 1].transpose(0, 1)
+                w_scores = torch.bmm(keys, layer.cq_w.view(h, hd, -1)).reshape(h * src, -1)
+                b_scores = torch.bmm(keys, layer.cq_b.view(h, hd, 1)).reshape(h * src)
+                w_scores, b_scores = w_scores * scale, b_scores * scale
+                if padded:
+                    hidden = ~mask[0].bool()
+                    b_scores = b_scores.view(h, src).masked_fill(hidden, float("-inf")).view(-1)
+                # (heads, src, hidden) -> the output projection's weight (hidden, heads*src)
+                w_out = torch.bmm(values, layer.co_w.view(-1, h, hd).permute(1, 2, 0))
+                w_out = w_out.reshape(h * src, -1).t().contiguous()
+                folded.append(
+                    (*lin.prepare(w_scores.contiguous(), b_scores), *lin.prepare(w_out, layer.co_b))
+                )
+            return _Cross(src, folded, [], None)
+        pairs = []
         for layer in self.layers:
             kv = F.linear(states, layer.ckv_w, layer.ckv_b)
-            kv = kv.view(rows, src, 2, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
-            cross.append((kv[0], kv[1]))
+            kv = kv.view(items, src, 2, h, hd).permute(2, 0, 3, 1, 4)
+            if rows_per_item > 1:
+                kv = kv.repeat_interleave(rows_per_item, dim=1)
+            pairs.append((kv[0], kv[1]))
         attend = None
-        if mask is not None and not bool(mask.all()):
+        if padded:
+            assert mask is not None
             if rows_per_item > 1:
                 mask = mask.repeat_interleave(rows_per_item, dim=0)
             attend = mask.bool()[:, None, None, :]
-        return cross, attend
+        return _Cross(src, [], pairs, attend)
 
     # ------------------------------------------------------------------ one step
 
@@ -222,8 +265,7 @@ class FastDecoder:
         tokens: torch.Tensor,
         position: int,
         cache: torch.Tensor,
-        cross: list[tuple[torch.Tensor, torch.Tensor]],
-        cross_mask: torch.Tensor | None,
+        cross: _Cross,
         lin: _Linears,
     ) -> torch.Tensor:
         """Logits ``(rows, vocab)`` for ``tokens`` at ``position``; writes its keys/values.
@@ -237,6 +279,7 @@ class FastDecoder:
         shape, eps = (d,), self.eps
         norm, attend, mm = torch.layer_norm, F.scaled_dot_product_attention, lin.product
         x = norm(F.embedding(tokens, self.word) + self.pos_type[position], shape, *self.emb_ln, eps)
+        folded, src = cross.folded, cross.src
         here = cache[position]
         past = cache[: position + 1]  # (end, rows, layers, 2, heads, head_dim)
         for i, (w, layer) in enumerate(zip(lin.layers, self.layers, strict=True)):
@@ -246,9 +289,15 @@ class FastDecoder:
             values = past[:, :, i, 1].permute(1, 2, 0, 3)
             attn = attend(qkv[:, 0, :, None], keys, values)
             x = norm(mm(attn.view(rows, d), *w[1]) + x, shape, layer.ln1_w, layer.ln1_b, eps)
-            keys, values = cross[i]
-            attn = attend(mm(x, *w[2]).view(rows, h, 1, hd), keys, values, attn_mask=cross_mask)
-            x = norm(mm(attn.view(rows, d), *w[3]) + x, shape, layer.ln2_w, layer.ln2_b, eps)
+            if folded:
+                ws, bs, wo, bo = folded[i]
+                probs = torch.softmax(mm(x, ws, bs).view(rows, h, src), dim=-1)
+                x = norm(mm(probs.view(rows, -1), wo, bo) + x, shape, layer.ln2_w, layer.ln2_b, eps)
+            else:
+                keys, values = cross.pairs[i]
+                query = mm(x, *w[2]).view(rows, h, 1, hd)
+                attn = attend(query, keys, values, attn_mask=cross.mask)
+                x = norm(mm(attn.view(rows, d), *w[3]) + x, shape, layer.ln2_w, layer.ln2_b, eps)
             x = norm(mm(lin.gelu(x, *w[4]), *w[5]) + x, shape, layer.ln3_w, layer.ln3_b, eps)
         x = norm(lin.gelu(x, *lin.head[0]), shape, *self.head_ln, eps)
         return mm(x, *lin.head[1])
@@ -278,14 +327,25 @@ class _Linears:
     """
 
     def __init__(
-        self, packed: bool, layers: list[tuple[_Weight, ...]], head: tuple[_Weight, _Weight]
+        self,
+        rows: int,
+        packed: bool,
+        layers: list[tuple[_Weight, ...]],
+        head: tuple[_Weight, _Weight],
     ) -> None:
+        self.rows = rows
         self.packed = packed
         self.layers = layers
         self.head = head
         #: ``product(x, w, b)``: ``x @ w.T + b``; ``gelu(x, w, b)``: the same, then GELU (erf).
         self.product: Callable[..., torch.Tensor] = _packed_product if packed else F.linear
         self.gelu: Callable[..., torch.Tensor] = _packed_gelu if packed else _linear_gelu
+
+    def prepare(self, w: torch.Tensor, b: torch.Tensor) -> _Weight:
+        """A weight (``(out, in)``, contiguous) and bias in the form ``product`` takes."""
+        if self.packed:
+            return (torch.ops.mkldnn._reorder_linear_weight(w, self.rows), b)
+        return (w, b)
 
     @staticmethod
     def build(fast: FastDecoder, rows: int) -> _Linears:
@@ -314,7 +374,7 @@ class _Linears:
             for la in fast.layers
         ]
         head = (pack(fast.head_w, fast.head_b), pack(fast.out_w, fast.out_b))
-        return _Linears(packed, layers, head)
+        return _Linears(rows, packed, layers, head)
 
 
 def _packed_product(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -439,19 +499,19 @@ def _greedy(
     the sum over every step of the chosen id's processed score where finite, like
     ``compute_transition_scores`` (normalised by a log-softmax when there is no processor).
     """
-    cross, cross_mask = fast.encode(batch, 1)
     rows = batch["input_ids"].shape[0]
+    lin = fast.linears(rows)
+    cross = fast.encode(batch, 1, lin)
     device = fast.word.device
     max_length = max_new_tokens + 1
     ids = torch.full((rows, 1), special.start, dtype=torch.long, device=device)
     cache = fast.new_cache(rows, max_length, fast.word)
-    lin = fast.linears(rows)
     eos = torch.tensor(special.eos, dtype=torch.long, device=device) if special.eos else None
     unfinished = torch.ones(rows, dtype=torch.long, device=device)
     chosen_scores: list[torch.Tensor] = []
     position = 0
     while True:
-        logits = fast.step(ids[:, -1], position, cache, cross, cross_mask, lin)
+        logits = fast.step(ids[:, -1], position, cache, cross, lin)
         scores = logits
         for proc in processors:
             scores = proc(ids, scores)
@@ -492,9 +552,10 @@ def _beam(
     or every continuation ended. Arithmetic and ``topk`` layouts follow ``generate`` so
     that ties (the -1e9 penalties round together in float32) break the same way.
     """
-    cross, cross_mask = fast.encode(batch, beams)
     items = batch["input_ids"].shape[0]
     rows = items * beams
+    lin = fast.linears(rows)
+    cross = fast.encode(batch, beams, lin)
     device = fast.word.device
     prompt = 1
     max_length = max_new_tokens + prompt
@@ -519,12 +580,11 @@ def _beam(
     item_index = torch.arange(items, device=device)[:, None]
 
     cache = fast.new_cache(rows, max_length, fast.word)
-    lin = fast.linears(rows)
     identity = torch.arange(rows, device=device)
     cur = prompt
     while True:
         flat = running[:, :, :cur].reshape(rows, cur)
-        logits = fast.step(flat[:, -1], cur - 1, cache, cross, cross_mask, lin)
+        logits = fast.step(flat[:, -1], cur - 1, cache, cross, lin)
         scores = torch.log_softmax(logits, dim=-1)
         for proc in processors:
             scores = proc(flat, scores)

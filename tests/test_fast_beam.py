@@ -100,9 +100,21 @@ def test_same_as_generate(setup: dict, beams: int, kind: str) -> None:
     _same(setup, beams, kind)
 
 
-def test_same_as_generate_single_input_five_beams(setup: dict) -> None:
+@pytest.mark.parametrize("kind", ["end", "grammar-end"])
+@pytest.mark.parametrize("beams", [1, 5])
+@pytest.mark.parametrize("source", ["short", "masked", "long"])
+def test_same_as_generate_single_input(setup: dict, beams: int, kind: str, source: str) -> None:
+    """One input: a short source folds cross-attention into its projections (also with a
+    masked position); a long one keeps keys and values."""
     one = {k: v[:1] for k, v in _batch(setup).items()}
-    _same(setup, 5, "grammar-end", one)
+    if source == "masked":
+        one["attention_mask"] = one["attention_mask"].clone()
+        one["attention_mask"][0, -2] = 0
+    if source == "long":
+        one["input_ids"] = one["input_ids"].repeat(1, 8)
+        one["attention_mask"] = torch.ones_like(one["input_ids"])
+        assert one["input_ids"].shape[1] * SPEC.heads > 2 * SPEC.d_model
+    _same(setup, beams, kind, one)
 
 
 def test_grammar_outputs_are_valid(setup: dict) -> None:
