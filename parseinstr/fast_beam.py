@@ -74,7 +74,7 @@ class _Cross:
     """
 
     src: int
-    folded: list[tuple[torch.Tensor, ...]]
+    folded: list[tuple[_Weight, _Weight]]
     pairs: list[tuple[torch.Tensor, torch.Tensor]]
     mask: torch.Tensor | None
 
@@ -233,7 +233,7 @@ class FastDecoder:
                 w_out = torch.bmm(values, layer.co_w.view(-1, h, hd).permute(1, 2, 0))
                 w_out = w_out.reshape(h * src, -1).t().contiguous()
                 folded.append(
-                    (*lin.prepare(w_scores.contiguous(), b_scores), *lin.prepare(w_out, layer.co_b))
+                    (lin.prepare(w_scores.contiguous(), b_scores), lin.prepare(w_out, layer.co_b))
                 )
             return _Cross(src, folded, [], None)
         pairs = []
@@ -257,7 +257,7 @@ class FastDecoder:
         """Matrix products for ``rows`` rows a step (packed for oneDNN when that is faster)."""
         packed = self._packed.get(rows)
         if packed is None:
-            packed = self._packed[rows] = _Linears.build(self, rows)
+            packed = self._packed[rows] = _Linears(self, rows)
         return packed
 
     def step(
@@ -277,30 +277,35 @@ class FastDecoder:
         rows = tokens.shape[0]
         d, h, hd = self.hidden, self.heads, self.head_dim
         shape, eps = (d,), self.eps
-        norm, attend, mm = torch.layer_norm, F.scaled_dot_product_attention, lin.product
+        norm, attend = torch.layer_norm, F.scaled_dot_product_attention
         x = norm(F.embedding(tokens, self.word) + self.pos_type[position], shape, *self.emb_ln, eps)
         folded, src = cross.folded, cross.src
         here = cache[position]
         past = cache[: position + 1]  # (end, rows, layers, 2, heads, head_dim)
         for i, (w, layer) in enumerate(zip(lin.layers, self.layers, strict=True)):
-            qkv = mm(x, *w[0]).view(rows, 3, h, hd)
+            f, a, c = w[0]
+            qkv = f(x, a, c).view(rows, 3, h, hd)
             here[:, i] = qkv[:, 1:]
             keys = past[:, :, i, 0].permute(1, 2, 0, 3)
             values = past[:, :, i, 1].permute(1, 2, 0, 3)
             attn = attend(qkv[:, 0, :, None], keys, values)
-            x = norm(mm(attn.view(rows, d), *w[1]) + x, shape, layer.ln1_w, layer.ln1_b, eps)
+            f, a, c = w[1]
+            x = norm(f(attn.view(rows, d), a, c) + x, shape, layer.ln1_w, layer.ln1_b, eps)
             if folded:
-                ws, bs, wo, bo = folded[i]
-                probs = torch.softmax(mm(x, ws, bs).view(rows, h, src), dim=-1)
-                x = norm(mm(probs.view(rows, -1), wo, bo) + x, shape, layer.ln2_w, layer.ln2_b, eps)
+                (f, a, c), (g, a2, c2) = folded[i]
+                probs = torch.softmax(f(x, a, c).view(rows, h, src), dim=-1)
+                x = norm(g(probs.view(rows, -1), a2, c2) + x, shape, layer.ln2_w, layer.ln2_b, eps)
             else:
                 keys, values = cross.pairs[i]
-                query = mm(x, *w[2]).view(rows, h, 1, hd)
-                attn = attend(query, keys, values, attn_mask=cross.mask)
-                x = norm(mm(attn.view(rows, d), *w[3]) + x, shape, layer.ln2_w, layer.ln2_b, eps)
-            x = norm(mm(lin.gelu(x, *w[4]), *w[5]) + x, shape, layer.ln3_w, layer.ln3_b, eps)
-        x = norm(lin.gelu(x, *lin.head[0]), shape, *self.head_ln, eps)
-        return mm(x, *lin.head[1])
+                f, a, c = w[2]
+                attn = attend(f(x, a, c).view(rows, h, 1, hd), keys, values, attn_mask=cross.mask)
+                f, a, c = w[3]
+                x = norm(f(attn.view(rows, d), a, c) + x, shape, layer.ln2_w, layer.ln2_b, eps)
+            (f, a, c), (g, a2, c2) = w[4], w[5]
+            x = norm(g(f(x, a, c), a2, c2) + x, shape, layer.ln3_w, layer.ln3_b, eps)
+        (f, a, c), (g, a2, c2) = lin.head
+        x = norm(f(x, a, c), shape, *self.head_ln, eps)
+        return g(x, a2, c2)
 
     def new_cache(self, rows: int, length: int, like: torch.Tensor) -> torch.Tensor:
         """An empty self-attention key/value buffer for ``rows`` rows of ``length`` tokens."""
@@ -311,7 +316,13 @@ class FastDecoder:
         )
 
 
-_Weight = tuple[torch.Tensor, torch.Tensor]  # (weight as the product wants it, bias)
+#: A product ready to run: ``(fn, weight, bias)``, ``fn(x, weight, bias)`` giving
+#: ``x @ W.T + b`` (``weight`` is ``W`` itself or ``W`` prepacked for oneDNN).
+_Weight = tuple[Callable[..., torch.Tensor], torch.Tensor, torch.Tensor]
+
+#: Weights with at least this many entries are prepacked for oneDNN (smaller ones lose
+#: more to oneDNN's fixed cost, about 10 us a call, than they gain).
+_PACK_MIN = 1 << 17
 
 
 class _Linears:
@@ -320,61 +331,39 @@ class _Linears:
     MKL's single-threaded ``sgemm`` repacks the weight matrix on every call, which for a
     handful of rows costs several times the arithmetic (about 60 us for 5 x 256 x 1024 on
     the reference machine, against 16 us for one row). oneDNN's inner product with the
-    weights reordered once runs the same product in about 25 us, so for three or more
-    rows on a CPU the weights are prepacked for oneDNN; results agree with ``F.linear``
-    to float rounding (1e-6 relative). Fewer rows, another device, or a torch without
-    the oneDNN kernels use ``F.linear``.
+    weights reordered once runs the same product in about 25 us, but has a fixed cost of
+    about 10 us a call; so for three or more rows on a CPU the large weights (at least
+    ``_PACK_MIN`` entries) are prepacked for oneDNN and the small ones go to ``F.linear``.
+    Results agree with ``F.linear`` to float rounding (1e-6 relative). Fewer rows,
+    another device, or a torch without the oneDNN kernels use ``F.linear`` throughout.
+    The GELU products (``gelu``) fuse the activation where oneDNN runs them.
     """
 
-    def __init__(
-        self,
-        rows: int,
-        packed: bool,
-        layers: list[tuple[_Weight, ...]],
-        head: tuple[_Weight, _Weight],
-    ) -> None:
+    def __init__(self, fast: FastDecoder, rows: int) -> None:
         self.rows = rows
-        self.packed = packed
-        self.layers = layers
-        self.head = head
-        #: ``product(x, w, b)``: ``x @ w.T + b``; ``gelu(x, w, b)``: the same, then GELU (erf).
-        self.product: Callable[..., torch.Tensor] = _packed_product if packed else F.linear
-        self.gelu: Callable[..., torch.Tensor] = _packed_gelu if packed else _linear_gelu
-
-    def prepare(self, w: torch.Tensor, b: torch.Tensor) -> _Weight:
-        """A weight (``(out, in)``, contiguous) and bias in the form ``product`` takes."""
-        if self.packed:
-            return (torch.ops.mkldnn._reorder_linear_weight(w, self.rows), b)
-        return (w, b)
-
-    @staticmethod
-    def build(fast: FastDecoder, rows: int) -> _Linears:
-        """Weights for ``rows`` rows, packed for oneDNN when that is available and faster."""
-
-        def plain(w: torch.Tensor, b: torch.Tensor) -> _Weight:
-            return (w, b)
-
-        pack = plain
-        packed = False
-        if rows >= 3 and fast.word.device.type == "cpu" and _onednn_ok():
-
-            def pack(w: torch.Tensor, b: torch.Tensor) -> _Weight:
-                return (torch.ops.mkldnn._reorder_linear_weight(w, rows), b)
-
-            packed = True
-        layers = [
+        self.onednn = rows >= 3 and fast.word.device.type == "cpu" and _onednn_ok()
+        self.layers = [
             (
-                pack(la.qkv_w, la.qkv_b),
-                pack(la.so_w, la.so_b),
-                pack(la.cq_w, la.cq_b),
-                pack(la.co_w, la.co_b),
-                pack(la.ff1_w, la.ff1_b),
-                pack(la.ff2_w, la.ff2_b),
+                self.prepare(la.qkv_w, la.qkv_b),
+                self.prepare(la.so_w, la.so_b),
+                self.prepare(la.cq_w, la.cq_b),
+                self.prepare(la.co_w, la.co_b),
+                self.prepare(la.ff1_w, la.ff1_b, gelu=True),
+                self.prepare(la.ff2_w, la.ff2_b),
             )
             for la in fast.layers
         ]
-        head = (pack(fast.head_w, fast.head_b), pack(fast.out_w, fast.out_b))
-        return _Linears(rows, packed, layers, head)
+        self.head = (
+            self.prepare(fast.head_w, fast.head_b, gelu=True),
+            self.prepare(fast.out_w, fast.out_b),
+        )
+
+    def prepare(self, w: torch.Tensor, b: torch.Tensor, gelu: bool = False) -> _Weight:
+        """The product by ``w`` (``(out, in)``, contiguous) plus ``b``, then GELU if asked."""
+        if self.onednn and w.numel() >= _PACK_MIN:
+            packed = torch.ops.mkldnn._reorder_linear_weight(w, self.rows)
+            return (_packed_gelu if gelu else _packed_product, packed, b)
+        return (_linear_gelu if gelu else F.linear, w, b)
 
 
 def _packed_product(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
