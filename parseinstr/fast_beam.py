@@ -565,8 +565,11 @@ def _beam(
     improvable = torch.ones((items, 1), dtype=torch.bool, device=device)
     top_mask = torch.zeros(keep, dtype=torch.bool, device=device)
     top_mask[:beams] = True
+    # Flat row numbers: of running beams, of top-k continuations, of merged finished lists.
     offsets = (torch.arange(items, device=device) * beams)[:, None]
-    item_index = torch.arange(items, device=device)[:, None]
+    keep_offsets = (torch.arange(items, device=device) * keep)[:, None]
+    merge_offsets = (torch.arange(items, device=device) * (beams + keep))[:, None]
+    one_eos = special.eos[0] if len(special.eos) == 1 else None
 
     cache = fast.new_cache(rows, max_length, fast.word)
     identity = torch.arange(rows, device=device)
@@ -582,12 +585,15 @@ def _beam(
 
         # The best `keep` continuations of each item, over all of its beams.
         top_scores, top_index = torch.topk(total, k=keep)
-        source = torch.div(top_index, vocab, rounding_mode="floor")
+        source = torch.div(top_index, vocab, rounding_mode="floor") + offsets  # flat rows
         token = top_index % vocab
-        cand = running[item_index, source]  # (items, keep, max_length)
+        cand = running.view(rows, max_length).index_select(0, source.view(-1))
+        cand = cand.view(items, keep, max_length)
         cand[:, :, cur] = token
         if cur + 1 >= max_length:
             ended = torch.ones_like(token, dtype=torch.bool)
+        elif one_eos is not None:
+            ended = token == one_eos
         elif eos is not None:
             ended = torch.isin(token, eos)
         else:
@@ -596,9 +602,10 @@ def _beam(
         # Continue the best `beams` that did not end.
         live_scores = top_scores + ended.to(torch.float32) * _NEG
         pick = torch.topk(live_scores, k=beams)[1]
-        running = cand.gather(1, pick[:, :, None].expand(-1, -1, max_length))
+        running = cand.view(-1, max_length).index_select(0, (pick + keep_offsets).view(-1))
+        running = running.view(items, beams, max_length)
         run_scores = live_scores.gather(1, pick)
-        parent = (source.gather(1, pick) + offsets).view(-1)
+        parent = source.gather(1, pick).view(-1)
 
         # Merge the ended ones among the top `beams` into the finished lists.
         just_ended = ended & top_mask[None, :]
@@ -611,7 +618,9 @@ def _beam(
         best = torch.topk(merged_scores, k=beams)[1]
         merged_lengths = torch.cat((fin_lengths, torch.full_like(token, cur + 1 - prompt)), dim=1)
         merged_flags = torch.cat((fin_flags, just_ended), dim=1)
-        finished = torch.cat((finished, cand), dim=1)[item_index, best]
+        merged = torch.cat((finished, cand), dim=1).view(-1, max_length)
+        finished = merged.index_select(0, (best + merge_offsets).view(-1))
+        finished = finished.view(items, beams, max_length)
         fin_scores = merged_scores.gather(1, best)
         fin_lengths = merged_lengths.gather(1, best)
         fin_flags = merged_flags.gather(1, best)
@@ -628,12 +637,11 @@ def _beam(
         best_running = run_scores[:, :1] / (best_length**length_penalty)
         worst_final = torch.where(fin_flags, fin_scores.min(dim=1, keepdim=True)[0], _NEG)
         improvable = improvable & (best_running > worst_final).any(dim=-1, keepdim=True)
-        go_on = bool(improvable.any())
-        if special.early_stopping is True and bool(fin_flags.all()):
-            go_on = False
-        if bool(ended.all()):
-            go_on = False
-        if not go_on:
+        # Stop when no item can improve, or every continuation ended (one sync).
+        stop = ~improvable.any() | ended.all()
+        if special.early_stopping is True:
+            stop = stop | fin_flags.all()
+        if bool(stop):
             break
 
     length = prompt + int(fin_lengths.max())
