@@ -117,6 +117,18 @@ def test_same_as_generate_single_input(setup: dict, beams: int, kind: str, sourc
     _same(setup, beams, kind, one)
 
 
+@pytest.mark.parametrize("early", [True, "never"])
+def test_same_as_generate_other_early_stopping(setup: dict, early: bool | str) -> None:
+    config = setup["model"].generation_config
+    saved = config.early_stopping
+    config.early_stopping = early
+    try:
+        _same(setup, 3, "end")
+        _same(setup, 3, "grammar-end")
+    finally:
+        config.early_stopping = saved
+
+
 def test_grammar_outputs_are_valid(setup: dict) -> None:
     tok = setup["tok"]
     seqs, scores = fast_beam.generate(
