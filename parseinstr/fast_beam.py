@@ -593,7 +593,7 @@ def _greedy(
     chosen_scores: list[torch.Tensor] = []
     position = 0
     while True:
-        logits = fast.step(ids[:, -1], position, cache, cross, lin)
+        logits = fast.step(ids[:, -1], position, cache, cross, lin).float()
         scores = logits
         for proc in processors:
             scores = proc(ids, scores)
@@ -669,7 +669,7 @@ def _beam(
     cur = prompt
     while True:
         flat = running[:, :, :cur].reshape(rows, cur)
-        logits = fast.step(flat[:, -1], cur - 1, cache, cross, lin)
+        logits = fast.step(flat[:, -1], cur - 1, cache, cross, lin).float()
         scores = torch.log_softmax(logits, dim=-1)
         for proc in processors:
             scores = proc(flat, scores)
@@ -800,5 +800,8 @@ def generate(
         return hf_generate(model, batch, beams, processors, max_new_tokens)
     with torch.inference_mode():
         if beams > 1:
-            return _beam(fast, batch, beams, list(processors), max_new_tokens, special)
-        return _greedy(fast, batch, list(processors), max_new_tokens, special)
+            seqs, scores = _beam(fast, batch, beams, list(processors), max_new_tokens, special)
+        else:
+            seqs, scores = _greedy(fast, batch, list(processors), max_new_tokens, special)
+    # A plain tensor (not an inference tensor), usable wherever generate's output was.
+    return seqs.clone(), scores

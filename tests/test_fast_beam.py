@@ -90,6 +90,7 @@ def _same(setup: dict, beams: int, kind: str, batch: dict | None = None) -> None
         model, batch, beams, _processors(setup, kind, beams, items), MAX_NEW
     )
     assert got_seq.tolist() == want_seq.tolist()
+    assert not got_seq.is_inference()  # usable like generate's output (autograd, in place)
     assert got_scores == pytest.approx(want_scores, abs=1e-4)
 
 
