@@ -235,6 +235,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for name, model in results["models"].items()
         for nb, row in model["n_best"].items()
         for path in PATHS
+    ] + [
+        {
+            "metric": f"share of instructions with the same candidates, n_best {nb}",
+            "setting": f"{name}, hf vs fast",
+            "value": round(row["same_candidates"] / row["instructions"], 3),
+        }
+        for name, model in results["models"].items()
+        for nb, row in model["n_best"].items()
     ]
     print_table(results)
     write_results(results_path("latency_quick" if args.quick else "latency"), results)
