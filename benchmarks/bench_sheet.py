@@ -9,7 +9,7 @@ unconstrained greedy, grammar-constrained greedy, constrained beam with executio
 selection. Prints a table and writes ``benchmarks/results/sheet_parser.json``.
 
     python -m benchmarks.bench_sheet [--quick] [--minutes 20] [--train 3000] [--test 400]
-        [--copy-slots]
+        [--copy-slots] [--encoder scratch|minilm]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from parseinstr.model import ModelSpec
 from parseinstr.parser import Parser
 from parseinstr.training import TrainConfig, train_parser
 
-from .bench_parser import ablation, latency
+from .bench_parser import ablation, latency, spec_for
 from .common import results_path, run_metadata, write_results
 
 
@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--copy-slots", action="store_true", help="train with copy slots (parseinstr.copying)"
     )
+    ap.add_argument(
+        "--encoder",
+        default="scratch",
+        help="scratch or minilm (the pip-installed pretrained encoder, fine-tuned)",
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
@@ -89,14 +94,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     spec = (
         ModelSpec(d_model=64, encoder_layers=1, decoder_layers=1, heads=2, ff=128)
         if quick
-        else ModelSpec()
+        else spec_for(args.encoder, quick)
     )
     config = TrainConfig(
         epochs=400,
         eval_every=2,
         max_minutes=minutes,
         patience=12,
-        lr=5e-4,
+        lr=5e-4 if args.encoder == "scratch" else 3e-4,
         copy_slots=args.copy_slots,
     )
     started = time.monotonic()
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "held_out_templates": sorted(held),
         "budget_minutes": minutes,
         "copy_slots": args.copy_slots,
+        "encoder": args.encoder,
         "train_minutes": round(trained, 2),
         "card_metrics": card.get("metrics"),
         "history": card.get("history"),
@@ -134,7 +140,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         }
     ]
     print_table(results)
-    write_results(results_path("sheet_parser_quick" if quick else "sheet_parser"), results)
+    name = "sheet_parser" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
+    write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 
 
