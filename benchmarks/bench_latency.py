@@ -28,7 +28,7 @@ import torch
 
 from parseinstr import fast_beam, get_environment, get_task
 from parseinstr.environment import Environment
-from parseinstr.parser import Candidate, InstructionExecutor, Parser, decoding_threads
+from parseinstr.parser import InstructionExecutor, Parser
 
 from .common import REPO, results_path, run_metadata, write_results
 
@@ -38,39 +38,12 @@ PATHS = ("hf", "fast")
 SCORE_TOLERANCE = 1e-3
 
 
-def _fast_parse_batch(
-    self: Parser,
-    instructions: Sequence[str],
-    envs: Sequence[Environment | None],
-    n_best: int = 1,
-    constrained: bool | None = None,
-) -> list[list[Candidate]]:
-    """``Parser.parse_batch`` decoding through :func:`parseinstr.fast_beam.generate`.
-
-    A stand-in until ``parser.py`` calls ``fast_beam.generate`` itself: the same steps as
-    ``Parser.parse_batch`` (encode, processors, decode, de-duplicate), with the sequences
-    and scores coming from the fast decoder.
-    """
-    if not instructions:
-        return []
-    batch = self.encode(instructions, envs)
-    beams = max(n_best, 1)
-    processors = self.logits_processors(instructions, envs, beams, constrained)
-    with decoding_threads(self.device, self.threads):
-        seqs, scores = fast_beam.generate(
-            self.model, batch, beams, processors, self.max_output_tokens
-        )
-    texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
-    result: list[list[Candidate]] = []
-    for i in range(len(instructions)):
-        cands = [
-            Candidate(texts[i * beams + k].strip(), float(scores[i * beams + k]))
-            for k in range(beams)
-        ]
-        seen: set[str] = set()
-        unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
-        result.append(unique[:n_best])
-    return result
+def _fast_generate(
+    self: Parser, batch: dict[str, torch.Tensor], beams: int, processors: list[Any]
+) -> Any:
+    """``Parser._generate`` through :func:`parseinstr.fast_beam.generate_output` (a stand-in
+    until ``parser.py`` calls it itself): the same output fields, from the fast decoder."""
+    return fast_beam.generate_output(self.model, batch, beams, processors, self.max_output_tokens)
 
 
 @contextlib.contextmanager
@@ -79,12 +52,12 @@ def decoding_path(path: str) -> Iterator[None]:
     if path == "hf":
         yield
         return
-    original = Parser.parse_batch
-    Parser.parse_batch = _fast_parse_batch  # type: ignore[method-assign]
+    original = Parser._generate
+    Parser._generate = _fast_generate  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Parser.parse_batch = original  # type: ignore[method-assign]
+        Parser._generate = original  # type: ignore[method-assign]
 
 
 def _cold(env: Environment) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-__all__ = ["FastDecoder", "generate", "hf_generate", "supports"]
+__all__ = ["FastDecoder", "Output", "generate", "generate_output", "hf_generate", "supports"]
 
 _NEG = -1.0e9  # the penalty generate adds to rule a hypothesis out (kept for equal ties)
 _CACHE_ATTR = "_parseinstr_fast_decoder"
@@ -574,12 +574,13 @@ def _greedy(
     processors: Sequence[Any],
     max_new_tokens: int,
     special: _Special,
-) -> tuple[torch.Tensor, list[float]]:
+) -> tuple[torch.Tensor, list[float], list[torch.Tensor]]:
     """Greedy decoding as ``generate(num_beams=1)`` does it; scores as ``Parser`` sums them.
 
     A row that ended keeps receiving the padding id (processors see it), and its score is
     the sum over every step of the chosen id's processed score where finite, like
     ``compute_transition_scores`` (normalised by a log-softmax when there is no processor).
+    Also returns every step's processed scores (``generate``'s ``scores``).
     """
     rows = batch["input_ids"].shape[0]
     lin = fast.linears(rows)
@@ -591,12 +592,14 @@ def _greedy(
     eos = torch.tensor(special.eos, dtype=torch.long, device=device) if special.eos else None
     unfinished = torch.ones(rows, dtype=torch.long, device=device)
     chosen_scores: list[torch.Tensor] = []
+    step_scores: list[torch.Tensor] = []
     position = 0
     while True:
         logits = fast.step(ids[:, -1], position, cache, cross, lin).float()
         scores = logits
         for proc in processors:
             scores = proc(ids, scores)
+        step_scores.append(scores)
         nxt = torch.argmax(scores, dim=-1)
         if eos is not None:
             nxt = nxt * unfinished + special.pad * (1 - unfinished)  # type: ignore[operator]
@@ -612,7 +615,7 @@ def _greedy(
             break
     steps = torch.stack(chosen_scores, dim=1)
     totals = [float(row[torch.isfinite(row)].sum()) for row in steps]
-    return ids, totals
+    return ids, totals, step_scores
 
 
 def _beam(
@@ -773,6 +776,32 @@ def hf_generate(
     return out.sequences, [float(row[torch.isfinite(row)].sum()) for row in logp]
 
 
+@dataclass(frozen=True)
+class Output:
+    """What ``Parser`` reads from ``generate(..., return_dict_in_generate=True,
+    output_scores=True)``: ``sequences``; for beam search ``sequences_scores``; for greedy
+    ``scores``, the processed scores of every step (``compute_transition_scores`` input)."""
+
+    sequences: torch.Tensor
+    sequences_scores: torch.Tensor | None
+    scores: tuple[torch.Tensor, ...] | None
+
+
+def _fast_path(model: Any, max_new_tokens: int) -> tuple[FastDecoder, _Special] | None:
+    """The decoder and special ids to decode ``model`` with, or None to use ``generate``."""
+    fast = FastDecoder.for_model(model)
+    special = _special_ids(model) if fast is not None else None
+    if (
+        fast is None
+        or special is None
+        or not _mirrored(model)
+        or max_new_tokens < 1
+        or max_new_tokens + 1 > fast.max_positions
+    ):
+        return None
+    return fast, special
+
+
 def generate(
     model: Any,
     batch: dict[str, torch.Tensor],
@@ -788,20 +817,53 @@ def generate(
     normalised sum of processed log-probabilities; greedy: the finite per-step scores
     summed). A model this module cannot run exactly goes through ``generate`` instead.
     """
-    fast = FastDecoder.for_model(model)
-    special = _special_ids(model) if fast is not None else None
-    if (
-        fast is None
-        or special is None
-        or not _mirrored(model)
-        or max_new_tokens < 1
-        or max_new_tokens + 1 > fast.max_positions
-    ):
+    path = _fast_path(model, max_new_tokens)
+    if path is None:
         return hf_generate(model, batch, beams, processors, max_new_tokens)
+    fast, special = path
     with torch.inference_mode():
         if beams > 1:
             seqs, scores = _beam(fast, batch, beams, list(processors), max_new_tokens, special)
         else:
-            seqs, scores = _greedy(fast, batch, list(processors), max_new_tokens, special)
+            seqs, scores, _ = _greedy(fast, batch, list(processors), max_new_tokens, special)
     # A plain tensor (not an inference tensor), usable wherever generate's output was.
     return seqs.clone(), scores
+
+
+def generate_output(
+    model: Any,
+    batch: dict[str, torch.Tensor],
+    beams: int,
+    processors: Sequence[Any],
+    max_new_tokens: int,
+) -> Any:
+    """A drop-in for the ``generate`` call ``Parser._generate`` makes: an object with the
+    ``sequences``, ``sequences_scores`` (beams) and ``scores`` (greedy) it reads, from the
+    fast decoder when it supports ``model``, else ``generate``'s own output."""
+    path = _fast_path(model, max_new_tokens)
+    if path is None:
+        return model.generate(
+            **batch,
+            num_beams=beams,
+            num_return_sequences=beams,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            output_scores=True,
+            return_dict_in_generate=True,
+            logits_processor=list(processors) or None,
+            length_penalty=1.0,
+        )
+    fast, special = path
+    with torch.inference_mode():
+        if beams > 1:
+            seqs, scores = _beam(fast, batch, beams, list(processors), max_new_tokens, special)
+            result = (seqs, torch.tensor(scores), None)
+        else:
+            seqs, _, steps = _greedy(fast, batch, list(processors), max_new_tokens, special)
+            result = (seqs, None, tuple(steps))
+    seqs, seq_scores, steps = result
+    return Output(
+        seqs.clone(),
+        None if seq_scores is None else seq_scores.clone(),
+        None if steps is None else tuple(t.clone() for t in steps),
+    )

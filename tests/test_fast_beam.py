@@ -118,6 +118,31 @@ def test_same_as_generate_single_input(setup: dict, beams: int, kind: str, sourc
     _same(setup, beams, kind, one)
 
 
+def _as_parser_reads(model, out, beams: int, processors: list) -> tuple[list, list[float]]:
+    """Sequences and scores as ``Parser.parse_batch`` reads them from ``generate``."""
+    if beams > 1:
+        return out.sequences.tolist(), out.sequences_scores.tolist()
+    logp = model.compute_transition_scores(
+        out.sequences, out.scores, normalize_logits=not processors
+    )
+    return out.sequences.tolist(), [float(row[torch.isfinite(row)].sum()) for row in logp]
+
+
+@pytest.mark.parametrize("kind", ["none", "end", "grammar-end"])
+@pytest.mark.parametrize("beams", [1, 3])
+def test_generate_output_is_a_drop_in(setup: dict, beams: int, kind: str) -> None:
+    """``generate_output`` answers what ``Parser._generate`` answers, read the same way."""
+    model, batch = setup["model"], _batch(setup)
+    with torch.no_grad():
+        procs = _processors(setup, kind, beams)
+        want = fast_beam.hf_generate(model, batch, beams, procs, MAX_NEW)
+        procs = _processors(setup, kind, beams)
+        out = fast_beam.generate_output(model, batch, beams, procs, MAX_NEW)
+        got = _as_parser_reads(model, out, beams, procs)
+    assert got[0] == want[0].tolist()
+    assert got[1] == pytest.approx(want[1], abs=1e-4)
+
+
 @pytest.mark.parametrize("early", [True, "never"])
 def test_same_as_generate_other_early_stopping(setup: dict, early: bool | str) -> None:
     config = setup["model"].generation_config
