@@ -41,19 +41,25 @@ SCORE_TOLERANCE = 1e-3
 def _fast_generate(
     self: Parser, batch: dict[str, torch.Tensor], beams: int, processors: list[Any]
 ) -> Any:
-    """``Parser._generate`` through :func:`parseinstr.fast_beam.generate_output` (a stand-in
-    until ``parser.py`` calls it itself): the same output fields, from the fast decoder."""
+    """``Parser._generate`` through the fast decoder (:func:`fast_beam.generate_output`)."""
     return fast_beam.generate_output(self.model, batch, beams, processors, self.max_output_tokens)
+
+
+def _hf_generate(
+    self: Parser, batch: dict[str, torch.Tensor], beams: int, processors: list[Any]
+) -> Any:
+    """``Parser._generate`` through transformers' ``generate`` (the parser's former call)."""
+    return fast_beam.hf_generate_output(
+        self.model, batch, beams, processors, self.max_output_tokens
+    )
 
 
 @contextlib.contextmanager
 def decoding_path(path: str) -> Iterator[None]:
-    """Decode with ``generate`` (``"hf"``, the parser as it is) or the fast decoder."""
-    if path == "hf":
-        yield
-        return
+    """Decode with ``generate`` (``"hf"``) or the fast decoder (``"fast"``), whichever
+    ``Parser._generate`` does by itself: both paths are set explicitly."""
     original = Parser._generate
-    Parser._generate = _fast_generate  # type: ignore[method-assign]
+    Parser._generate = _hf_generate if path == "hf" else _fast_generate  # type: ignore[method-assign]
     try:
         yield
     finally:

@@ -33,7 +33,15 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-__all__ = ["FastDecoder", "Output", "generate", "generate_output", "hf_generate", "supports"]
+__all__ = [
+    "FastDecoder",
+    "Output",
+    "generate",
+    "generate_output",
+    "hf_generate",
+    "hf_generate_output",
+    "supports",
+]
 
 _NEG = -1.0e9  # the penalty generate adds to rule a hypothesis out (kept for equal ties)
 _CACHE_ATTR = "_parseinstr_fast_decoder"
@@ -748,16 +756,15 @@ def _beam(
 # ---------------------------------------------------------------------- entry points
 
 
-def hf_generate(
+def hf_generate_output(
     model: Any,
     batch: dict[str, torch.Tensor],
     beams: int,
     processors: Sequence[Any],
     max_new_tokens: int,
-) -> tuple[torch.Tensor, list[float]]:
-    """``generate`` as ``Parser`` has always called it, with its scores as the parser reads
-    them: ``sequences_scores`` for beams, the finite transition scores summed for greedy."""
-    out = model.generate(
+) -> Any:
+    """``generate`` exactly as ``Parser._generate`` has always called it (its raw output)."""
+    return model.generate(
         **batch,
         num_beams=beams,
         num_return_sequences=beams,
@@ -768,6 +775,18 @@ def hf_generate(
         logits_processor=list(processors) or None,
         length_penalty=1.0,
     )
+
+
+def hf_generate(
+    model: Any,
+    batch: dict[str, torch.Tensor],
+    beams: int,
+    processors: Sequence[Any],
+    max_new_tokens: int,
+) -> tuple[torch.Tensor, list[float]]:
+    """``generate`` as ``Parser`` has always called it, with its scores as the parser reads
+    them: ``sequences_scores`` for beams, the finite transition scores summed for greedy."""
+    out = hf_generate_output(model, batch, beams, processors, max_new_tokens)
     if beams > 1:
         return out.sequences, out.sequences_scores.tolist()
     logp = model.compute_transition_scores(
@@ -842,17 +861,7 @@ def generate_output(
     fast decoder when it supports ``model``, else ``generate``'s own output."""
     path = _fast_path(model, max_new_tokens)
     if path is None:
-        return model.generate(
-            **batch,
-            num_beams=beams,
-            num_return_sequences=beams,
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            output_scores=True,
-            return_dict_in_generate=True,
-            logits_processor=list(processors) or None,
-            length_penalty=1.0,
-        )
+        return hf_generate_output(model, batch, beams, processors, max_new_tokens)
     fast, special = path
     with torch.inference_mode():
         if beams > 1:
