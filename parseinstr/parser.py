@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor
 
+from . import fast_beam
 from .copying import CopyFrame, copy_frame, slot_expansions, slot_ids
 from .environment import Denotation, Environment
 from .errors import ParseInstrError, UsageError
@@ -244,16 +245,11 @@ class Parser:
         return result
 
     def _generate(self, batch: dict[str, torch.Tensor], beams: int, processors: list[Any]) -> Any:
-        return self.model.generate(
-            **batch,
-            num_beams=beams,
-            num_return_sequences=beams,
-            max_new_tokens=self.max_output_tokens,
-            do_sample=False,
-            output_scores=True,
-            return_dict_in_generate=True,
-            logits_processor=processors or None,
-            length_penalty=1.0,
+        """Beam search (greedy for one beam) as ``model.generate`` does it, through the lean
+        decoder of :mod:`parseinstr.fast_beam` where it supports the model (same candidates
+        and scores, about twice as fast on CPU), else ``generate`` itself."""
+        return fast_beam.generate_output(
+            self.model, batch, beams, processors, self.max_output_tokens
         )
 
     def parse(
