@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     dev = text2sql.from_options(data=GEO, part="dev")
     n_synth = 100 if quick else args.synthetic
     synth, _ = synthetic_examples(train, n_synth, seed=args.seed)
+    # Rounds are bounded by time; the epoch count only bounds the supervised reference.
     config = TrainConfig(
-        epochs=2 if quick else args.epochs,
+        epochs=2 if quick else 400,
         seed=args.seed,
         synthetic_ratio=args.ratio,
         copy_slots=args.copy_slots,
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         spec=spec,
         config=config,
         synthetic=synth,
+        synthetic_per_epoch=round(args.ratio * len(train.examples())),
         command=results["command"],
     )
     results["semisup"] = {
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             train,
             reference,
             spec,
-            TrainConfig(**{**config.__dict__, "max_minutes": minutes}),
+            TrainConfig(**{**config.__dict__, "max_minutes": minutes, "epochs": args.epochs}),
             command=results["command"],
             synthetic=synth,
         )

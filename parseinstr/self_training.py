@@ -106,11 +106,16 @@ def self_train(
     spec: ModelSpec | None = None,
     config: TrainConfig | None = None,
     synthetic: Sequence[Example] = (),
+    synthetic_per_epoch: int | None = None,
     validation_share: float = 0.1,
     command: str = "",
     log: Log = _stderr,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
+
+    Each round trains for ``minutes_per_round`` (``config.epochs`` is only an upper bound);
+    with ``synthetic_per_epoch`` every epoch adds that many synthetic examples however few
+    forms are labelled yet (else ``config.synthetic_ratio`` per labelled example).
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's (``out/round-{rounds-1}``). Returns the log.
@@ -141,6 +146,9 @@ def self_train(
         round_task = DenotationTask(task, labelled, expected)
         folder = out / f"round-{r}"
         round_config = replace(config, max_minutes=minutes_per_round)
+        if synthetic_per_epoch is not None and labelled:
+            ratio = synthetic_per_epoch / len(labelled)
+            round_config = replace(round_config, synthetic_ratio=ratio)
         card = train_parser(
             round_task,
             folder,
