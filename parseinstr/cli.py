@@ -219,6 +219,15 @@ def train(
     gold_fraction: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="denotation: share keeping gold forms.")
     ] = 0.0,
+    learner: Annotated[
+        str,
+        typer.Option(
+            help="denotation: search (enumeration, composition, beam) or self-training "
+            "(a parser trained on the gold share searches its n-best; forms too large to "
+            "enumerate, such as SQL)."
+        ),
+    ] = "search",
+    rounds: Annotated[int, typer.Option(min=1, help="self-training: rounds.")] = 3,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -231,7 +240,10 @@ def train(
         dev = _task(task, data, db, split, dev_part, None, option).examples()
     from .learning import learn_cli, pick_supervision
 
-    if pick_supervision(train_task, supervision, gold_fraction) == "denotation":
+    if learner not in ("search", "self-training"):
+        raise UsageError(f"--learner {learner!r}: use search or self-training")
+    by_denotation = pick_supervision(train_task, supervision, gold_fraction) == "denotation"
+    if by_denotation and learner == "search":
         learn_cli(train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print)
         return
     wide = encoder != "scratch"
@@ -264,6 +276,30 @@ def train(
             f"({report.drawn} forms drawn)"
         )
     command = " ".join(_command_line())
+    if by_denotation:
+        from .self_training import self_train
+
+        log = self_train(
+            train_task,
+            out,
+            gold_fraction,
+            rounds=rounds,
+            minutes_per_round=(max_minutes or 30.0) / rounds,
+            spec=spec,
+            config=config,
+            synthetic=synth,
+            synthetic_per_epoch=round(synthetic_ratio * len(train_task.examples()))
+            if synth
+            else None,
+            command=command,
+            log=console.print,
+        )
+        last = log["history"][-1]
+        console.print(
+            f"self-training: coverage {last['coverage']:.3f}, validation execution accuracy "
+            f"{last['validation_execution_accuracy']:.3f}; model in {out}"
+        )
+        return
     card = train_parser(
         train_task, out, spec, config, dev, command=command, resume=resume, synthetic=synth
     )

@@ -20,6 +20,7 @@ never have their gold form read (their denotation is computed once by
 from __future__ import annotations
 
 import random
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -118,7 +119,8 @@ def self_train(
     forms are labelled yet (else ``config.synthetic_ratio`` per labelled example).
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
-    the final model is the last round's (``out/round-{rounds-1}``). Returns the log.
+    the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
+    model folder). Returns the log.
     """
     out = Path(out)
     config = config or TrainConfig()
@@ -204,7 +206,14 @@ def self_train(
         "beam": beam,
         "config": asdict(config),
         "history": history,
-        "model": str(out / f"round-{rounds - 1}"),
+        "model": str(out),
     }
+    final = out / f"round-{rounds - 1}"
+    for path in final.iterdir():
+        if path.is_file() and path.name != "model_card.json":
+            shutil.copy2(path, out / path.name)
+        elif path.is_dir() and path.name != "checkpoint":
+            shutil.copytree(path, out / path.name, dirs_exist_ok=True)
+    shutil.copy2(final / "model_card.json", out / "model_card.json")  # the card last
     write_json_atomic(out / "learning_log.json", result)
     return result

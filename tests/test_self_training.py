@@ -58,6 +58,10 @@ def test_self_training_reads_only_the_gold_share(tmp_path: Path) -> None:
     assert {"coverage", "found", "validation_execution_accuracy"} <= set(log["history"][0])
     assert (tmp_path / "out" / "learning_log.json").exists()
     assert (tmp_path / "out" / "round-1" / "model_card.json").exists()
+    # The final round's model is also the output folder itself.
+    from parseinstr.parser import Parser
+
+    assert Parser.load(tmp_path / "out").card == Parser.load(tmp_path / "out" / "round-1").card
     # Every remembered form executes to its example's expected denotation.
     plain = SheetTask(data)
     for example in plain.examples():
@@ -84,3 +88,19 @@ def test_consistent_form_is_the_best_candidate_with_the_expected_denotation() ->
     ]
     assert consistent_form(env, cands, expected) == "ask A2+A3"
     assert consistent_form(env, cands[:2], expected) is None
+
+
+def test_cli_self_training(tmp_path: Path) -> None:
+    from parseinstr.cli import main
+
+    data = tmp_path / "tasks.jsonl"
+    rows = SheetTask.generate(16, 1)
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["train", "sheet", "--data", str(data), "--out", str(tmp_path / "m")]
+    args += ["--supervision", "denotation", "--gold-fraction", "0.5", "--learner"]
+    args += ["self-training", "--rounds", "1", "--epochs", "1", "--max-minutes", "0.1"]
+    assert main(args) == 0
+    log = json.loads((tmp_path / "m" / "learning_log.json").read_text())
+    assert log["gold_fraction"] == 0.5 and len(log["history"]) == 1
+    assert (tmp_path / "m" / "model.safetensors").exists()
+    assert main([*args[:-8], "--learner", "nonsense"]) != 0
