@@ -19,6 +19,7 @@ when the vocabulary cannot spell any continuation.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from transformers import LogitsProcessor
 
 from .compiled import compile_grammar
 from .matcher import State
+from .vocab import vocabulary
 
 _FP_SEED = 0x5EED
 
@@ -245,6 +247,19 @@ class GrammarLogitsProcessor(LogitsProcessor):
         return scores.masked_fill(~allowed, float("-inf"))
 
 
+def vocabulary_of(tokenizer: Any) -> Any:
+    """The decoding vocabulary of ``tokenizer``, built once per tokenizer and size (reading
+    every token's spelling costs milliseconds, which one parse should not pay each time)."""
+    size = len(tokenizer) if hasattr(tokenizer, "__len__") else None
+    cached = getattr(tokenizer, "_parseinstr_vocabulary", None)
+    if cached is not None and cached[0] == size:
+        return cached[1]
+    vocab = vocabulary(tokenizer)
+    with contextlib.suppress(AttributeError, TypeError):
+        tokenizer._parseinstr_vocabulary = (size, vocab)
+    return vocab
+
+
 def grammar_logits_processor(
     tokenizer: Any,
     instructions: Sequence[str],
@@ -264,7 +279,8 @@ def grammar_logits_processor(
             grammars.append(None)
             continue
         shared = getattr(env, "decoding_grammar", None)
-        compiled = compile_grammar(shared() if callable(shared) else env.grammar(), tokenizer)
+        grammar = shared() if callable(shared) else env.grammar()
+        compiled = compile_grammar(grammar, vocabulary_of(tokenizer))
         hook = getattr(env, "literal_lexemes", None)
         literals = hook(instruction) if callable(hook) else None
         grammars.append(compiled.restrict(literals) if literals else compiled)
