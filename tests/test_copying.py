@@ -73,9 +73,7 @@ def test_at_most_max_slots() -> None:
 def test_sheet_mentions_are_spelled_as_the_sheet_spells_them() -> None:
     from parseinstr.environments.sheet import SheetEnvironment
 
-    env = SheetEnvironment.from_cells(
-        {"A1": "Title", "B1": "Pages", "A2": "Walden", "B2": 300}
-    )
+    env = SheetEnvironment.from_cells({"A1": "Title", "B1": "Pages", "A2": "Walden", "B2": 300})
     frame = copy_frame("how many pages does walden have", env)
     assert sorted(frame.values.values()) == ["Pages", "Walden"]
     assert frame.abstract('ask INDEX([Pages], MATCH("Walden", [Title], 0))').count("<v") == 2
