@@ -115,9 +115,16 @@ def number_from_words(text: str) -> int | None:
     return total + current if seen else None
 
 
-def generic_mentions(instruction: str) -> list[Mention]:
-    """Quoted strings, words with digits and numbers in words (as digits)."""
+# A capitalised word after the first: a name the instruction gives ("a column Total").
+_NAME = re.compile(r"(?<=\s)[A-Z][A-Za-z0-9_]*(?![\w'])")
+
+
+def generic_mentions(instruction: str, names: bool = False) -> list[Mention]:
+    """Quoted strings, words with digits and numbers in words (as digits); with ``names``
+    also capitalised words after the first (names the instruction gives)."""
     out = []
+    if names:
+        out += [Mention(m.start(), m.end(), m.group(0)) for m in _NAME.finditer(instruction)]
     for m in _QUOTED.finditer(instruction):
         g = 1 if m.group(1) is not None else 2
         out.append(Mention(m.start(g), m.end(g), m.group(g)))
@@ -172,11 +179,14 @@ class CopyFrame:
         return _SLOT_RE.sub(lambda m: self.values.get(m.group(0), m.group(0)), form)
 
 
-def copy_frame(instruction: str, env: Any, slots: int = MAX_SLOTS) -> CopyFrame:
+def copy_frame(
+    instruction: str, env: Any, slots: int = MAX_SLOTS, names: bool = False
+) -> CopyFrame:
     """Find the instruction's mentions and mark them with slot tokens.
 
     Mentions with the same value share a slot; at most ``slots`` distinct values get one
-    (in order of appearance).
+    (in order of appearance). ``names``: capitalised words are mentions too (models trained
+    since names were added record ``copy_names`` in their card).
 
     Example:
         >>> frame = copy_frame('find "Ivanhoe" and count rows over forty', None)
@@ -185,7 +195,7 @@ def copy_frame(instruction: str, env: Any, slots: int = MAX_SLOTS) -> CopyFrame:
         >>> frame.fill('ask COUNTIF(A2:A9, ">" & <v1>)'), frame.abstract('x = "Ivanhoe"')
         ('ask COUNTIF(A2:A9, ">" & 40)', 'x = "<v0>"')
     """
-    found = generic_mentions(instruction)
+    found = generic_mentions(instruction, names)
     hook = getattr(env, "mention_values", None)
     if callable(hook):
         found += [Mention(s, e, v) for s, e, v in hook(instruction)]

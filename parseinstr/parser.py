@@ -115,6 +115,7 @@ class Parser:
         self.max_output_tokens = int(loaded.card.get("max_output_tokens", 256))
         #: Copy slots (``parseinstr.copying``): how many, 0 for a model without them.
         self.copy_slots = int(loaded.card.get("copy_slots", 0))
+        self.copy_names = bool(loaded.card.get("copy_names", False))
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "cpu") -> Parser:
@@ -137,7 +138,10 @@ class Parser:
         """Each instruction's copy slots, or None for a model without them."""
         if not self.copy_slots:
             return None
-        return [copy_frame(i, e, self.copy_slots) for i, e in zip(instructions, envs, strict=True)]
+        return [
+            copy_frame(i, e, self.copy_slots, self.copy_names)
+            for i, e in zip(instructions, envs, strict=True)
+        ]
 
     def encode(
         self,

@@ -140,7 +140,7 @@ class _Batcher:
             first, second = model_input(e.instruction, env, with_description, with_links)
             form = e.logical_form
             if copy_slots:
-                frame = copy_frame(e.instruction, env)
+                frame = copy_frame(e.instruction, env, names=True)
                 first, form = frame.marked, frame.abstract(form)
             self.rows.append((first, second, form))
         self.pairs = any(r[1] is not None for r in self.rows)
@@ -356,7 +356,7 @@ def train_parser(
     envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
     frames = (
         [
-            copy_frame(e.instruction, env)
+            copy_frame(e.instruction, env, names=True)
             for e, env in zip([*train_ex, *synthetic], envs, strict=True)
         ]
         if config.copy_slots
@@ -401,6 +401,7 @@ def train_parser(
         "with_links": config.with_links,
         "max_output_tokens": int(max_out * 1.5) + 8,
         "copy_slots": MAX_SLOTS if config.copy_slots else 0,
+        "copy_names": config.copy_slots,
         "spec": spec_to_dict(spec),
         "train": asdict(config),
         "n_train": len(train_ex),

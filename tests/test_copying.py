@@ -172,3 +172,11 @@ def test_sql_mentions_are_stored_values_with_their_spans(geo_db: Path) -> None:
     assert frame.abstract('WHERE c = "new york" OR c = "austin"') == (
         'WHERE c = "<v0>" OR c = "<v1>"'
     )
+
+
+def test_names_are_mentions_only_when_asked() -> None:
+    text = "Add a column Total that multiplies 2 by Price"
+    assert copy_frame(text, None).values == {"<v0>": "2"}
+    named = copy_frame(text, None, names=True)
+    assert sorted(named.values.values()) == ["2", "Price", "Total"]
+    assert named.abstract('add column "Total" = 2*[Price]').count("<v") == 3
