@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--gold", type=float, default=0.1, help="share of examples keeping gold")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--minutes", type=float, default=9.0, help="training minutes per round")
+    ap.add_argument("--final-minutes", type=float, default=None, help="the last round's budget")
     ap.add_argument("--beam", type=int, default=10, help="candidates searched per example")
     ap.add_argument("--synthetic", type=int, default=3000)
     ap.add_argument("--ratio", type=float, default=0.6, help="synthetic per human per epoch")
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rounds=2 if quick else args.rounds,
         minutes_per_round=0.5 if quick else args.minutes,
         beam=3 if quick else args.beam,
+        final_minutes=None if quick else args.final_minutes,
         spec=spec,
         config=config,
         synthetic=synth,

@@ -228,6 +228,12 @@ def train(
         ),
     ] = "search",
     rounds: Annotated[int, typer.Option(min=1, help="self-training: rounds.")] = 3,
+    final_minutes: Annotated[
+        float | None,
+        typer.Option(
+            help="self-training: the last round's budget (the others share --max-minutes)."
+        ),
+    ] = None,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -285,6 +291,7 @@ def train(
             gold_fraction,
             rounds=rounds,
             minutes_per_round=(max_minutes or 30.0) / rounds,
+            final_minutes=final_minutes,
             spec=spec,
             config=config,
             synthetic=synth,

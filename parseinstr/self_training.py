@@ -6,10 +6,11 @@ share (and on synthetic examples, which need no annotation) does. Round by round
 
 1. train a parser (:func:`parseinstr.training.train_parser`) on the gold forms and the
    consistent forms found so far (*memory*);
-2. for every example without a form, decode a constrained n-best list, execute each
+2. for every denotation-only example, decode a constrained n-best list, execute each
    candidate, and remember the highest-scoring one whose denotation equals the expected one
-   (hard EM over the beam; examples whose expected denotation is empty are left out, since
-   almost anything matches them);
+   (hard EM over the beam: a remembered form is replaced when the improved parser prefers
+   another consistent one, and kept when the beam holds none; examples whose expected
+   denotation is empty are left out, since almost anything matches them);
 3. log coverage, memory size and validation execution accuracy.
 
 Validation examples carry only their expected denotations; the denotation-only examples
@@ -104,6 +105,7 @@ def self_train(
     rounds: int = 3,
     minutes_per_round: float = 10.0,
     beam: int = 10,
+    final_minutes: float | None = None,
     spec: ModelSpec | None = None,
     config: TrainConfig | None = None,
     synthetic: Sequence[Example] = (),
@@ -114,7 +116,9 @@ def self_train(
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
-    Each round trains for ``minutes_per_round`` (``config.epochs`` is only an upper bound);
+    Each round trains for ``minutes_per_round`` (``config.epochs`` is only an upper bound),
+    the last one for ``final_minutes`` when given: the final parser is trained once on
+    everything found, so it may get the budget a supervised parser would have;
     with ``synthetic_per_epoch`` every epoch adds that many synthetic examples however few
     forms are labelled yet (else ``config.synthetic_ratio`` per labelled example).
 
@@ -147,7 +151,9 @@ def self_train(
         labelled = [_with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
         round_task = DenotationTask(task, labelled, expected)
         folder = out / f"round-{r}"
-        round_config = replace(config, max_minutes=minutes_per_round)
+        last_round = r + 1 == rounds
+        budget = final_minutes if last_round and final_minutes is not None else minutes_per_round
+        round_config = replace(config, max_minutes=budget)
         if synthetic_per_epoch is not None and labelled:
             ratio = synthetic_per_epoch / len(labelled)
             round_config = replace(round_config, synthetic_ratio=ratio)
@@ -162,9 +168,9 @@ def self_train(
             synthetic=synthetic,
         )
         parser = Parser.load(folder)
-        searched = found = 0
-        if r + 1 < rounds:
-            open_items = [it for it in train if it.id not in memory and not it.weak]
+        searched = found = changed = 0
+        if not last_round:
+            open_items = [it for it in train if not it.gold and not it.weak]
             searched = len(open_items)
             for i in range(0, len(open_items), 16):
                 chunk = open_items[i : i + 16]
@@ -173,10 +179,14 @@ def self_train(
                 )
                 for it, cands in zip(chunk, nbest, strict=True):
                     form = consistent_form(it.env, cands, it.expected)
-                    if form is not None:
-                        memory[it.id] = form
-                        sources[it.id] = f"beam, round {r}"
+                    if form is None or memory.get(it.id) == form:
+                        continue
+                    if it.id in memory:
+                        changed += 1
+                    else:
                         found += 1
+                    memory[it.id] = form
+                    sources[it.id] = f"beam, round {r}"
         val_task = DenotationTask(task, dev_examples, expected)
         acc = execution_accuracy(parser, val_task, dev_examples)
         entry = {
@@ -184,6 +194,7 @@ def self_train(
             "labelled": len(labelled),
             "searched": searched,
             "found": found,
+            "changed": changed,
             "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
             "validation_execution_accuracy": acc,
             "model_validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
@@ -191,7 +202,8 @@ def self_train(
         }
         history.append(entry)
         log(
-            f"round {r}: trained on {entry['labelled']} forms; found {found} of {searched}; "
+            f"round {r}: trained on {entry['labelled']} forms; searched {searched}: "
+            f"{found} new, {changed} changed; "
             f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
         )
         write_json_atomic(
@@ -203,6 +215,7 @@ def self_train(
         "gold_fraction": gold_fraction,
         "rounds": rounds,
         "minutes_per_round": minutes_per_round,
+        "final_minutes": final_minutes,
         "beam": beam,
         "config": asdict(config),
         "history": history,

@@ -104,3 +104,62 @@ def test_cli_self_training(tmp_path: Path) -> None:
     assert log["gold_fraction"] == 0.5 and len(log["history"]) == 1
     assert (tmp_path / "m" / "model.safetensors").exists()
     assert main([*args[:-8], "--learner", "nonsense"]) != 0
+
+
+def test_rounds_refresh_remembered_forms_and_the_last_round_gets_its_own_budget(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Hard EM: a later round's preferred consistent form replaces the remembered one; the
+    final round trains for ``final_minutes``, the others for ``minutes_per_round``."""
+    from dataclasses import replace
+
+    import parseinstr.self_training as st
+    from parseinstr.parser import Candidate
+
+    data = tmp_path / "tasks.jsonl"
+    rows = SheetTask.generate(12, 2)
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    gold = {e.instruction: e.logical_form for e in SheetTask(data).examples()}
+    assert len(gold) == len(rows)
+    budgets: list[float] = []
+    real_train, real_load = st.train_parser, st.Parser.load
+
+    def train(task: Any, folder: Path, spec: Any, config: Any, **kw: Any) -> Any:
+        budgets.append(config.max_minutes)
+        return real_train(task, folder, spec, replace(config, max_minutes=0.02), **kw)
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        spaces = " " * int(Path(folder).name.split("-")[1])  # round r writes r spaces
+
+        def parse_batch(instructions: list[str], envs: Any, *a: Any, **k: Any) -> Any:
+            return [[Candidate(gold[i] + spaces, -0.1)] for i in instructions]
+
+        parser.parse_batch = parse_batch  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st, "train_parser", train)
+    monkeypatch.setattr(st.Parser, "load", load)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(
+        SheetTask(data),
+        tmp_path / "out",
+        gold_fraction=0.3,
+        rounds=3,
+        minutes_per_round=0.2,
+        final_minutes=0.7,
+        beam=2,
+        spec=spec,
+        config=config,
+        log=lambda m: None,
+    )
+    assert budgets == [0.2, 0.2, 0.7]
+    first, second, last = log["history"]
+    assert first["found"] > 0 and first["changed"] == 0
+    assert second["found"] == 0 and second["changed"] == first["found"]
+    assert last["searched"] == 0
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    learned = [m for m in memory.values() if m["source"] != "gold"]
+    assert len(learned) == first["found"]
+    assert all(m["source"] == "beam, round 1" and m["form"].endswith(" ") for m in learned)
