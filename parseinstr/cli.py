@@ -192,6 +192,13 @@ def train(
     encoder: Annotated[
         str, typer.Option(help="scratch, minilm, or a local BERT checkpoint folder.")
     ] = "scratch",
+    freeze_encoder: Annotated[
+        bool,
+        typer.Option(
+            "--freeze-encoder",
+            help="Keep the pretrained encoder fixed and encode each input once (fast on CPU).",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
     synthetic: Annotated[
@@ -271,6 +278,7 @@ def train(
         synthetic_schedule=synthetic_schedule,
         half=half,
         copy_slots=copy_slots,
+        freeze_encoder=freeze_encoder,
     )
     synth: list[Any] = []
     if synthetic:

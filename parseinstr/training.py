@@ -32,6 +32,7 @@ from . import __version__
 from .copying import MAX_SLOTS, SLOT_TOKENS, copy_frame
 from .environment import Example, Task
 from .errors import UsageError
+from .frozen_encoder import EncoderCache, freeze
 from .io import write_json_atomic
 from .model import (
     LoadedModel,
@@ -74,6 +75,8 @@ class TrainConfig:
     half: bool = False  # store the best model's weights in float16
     # Copy slots (parseinstr.copying): mark the instruction's values, copy them by one token.
     copy_slots: bool = False
+    # Freeze a pretrained encoder and encode each training input once (frozen_encoder).
+    freeze_encoder: bool = False
 
 
 def seed_everything(seed: int) -> None:
@@ -194,6 +197,7 @@ class _Batcher:
             )
             out.append(
                 {
+                    "rows": order[i : i + batch_size],
                     "input_ids": enc["input_ids"].to(self.device),
                     "attention_mask": enc["attention_mask"].to(self.device),
                     "labels": labels.to(self.device),
@@ -386,6 +390,12 @@ def train_parser(
     model = build_model(spec, input_tok, output_tok).to(device)
     if model.encoder.get_input_embeddings().num_embeddings < len(input_tok):
         model.encoder.resize_token_embeddings(len(input_tok))
+    cache = None
+    if config.freeze_encoder:
+        if pretrained is None:
+            raise UsageError("--freeze-encoder needs a pretrained encoder (--encoder minilm)")
+        freeze(model.encoder)
+        cache = EncoderCache(model.encoder)
     env0 = task.environment_for(examples[0])
     max_out = max(len(output_tok(f)["input_ids"]) for f in forms)
     card: dict[str, Any] = {
@@ -418,10 +428,10 @@ def train_parser(
     enc_ids = {id(p) for p in enc_params}
     other = [p for p in model.parameters() if id(p) not in enc_ids]
     enc_lr = config.encoder_lr if pretrained else config.lr
-    optimizer = torch.optim.AdamW(
-        [{"params": enc_params, "lr": enc_lr}, {"params": other, "lr": config.lr}],
-        weight_decay=config.weight_decay,
-    )
+    groups = [{"params": other, "lr": config.lr}]
+    if cache is None:
+        groups.insert(0, {"params": enc_params, "lr": enc_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     batcher = _Batcher(
         task,
         [*train_ex, *synthetic],
@@ -476,8 +486,14 @@ def train_parser(
         losses = []
         for batch in batcher.batches(config.batch_size, rng, epoch_rows(epoch, rng)):
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
+                encoded = (
+                    None
+                    if cache is None
+                    else cache(batch["rows"], batch["input_ids"], batch["attention_mask"])
+                )
                 logits = model(
-                    input_ids=batch["input_ids"],
+                    input_ids=batch["input_ids"] if encoded is None else None,
+                    encoder_outputs=encoded,
                     attention_mask=batch["attention_mask"],
                     decoder_input_ids=batch["decoder_input_ids"],
                 ).logits
