@@ -9,7 +9,7 @@ unconstrained greedy, grammar-constrained greedy, constrained beam with executio
 selection. Prints a table and writes ``benchmarks/results/sheet_parser.json``.
 
     python -m benchmarks.bench_sheet [--quick] [--minutes 20] [--train 3000] [--test 400]
-        [--copy-slots] [--encoder scratch|minilm] [--freeze-encoder]
+        [--copy-slots] [--encoder scratch|minilm] [--freeze-encoder [--tune-top-layers N]]
 """
 
 from __future__ import annotations
@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         action="store_true",
         help="keep the pretrained encoder fixed, encoding each input once",
     )
+    ap.add_argument(
+        "--tune-top-layers", type=int, default=0, help="with --freeze-encoder: layers trained"
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
@@ -109,6 +112,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lr=5e-4 if args.encoder == "scratch" else 3e-4,
         copy_slots=args.copy_slots,
         freeze_encoder=args.freeze_encoder,
+        tune_top_layers=args.tune_top_layers,
     )
     started = time.monotonic()
     card = train_parser(train, args.out / "model", spec, config, command=" ".join(sys.argv))
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "copy_slots": args.copy_slots,
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
+        "tune_top_layers": args.tune_top_layers,
         "train_minutes": round(trained, 2),
         "card_metrics": card.get("metrics"),
         "history": card.get("history"),
@@ -148,7 +153,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ]
     print_table(results)
     name = "sheet_parser" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
-    name += "_frozen" if args.freeze_encoder else ""
+    if args.freeze_encoder:
+        name += f"_top{args.tune_top_layers}" if args.tune_top_layers else "_frozen"
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 

@@ -199,6 +199,10 @@ def train(
             help="Keep the pretrained encoder fixed and encode each input once (fast on CPU).",
         ),
     ] = False,
+    tune_top_layers: Annotated[
+        int,
+        typer.Option(min=0, help="With --freeze-encoder: top encoder layers still trained."),
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
     synthetic: Annotated[
@@ -279,6 +283,7 @@ def train(
         half=half,
         copy_slots=copy_slots,
         freeze_encoder=freeze_encoder,
+        tune_top_layers=tune_top_layers,
     )
     synth: list[Any] = []
     if synthetic:

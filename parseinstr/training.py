@@ -77,6 +77,7 @@ class TrainConfig:
     copy_slots: bool = False
     # Freeze a pretrained encoder and encode each training input once (frozen_encoder).
     freeze_encoder: bool = False
+    tune_top_layers: int = 0  # with freeze_encoder: top encoder layers still trained
 
 
 def seed_everything(seed: int) -> None:
@@ -390,12 +391,12 @@ def train_parser(
     model = build_model(spec, input_tok, output_tok).to(device)
     if model.encoder.get_input_embeddings().num_embeddings < len(input_tok):
         model.encoder.resize_token_embeddings(len(input_tok))
-    cache = None
+    cache, tuned = None, []
     if config.freeze_encoder:
         if pretrained is None:
             raise UsageError("--freeze-encoder needs a pretrained encoder (--encoder minilm)")
-        freeze(model.encoder)
-        cache = EncoderCache(model.encoder)
+        tuned = freeze(model.encoder, config.tune_top_layers)
+        cache = EncoderCache(model.encoder, config.tune_top_layers)
     env0 = task.environment_for(examples[0])
     max_out = max(len(output_tok(f)["input_ids"]) for f in forms)
     card: dict[str, Any] = {
@@ -429,8 +430,8 @@ def train_parser(
     other = [p for p in model.parameters() if id(p) not in enc_ids]
     enc_lr = config.encoder_lr if pretrained else config.lr
     groups = [{"params": other, "lr": config.lr}]
-    if cache is None:
-        groups.insert(0, {"params": enc_params, "lr": enc_lr})
+    if cache is None or tuned:
+        groups.insert(0, {"params": enc_params if cache is None else tuned, "lr": enc_lr})
     optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     batcher = _Batcher(
         task,

@@ -39,18 +39,40 @@ def test_cached_states_equal_fresh_ones_whatever_the_padding() -> None:
     encoder = _tiny_bert()
     freeze(encoder)
     cache = EncoderCache(encoder, dtype=torch.float32)
+    encoder.train()  # the cache encodes without dropout whatever the mode
     ids = torch.tensor([[2, 7, 9, 11, 3], [2, 5, 3, 0, 0]])
     mask = (ids != 0).long()
     first = cache([10, 11], ids, mask).last_hidden_state
     # Row 11 again, now batched with more padding: served from the cache.
     wider = torch.tensor([[2, 5, 3, 0, 0, 0, 0]])
     again = cache([11], wider, (wider != 0).long()).last_hidden_state
+    encoder.eval()
     with torch.no_grad():
         alone = encoder(input_ids=ids[1:, :3]).last_hidden_state
     assert torch.allclose(first[1, :3], alone[0], atol=1e-5)
     assert torch.allclose(again[0, :3], alone[0], atol=1e-5)
     assert again.shape == (1, 7, 32) and float(again[0, 3:].abs().sum()) == 0.0
     assert sorted(cache.states) == [10, 11]
+
+
+def test_tuned_top_layers_run_on_cached_states_and_alone_learn() -> None:
+    encoder = _tiny_bert()
+    tuned = freeze(encoder, tune_top=1)
+    assert {id(p) for p in tuned} == {id(p) for p in encoder.encoder.layer[1].parameters()}
+    encoder.eval()
+    cache = EncoderCache(encoder, tune_top=1, dtype=torch.float32)
+    ids = torch.tensor([[2, 7, 9, 11, 3], [2, 5, 3, 0, 0]])
+    mask = (ids != 0).long()
+    out = cache([0, 1], ids, mask).last_hidden_state
+    with torch.no_grad():
+        full = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+    assert torch.allclose(out[0], full[0], atol=1e-5)
+    assert torch.allclose(out[1, :3], full[1, :3], atol=1e-5)
+    out.sum().backward()  # second epoch: cached below, gradients into the top layer only
+    assert all(p.grad is not None for p in tuned)
+    assert all(p.grad is None for p in encoder.encoder.layer[0].parameters())
+    with pytest.raises(ValueError, match="layers"):
+        freeze(encoder, tune_top=3)
 
 
 @pytest.fixture()
