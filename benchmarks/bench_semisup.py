@@ -9,7 +9,8 @@ given with ``--reference``) are evaluated side by side on GeoQuery dev. Prints a
 writes ``benchmarks/results/semisup.json``.
 
     python -m benchmarks.bench_semisup [--quick] [--gold 0.1] [--rounds 3] [--minutes 9]
-        [--beam 10] [--synthetic 3000] [--copy-slots] [--reference MODEL]
+        [--beam 10] [--synthetic 3000] [--copy-slots] [--reference MODEL] [--final-minutes M]
+        [--encoder scratch|minilm] [--freeze-encoder]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from parseinstr.self_training import self_train
 from parseinstr.synthesis import synthetic_examples
 from parseinstr.training import TrainConfig, train_parser
 
+from .bench_parser import spec_for
 from .bench_synthetic import GEO, evaluate
 from .common import results_path, run_metadata, write_results
 
@@ -43,6 +45,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--ratio", type=float, default=0.6, help="synthetic per human per epoch")
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--copy-slots", action="store_true")
+    ap.add_argument("--encoder", default="scratch", help="scratch or minilm")
+    ap.add_argument(
+        "--freeze-encoder", action="store_true", help="a frozen pretrained encoder (cached)"
+    )
     ap.add_argument("--reference", type=Path, help="a fully supervised model to compare")
     ap.add_argument("--supervised-minutes", type=float, default=28.0)
     ap.add_argument("--beams", type=int, default=5, help="beam of the dev evaluation")
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     spec = (
         ModelSpec(d_model=64, encoder_layers=1, decoder_layers=1, heads=2, ff=128)
         if quick
-        else ModelSpec()
+        else spec_for(args.encoder, quick)
     )
     text2sql = get_task("text2sql")
     train = text2sql.from_options(data=GEO, part="train")
@@ -67,6 +73,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         synthetic_ratio=args.ratio,
         copy_slots=args.copy_slots,
         half=True,
+        lr=5e-4 if args.encoder == "scratch" else 3e-4,
+        freeze_encoder=args.freeze_encoder,
     )
     results: dict[str, Any] = {
         **run_metadata("quick" if quick else "full", [sys.argv[0], *(argv or sys.argv[1:])]),
@@ -74,6 +82,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "gold_fraction": args.gold,
         "synthetic": len(synth),
         "copy_slots": args.copy_slots,
+        "encoder": args.encoder,
+        "freeze_encoder": args.freeze_encoder,
     }
     t0 = time.monotonic()
     log = self_train(
@@ -124,7 +134,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for name, r in results[arm]["geoquery_dev"].items()
     ]
     print_table(results)
-    write_results(results_path("semisup_quick" if quick else "semisup"), results)
+    name = "semisup" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
+    name += "_frozen" if args.freeze_encoder else ""
+    write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 
 
