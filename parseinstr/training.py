@@ -358,6 +358,10 @@ def train_parser(
     )
 
     pretrained = encoder_path(spec)
+    if config.tune_top_layers and not config.freeze_encoder:
+        raise UsageError("--tune-top-layers applies only with --freeze-encoder")
+    if config.freeze_encoder and pretrained is None:
+        raise UsageError("--freeze-encoder needs a pretrained encoder (--encoder minilm)")
     envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
     frames = (
         [
@@ -393,9 +397,10 @@ def train_parser(
         model.encoder.resize_token_embeddings(len(input_tok))
     cache, tuned = None, []
     if config.freeze_encoder:
-        if pretrained is None:
-            raise UsageError("--freeze-encoder needs a pretrained encoder (--encoder minilm)")
-        tuned = freeze(model.encoder, config.tune_top_layers)
+        try:
+            tuned = freeze(model.encoder, config.tune_top_layers)
+        except ValueError as exc:
+            raise UsageError(f"--tune-top-layers: {exc}") from None
         cache = EncoderCache(model.encoder, config.tune_top_layers)
     env0 = task.environment_for(examples[0])
     max_out = max(len(output_tok(f)["input_ids"]) for f in forms)

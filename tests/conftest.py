@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,15 @@ import pytest
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 GEO = REPO / "environments" / "data" / "sql" / "geography"
+
+
+def write_sheet_tasks(path: Path, n: int, seed: int) -> Path:
+    """``n`` generated sheet tasks (generator seed ``seed``) as a JSONL file at ``path``."""
+    from parseinstr.environments.sheet_task import SheetTask
+
+    rows = SheetTask.generate(n, seed)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 @pytest.fixture

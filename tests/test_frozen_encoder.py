@@ -3,7 +3,6 @@ encoded once however many epochs run, and the encoder's weights never change."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ from parseinstr.model import ModelSpec
 from parseinstr.parser import Parser
 from parseinstr.tokenization import train_input_tokenizer
 from parseinstr.training import TrainConfig, train_parser
+
+from conftest import write_sheet_tasks
 
 
 def _tiny_bert(vocab: int = 300) -> BertModel:
@@ -104,9 +105,7 @@ def test_training_with_a_frozen_encoder_encodes_each_input_once(
             return super().__call__(rows, input_ids, attention_mask)
 
     monkeypatch.setattr(training, "EncoderCache", Counting)
-    data = tmp_path / "tasks.jsonl"
-    rows = SheetTask.generate(40, 0)
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 40, 0)
     spec = ModelSpec(encoder=str(local_bert), d_model=32, decoder_layers=1, heads=2, ff=64)
     config = TrainConfig(
         epochs=3,
@@ -131,18 +130,24 @@ def test_training_with_a_frozen_encoder_encodes_each_input_once(
     assert card["train"]["freeze_encoder"] is True
     example = SheetTask(data).examples()[0]
     parser = Parser.load(tmp_path / "m")
-    assert parser.parse(example.instruction, SheetTask(data).environment_for(example), n_best=2)
+    assert parser.parse(
+        example.instruction, SheetTask(data).environment_for(example), n_best=2, constrained=False
+    )
 
 
-def test_freezing_needs_a_pretrained_encoder(tmp_path: Path) -> None:
-    data = tmp_path / "tasks.jsonl"
-    rows = SheetTask.generate(12, 0)
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with pytest.raises(UsageError, match="pretrained encoder"):
-        train_parser(
-            SheetTask(data),
-            tmp_path / "m",
-            ModelSpec(),
-            TrainConfig(freeze_encoder=True),
-            log=lambda m: None,
-        )
+@pytest.mark.parametrize(
+    ("spec", "config", "message"),
+    [
+        (ModelSpec(), TrainConfig(freeze_encoder=True), "pretrained encoder"),
+        (None, TrainConfig(tune_top_layers=1), "only with --freeze-encoder"),
+        (None, TrainConfig(freeze_encoder=True, tune_top_layers=3), "has 2 layers"),
+    ],
+)
+def test_freezing_options_are_checked(
+    tmp_path: Path, local_bert: Path, spec: Any, config: TrainConfig, message: str
+) -> None:
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 0)
+    spec = spec or ModelSpec(encoder=str(local_bert), d_model=32, decoder_layers=1, heads=2)
+    with pytest.raises(UsageError, match=message):
+        train_parser(SheetTask(data), tmp_path / "m", spec, config, log=lambda m: None)
+    assert not (tmp_path / "m").exists()  # nothing written

@@ -12,6 +12,8 @@ from parseinstr.model import ModelSpec
 from parseinstr.self_training import self_train
 from parseinstr.training import TrainConfig
 
+from conftest import write_sheet_tasks
+
 
 class _Watched:
     """An example that records whether its logical form was read."""
@@ -33,9 +35,7 @@ class _WatchedSheet(SheetTask):
 
 
 def test_self_training_reads_only_the_gold_share(tmp_path: Path) -> None:
-    data = tmp_path / "tasks.jsonl"
-    rows = SheetTask.generate(24, 0)
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 24, 0)
     task = _WatchedSheet(data)
     _Watched.reads.clear()
     spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
@@ -93,9 +93,7 @@ def test_consistent_form_is_the_best_candidate_with_the_expected_denotation() ->
 def test_cli_self_training(tmp_path: Path) -> None:
     from parseinstr.cli import main
 
-    data = tmp_path / "tasks.jsonl"
-    rows = SheetTask.generate(16, 1)
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 1)
     args = ["train", "sheet", "--data", str(data), "--out", str(tmp_path / "m")]
     args += ["--supervision", "denotation", "--gold-fraction", "0.5", "--learner"]
     args += ["self-training", "--rounds", "1", "--epochs", "1", "--max-minutes", "0.1"]
@@ -116,11 +114,9 @@ def test_rounds_refresh_remembered_forms_and_the_last_round_gets_its_own_budget(
     import parseinstr.self_training as st
     from parseinstr.parser import Candidate
 
-    data = tmp_path / "tasks.jsonl"
-    rows = SheetTask.generate(12, 2)
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 2)
     gold = {e.instruction: e.logical_form for e in SheetTask(data).examples()}
-    assert len(gold) == len(rows)
+    assert len(gold) == 12  # instructions are distinct
     budgets: list[float] = []
     real_train, real_load = st.train_parser, st.Parser.load
 
