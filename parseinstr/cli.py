@@ -223,6 +223,16 @@ def train(
             "--copy-slots", help="Mark the instruction's values and copy them by one token."
         ),
     ] = False,
+    output_vocab: Annotated[
+        int, typer.Option(min=300, help="Size of the output (logical form) tokenizer.")
+    ] = 1000,
+    output_split: Annotated[
+        str,
+        typer.Option(
+            help="bytelevel (words, digits, punctuation apart) or spaces (merges run up to "
+            "a space: fewer decoding steps)."
+        ),
+    ] = "bytelevel",
     supervision: Annotated[
         str | None,
         typer.Option(help="logical-form (default where gold exists) or denotation."),
@@ -272,6 +282,10 @@ def train(
     )
     if synthetic_schedule not in ("mixed", "first"):
         raise UsageError(f"--synthetic-schedule {synthetic_schedule!r}: use mixed or first")
+    from .tokenization import OUTPUT_SPLITS
+
+    if output_split not in OUTPUT_SPLITS:
+        raise UsageError(f"--output-split {output_split!r}: use {' or '.join(OUTPUT_SPLITS)}")
     config = TrainConfig(
         epochs=epochs,
         max_minutes=max_minutes,
@@ -284,6 +298,8 @@ def train(
         copy_slots=copy_slots,
         freeze_encoder=freeze_encoder,
         tune_top_layers=tune_top_layers,
+        output_vocab=output_vocab,
+        output_split=output_split,
     )
     synth: list[Any] = []
     if synthetic:

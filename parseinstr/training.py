@@ -65,6 +65,7 @@ class TrainConfig:
     device: str = "auto"
     input_vocab: int = 4000
     output_vocab: int = 1000
+    output_split: str = "bytelevel"  # tokenization.OUTPUT_SPLITS
     with_description: bool | None = None  # None: when examples span several instances
     with_links: bool = True
     eval_beams: int = 1
@@ -389,7 +390,7 @@ def train_parser(
     if frames is not None:
         forms = [f.abstract(form) for f, form in zip(frames, forms, strict=True)]
         input_tok.add_special_tokens({"additional_special_tokens": list(SLOT_TOKENS)})
-    output_tok = train_output_tokenizer(forms, config.output_vocab)
+    output_tok = train_output_tokenizer(forms, config.output_vocab, config.output_split)
     if frames is not None:
         output_tok.add_tokens(list(SLOT_TOKENS))
     model = build_model(spec, input_tok, output_tok).to(device)
