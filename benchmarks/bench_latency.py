@@ -8,7 +8,7 @@ thread. SQL execution caches are cleared before every timed run, so each run pay
 its queries as a new question would. Both paths must give the same candidates (forms,
 order, scores within 1e-3); the table says how many instructions did.
 
-    python -m benchmarks.bench_latency [--quick] [--repeats N]
+    python -m benchmarks.bench_latency [--quick] [--repeats N] [--model sql=DIR] [--out NAME]
 
 Prints a Markdown table and writes ``benchmarks/results/latency.json``
 (``latency_quick.json`` with ``--quick``).
@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -182,7 +183,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--quick", action="store_true", help="10 GeoQuery questions, one pass")
     ap.add_argument("--repeats", type=int, default=None, help="passes per sheet/grid prompt")
     ap.add_argument("--n-best", default="1,5", help="comma-separated n_best values")
+    ap.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="also time the model in DIR on NAME's workload (sql, sheet, grid), reported "
+        "as NAME@DIR beside the bundled one; repeatable",
+    )
+    ap.add_argument("--out", default=None, help="results file name (default latency)")
     args = ap.parse_args(argv)
+    extra: dict[str, list[Path]] = {}
+    for spec in args.model:
+        name, sep, folder = spec.partition("=")
+        if not sep or not folder:
+            ap.error(f"--model {spec!r}: use NAME=DIR")
+        extra.setdefault(name, []).append(Path(folder))
     torch.set_num_threads(1)
     results: dict[str, Any] = {
         **run_metadata("quick" if args.quick else "full", sys.argv),
@@ -191,20 +207,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "models": {},
     }
     for name, instructions, make_env, fresh, repeats in workloads(args.quick):
-        folder = MODELS / name
-        if not (folder / "model.safetensors").exists():
-            print(f"{name}: no bundled model at {folder}, skipped")
-            continue
-        parser = Parser.load(folder)
-        rows = {}
-        for n_best in (int(n) for n in args.n_best.split(",")):
-            rows[str(n_best)] = measure(
-                parser, instructions, make_env, n_best, args.repeats or repeats, fresh
-            )
-        results["models"][name] = {
-            "fast_supported": fast_beam.supports(parser.model),
-            "n_best": rows,
-        }
+        for label, folder in [(name, MODELS / name)] + [
+            (f"{name}@{f}", f) for f in extra.get(name, [])
+        ]:
+            if not (folder / "model.safetensors").exists():
+                print(f"{label}: no model at {folder}, skipped")
+                continue
+            parser = Parser.load(folder)
+            rows = {}
+            for n_best in (int(n) for n in args.n_best.split(",")):
+                rows[str(n_best)] = measure(
+                    parser, instructions, make_env, n_best, args.repeats or repeats, fresh
+                )
+            results["models"][label] = {
+                "folder": str(folder),
+                "fast_supported": fast_beam.supports(parser.model),
+                "n_best": rows,
+            }
     results["summary"] = [
         {
             "metric": f"run latency median ms, n_best {nb} ({path})",
@@ -224,7 +243,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for nb, row in model["n_best"].items()
     ]
     print_table(results)
-    write_results(results_path("latency_quick" if args.quick else "latency"), results)
+    name = args.out or ("latency_quick" if args.quick else "latency")
+    write_results(results_path(name), results)
     return results
 
 

@@ -375,3 +375,11 @@ def test_a_run_ends_with_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert bench_cli.main(["--quick", "--only", "fake", "--results", str(tmp_path)]) == 0
     assert calls == [["--quick"]]
     assert "## sheet_parser" in (tmp_path / "RESULTS-quick.md").read_text(encoding="utf-8")
+
+
+def test_latency_refuses_a_model_without_a_workload_name(capsys) -> None:
+    from benchmarks import bench_latency
+
+    with pytest.raises(SystemExit):
+        bench_latency.main(["--model", "sql"])
+    assert "use NAME=DIR" in capsys.readouterr().err
