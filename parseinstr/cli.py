@@ -223,6 +223,14 @@ def train(
             "--copy-slots", help="Mark the instruction's values and copy them by one token."
         ),
     ] = False,
+    decoder_width: Annotated[
+        int | None,
+        typer.Option(
+            min=64,
+            help="Hidden size of the decoder (default 256, or the pretrained encoder's): "
+            "a narrower one decodes faster; heads and feed-forward follow.",
+        ),
+    ] = None,
     output_vocab: Annotated[
         int, typer.Option(min=300, help="Size of the output (logical form) tokenizer.")
     ] = 1000,
@@ -274,11 +282,11 @@ def train(
         learn_cli(train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print)
         return
     wide = encoder != "scratch"
+    width = decoder_width or (384 if wide else 256)
+    if width % 64:
+        raise UsageError(f"--decoder-width {width}: use a multiple of 64")
     spec = ModelSpec(
-        encoder=encoder,
-        d_model=384 if wide else 256,
-        heads=12 if wide else 4,
-        ff=1536 if wide else 1024,
+        encoder=encoder, d_model=width, heads=width // 64 * (2 if wide else 1), ff=4 * width
     )
     if synthetic_schedule not in ("mixed", "first"):
         raise UsageError(f"--synthetic-schedule {synthetic_schedule!r}: use mixed or first")

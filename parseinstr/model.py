@@ -33,7 +33,9 @@ CARD = "model_card.json"
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Sizes of a model built from scratch (the encoder's are ignored for a pretrained one)."""
+    """Sizes of a model built from scratch. With a pretrained encoder its own sizes stand;
+    ``d_model``, ``heads`` and ``ff`` then size the decoder, and a decoder narrower than the
+    encoder reads its states through a learned projection (fewer operations per step)."""
 
     d_model: int = 256
     encoder_layers: int = 4
@@ -83,7 +85,7 @@ def build_model(
         encoder = BertModel(enc_cfg, add_pooling_layer=False)
     else:
         encoder = BertModel.from_pretrained(path, use_safetensors=True, add_pooling_layer=False)
-    hidden = encoder.config.hidden_size
+    hidden = encoder.config.hidden_size if path is None else spec.d_model
     dec_cfg = BertConfig(
         vocab_size=len(output_tok),
         hidden_size=hidden,

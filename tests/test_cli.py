@@ -92,3 +92,21 @@ def test_check_writes_report(capsys, shop_db, tmp_path):
 def test_environments_listed(capsys):
     code, out, _ = run(capsys, "environments")
     assert code == 0 and "environment sql" in out and "task text2sql -> sql" in out
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--output-split", "words"], "--output-split 'words'"),
+        (["--decoder-width", "100"], "--decoder-width 100: use a multiple of 64"),
+    ],
+)
+def test_train_options_are_checked_before_anything_is_written(
+    capsys, geo_data, tmp_path, option, message
+):
+    out = tmp_path / "m"
+    code, _, err = run(
+        capsys, "train", "text2sql", "--data", geo_data, "--part", "train", "--out", out, *option
+    )
+    assert code != 0 and message in err and err.count("\n") == 1
+    assert not out.exists()

@@ -231,3 +231,30 @@ def test_other_architectures_fall_back(setup: dict) -> None:
         got = fast_beam.generate(t5, batch, beams, [], 8)
         assert got[0].tolist() == want[0].tolist()
         assert got[1] == pytest.approx(want[1], abs=1e-5)
+
+
+def test_narrow_decoder_reads_a_wider_pretrained_encoder(setup: dict, tmp_path) -> None:
+    """A decoder narrower than its pretrained encoder reads projected states, and the fast
+    decoder applies the same projection as ``generate``."""
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(1)
+    wide = BertConfig(
+        vocab_size=len(setup["in_tok"]),
+        hidden_size=48,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    BertModel(wide, add_pooling_layer=False).save_pretrained(tmp_path, safe_serialization=True)
+    spec = ModelSpec(
+        d_model=32, decoder_layers=2, heads=2, ff=64, dropout=0.0, encoder=str(tmp_path)
+    )
+    torch.manual_seed(0)
+    model = build_model(spec, setup["in_tok"], setup["tok"]).eval()
+    assert model.decoder.config.hidden_size == 32
+    assert tuple(model.enc_to_dec_proj.weight.shape) == (32, 48)
+    assert fast_beam.supports(model)
+    _same({**setup, "model": model}, 3, "grammar-end")
+    one = {k: v[:1] for k, v in _batch(setup).items()}  # one input: folded cross-attention
+    _same({**setup, "model": model}, 5, "grammar-end", one)

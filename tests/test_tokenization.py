@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from parseinstr.cli import main
 from parseinstr.decoding.compiled import compile_grammar
 from parseinstr.decoding.sampling import GrammarSampler
 from parseinstr.grammar import Grammar
@@ -75,12 +74,3 @@ def test_grammar_matcher_accepts_tokens_that_span_several_lexemes() -> None:
         assert matcher.accept_token(i)
     assert not matcher.is_allowed(tok.convert_tokens_to_ids("("))  # max(( is no call
     assert not matcher.is_allowed(tok.eos_token_id)
-
-
-def test_cli_refuses_an_unknown_output_split(capsys, geo_data, tmp_path) -> None:
-    out = str(tmp_path / "m")
-    args = f"train text2sql --data {geo_data} --part train --out {out} --output-split words"
-    code = main(args.split())
-    err = capsys.readouterr().err
-    assert code != 0 and "--output-split 'words'" in err and err.count("\n") == 1
-    assert not (tmp_path / "m").exists()
