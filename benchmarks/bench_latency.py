@@ -67,7 +67,7 @@ def decoding_path(path: str) -> Iterator[None]:
         Parser._generate = original  # type: ignore[method-assign]
 
 
-def _cold(env: Environment) -> None:
+def cold_start(env: Environment) -> None:
     """Forget what earlier runs cached about SQL queries (translations, parsed forms)."""
     try:
         from parseinstr.environments import sql_backends
@@ -127,7 +127,7 @@ def measure(
             order = PATHS if (i + r) % 2 == 0 else PATHS[::-1]
             for path in order:
                 env = shared or make_env()
-                _cold(env)
+                cold_start(env)
                 executor = InstructionExecutor(parser, env, n_best=n_best)
                 with decoding_path(path):
                     started = time.perf_counter()

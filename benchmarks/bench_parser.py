@@ -6,6 +6,13 @@ constrained beam with execution-guided selection; it also measures the latency o
 ``run`` on CPU after loading. Prints a table and writes ``benchmarks/results/parser.json``.
 
     python -m benchmarks.bench_parser [--quick] [--minutes 25] [--encoders scratch,minilm]
+        [--synthetic N --synthetic-ratio R] [--epochs N --patience N --eval-every N] [--half]
+        [--freeze-encoder [--tune-top-layers N]] [--output-split spaces] [--decoder-width W]
+        [--results NAME]
+
+The recipe options are ``parseinstr train``'s; ``--results NAME`` writes
+``benchmarks/results/NAME.json`` (default ``parser``). Latency runs each dev question once
+with the SQL caches cleared first, as a new question would.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import argparse
 import statistics
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +31,18 @@ from parseinstr.model import ModelSpec
 from parseinstr.parser import InstructionExecutor, Parser
 from parseinstr.training import TrainConfig, train_parser
 
+from .bench_latency import cold_start
 from .common import REPO, results_path, run_metadata, write_results
 
 GEO = REPO / "environments" / "data" / "sql" / "geography" / "geography.json"
 
 
-def spec_for(encoder: str, quick: bool) -> ModelSpec:
-    """The model size used for each encoder."""
+def spec_for(encoder: str, quick: bool, decoder_width: int | None = None) -> ModelSpec:
+    """The model size used for each encoder (``decoder_width``: the decoder's hidden size,
+    heads and feed-forward following it as in ``parseinstr train --decoder-width``)."""
+    if decoder_width and not quick:
+        heads = decoder_width // 64 * (1 if encoder == "scratch" else 2)
+        return ModelSpec(encoder=encoder, d_model=decoder_width, heads=heads, ff=4 * decoder_width)
     if quick:
         return ModelSpec(
             d_model=64, encoder_layers=1, decoder_layers=1, heads=2, ff=128, encoder=encoder
@@ -86,6 +99,7 @@ def latency(parser: Parser, task: Any, beams: int, repeats: int) -> dict[str, fl
     executor.run(examples[0].instruction)  # warm up
     times = []
     for e in examples:
+        cold_start(env)
         t = time.perf_counter()
         executor.run(e.instruction)
         times.append((time.perf_counter() - t) * 1000)
@@ -105,6 +119,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--beams", type=int, default=5)
     ap.add_argument("--links", default="on", help="on, off, or on,off to compare")
     ap.add_argument("--out", type=Path, default=Path("runs/bench_parser"))
+    ap.add_argument("--synthetic", type=int, default=0, help="synthetic examples sampled")
+    ap.add_argument("--synthetic-ratio", type=float, default=1.0)
+    ap.add_argument("--epochs", type=int, default=400)
+    ap.add_argument("--patience", type=int, default=40, help="evaluations without gain")
+    ap.add_argument("--eval-every", type=int, default=5, help="epochs between evaluations")
+    ap.add_argument("--half", action="store_true", help="store weights in float16")
+    ap.add_argument("--freeze-encoder", action="store_true")
+    ap.add_argument("--tune-top-layers", type=int, default=0)
+    ap.add_argument("--output-split", default="bytelevel", help="bytelevel or spaces")
+    ap.add_argument("--decoder-width", type=int, default=None)
+    ap.add_argument("--results", default="parser", help="results file name")
     args = ap.parse_args(argv)
     minutes = 1.0 if args.quick else args.minutes
     text2sql = get_task("text2sql")
@@ -116,26 +141,43 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "budget_minutes": minutes,
         "encoders": {},
     }
+    synth: list[Any] = []
+    if args.synthetic:
+        from parseinstr.synthesis import synthetic_examples
+
+        synth, _ = synthetic_examples(train, 100 if args.quick else args.synthetic, 0)
     runs = [(e, links) for e in args.encoders.split(",") for links in args.links.split(",")]
     for encoder, links in runs:
         name = encoder if args.links == "on" else f"{encoder}, links {links}"
-        spec = spec_for(encoder, args.quick)
+        spec = spec_for(encoder, args.quick, args.decoder_width)
         config = TrainConfig(
-            epochs=400,
-            eval_every=5,
+            epochs=args.epochs,
+            eval_every=args.eval_every,
             max_minutes=minutes,
-            patience=40,
+            patience=args.patience,
             lr=5e-4 if encoder == "scratch" else 3e-4,
             with_links=links == "on",
+            synthetic_ratio=args.synthetic_ratio,
+            half=args.half,
+            freeze_encoder=args.freeze_encoder and encoder != "scratch",
+            tune_top_layers=args.tune_top_layers if encoder != "scratch" else 0,
+            output_split=args.output_split,
         )
         folder = args.out / name.replace(", ", "-").replace(" ", "_")
         started = time.monotonic()
         # Early stopping uses a seeded 10% of train; dev chooses nothing.
-        card = train_parser(train, folder, spec, config, command=" ".join(sys.argv))
+        card = train_parser(
+            train, folder, spec, config, command=" ".join(sys.argv), synthetic=synth
+        )
         trained = (time.monotonic() - started) / 60
         parser = Parser.load(folder)
         row = {
             "train_minutes": round(trained, 2),
+            "recipe": {
+                "spec": asdict(spec),
+                "synthetic": len(synth),
+                **{k: v for k, v in asdict(config).items() if k != "device"},
+            },
             "card_metrics": card.get("metrics"),
             "history": card.get("history"),
             "ablation": ablation(parser, dev, args.beams),
@@ -159,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for enc, row in results["encoders"].items()
     ]
     print_table(results)
-    write_results(results_path("parser"), results)
+    write_results(results_path(args.results), results)
     return results
 
 
