@@ -383,3 +383,13 @@ def test_latency_refuses_a_model_without_a_workload_name(capsys) -> None:
     with pytest.raises(SystemExit):
         bench_latency.main(["--model", "sql"])
     assert "use NAME=DIR" in capsys.readouterr().err
+
+
+def test_parser_benchmark_sizes_a_narrow_decoder_like_train() -> None:
+    from benchmarks.bench_parser import spec_for
+    from parseinstr.model import ModelSpec
+
+    assert spec_for("minilm", False) == ModelSpec(encoder="minilm", d_model=384, heads=12, ff=1536)
+    narrow = spec_for("minilm", False, decoder_width=256)
+    assert (narrow.d_model, narrow.heads, narrow.ff) == (256, 8, 1024)
+    assert spec_for("scratch", False, decoder_width=256) == ModelSpec()
