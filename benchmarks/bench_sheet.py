@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--tune-top-layers", type=int, default=0, help="with --freeze-encoder: layers trained"
     )
+    ap.add_argument(
+        "--output-split", default="bytelevel", help="output tokenizer: bytelevel or spaces"
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         copy_slots=args.copy_slots,
         freeze_encoder=args.freeze_encoder,
         tune_top_layers=args.tune_top_layers,
+        output_split=args.output_split,
     )
     started = time.monotonic()
     card = train_parser(train, args.out / "model", spec, config, command=" ".join(sys.argv))
@@ -155,6 +159,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     name = "sheet_parser" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
     if args.freeze_encoder:
         name += f"_top{args.tune_top_layers}" if args.tune_top_layers else "_frozen"
+    if args.output_split != "bytelevel":
+        name += f"_{args.output_split}"
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 
