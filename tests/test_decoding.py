@@ -493,6 +493,47 @@ def test_restricted_strings_are_spans_of_the_instruction(grammars, tokenizers, s
             assert m.accept_token(t)
 
 
+def test_tokens_spelling_values_are_filtered_before_the_exact_walk(grammars, monkeypatch) -> None:
+    """With whole values in the vocabulary (``' 'paris''``, as ``--output-split spaces``
+    learns them), the tokens whose value is no allowed lexeme are dropped before the exact
+    walk; every mask stays what the exact walk alone gives."""
+    from parseinstr.decoding import restrict as restrict_mod
+    from parseinstr.tokenization import train_output_tokenizer
+
+    g = grammars["sql"]
+    values = ["paris", "lyon", "a desk", "a lamp", "office", "berlin", "rome"]
+    forms = [f"SELECT name FROM customer WHERE city = '{v}' ;" for v in values] * 6
+    forms += [f'SELECT title FROM product WHERE category <> "{v}"' for v in values] * 6
+    tok = train_output_tokenizer(forms + GrammarSampler(g, seed=5).sentences(30), 1500, "spaces")
+    assert "Ġ'paris'" in tok.get_vocab()
+    cg = compile_grammar(g, tok, use_cache=False)
+    lits = quoted(instruction_spans("customers in paris who bought a desk", 3))
+    fast = cg.restrict({"STRING": lits})
+    assert fast.engine.hopeless.sum() >= len(values)  # the other cities, at least
+    monkeypatch.setattr(
+        restrict_mod, "_hopeless_tokens", lambda b, r, ids: np.zeros(len(ids), bool)
+    )
+    exact = cg.restrict({"STRING": lits})
+    assert not exact.engine.hopeless.any()
+    rng = random.Random(0)
+    for _ in range(12):
+        a, b = fast.matcher(), exact.matcher()
+        for _step in range(40):
+            allowed = a.allowed_tokens()
+            assert allowed == b.allowed_tokens() and a.can_end() == b.can_end()
+            choices = [t for t in allowed if t != tok.eos_token_id]
+            if not choices:
+                break
+            t = rng.choice(choices)
+            assert a.accept_token(t) and b.accept_token(t)
+    ok = "SELECT name FROM customer WHERE city = 'paris' ;"
+    m = fast.matcher()
+    assert all(m.accept_token(i) for i in tok(ok, add_special_tokens=False)["input_ids"])
+    m = fast.matcher()
+    bad = tok("SELECT name FROM customer WHERE city = 'lyon' ;", add_special_tokens=False)
+    assert not all(m.accept_token(i) for i in bad["input_ids"])
+
+
 def test_restriction_errors(grammars, tokenizers) -> None:
     cg = compile_grammar(grammars["sql"], vocabulary(tokenizers["bpe"], eos=1))
     with pytest.raises(UsageError, match="no such terminal"):

@@ -141,6 +141,7 @@ class RestrictedEngine:
             self._token_ids,
         ) = _vocab_tables(base, restricted.first_bytes)
         self.keep_bits = ~pack(self.touch_ids, self.n_tokens)
+        self.hopeless = _hopeless_tokens(base, restricted, self.touch_ids)
         self.memo = DecisionMemo(base.bottom)
         self._initial: Mask | None = None
 
@@ -259,7 +260,7 @@ class RestrictedEngine:
             reader.get(i)
         bits = base_mask.bits & self.keep_bits
         hyp = (_VIEW0, q, (), -1 if not self.base.reach[q] & self.rmask else 0)
-        cand = self.touch_ids[_bit_test(base_mask.bits, self.touch_ids)]
+        cand = self.touch_ids[_bit_test(base_mask.bits, self.touch_ids) & ~self.hopeless]
         tokens = self.base.tokens
         for tok in cand.tolist():
             if self._token_ok(reader, hyp, tokens[tok]):  # type: ignore[arg-type]
@@ -424,6 +425,55 @@ def _vocab_tables(base: Engine, first_bytes: frozenset[int]) -> tuple:
         first = {i for i, t in enumerate(base.first) if t and pattern.search(t)}
         touch = cache[first_bytes] = (np.array(ids, dtype=np.int64), set(ids), first)
     return (*touch, *cache["sorted"])
+
+
+def _exclusive_bytes(restricted: RestrictedGrammar) -> frozenset[int]:
+    """Bytes a restricted lexeme can start with that no other terminal ever contains
+    (SQL's quotes): wherever such a byte lies, it is inside a restricted lexeme."""
+    dfas = _terminal_dfas(restricted.base)
+    used = np.zeros(256, dtype=bool)
+    for t, dfa in enumerate(dfas):
+        if t not in restricted.terminals:
+            used |= (dfa.trans >= 0).any(axis=0)
+    return frozenset(b for b in restricted.first_bytes if not used[b])
+
+
+def _hopeless_tokens(base: Engine, restricted: RestrictedGrammar, touch_ids: np.ndarray) -> Any:
+    """For each of ``touch_ids``: whether it can be allowed in no context where the open
+    lexeme is no restricted one (the contexts of ``_free_mask``), told without the parser.
+
+    Such a token's first byte that may start a restricted lexeme lies at some offset ``i``,
+    and no restricted lexeme starts before ``i`` (none of the earlier bytes can start one).
+    When that byte belongs to no other terminal, a restricted lexeme starts exactly at
+    ``i``, so the bytes from ``i`` on must follow the trie of allowed lexemes, up to the
+    token's end or at least to a complete lexeme; a token whose walk dies before either is
+    never allowed there. With a hundred spelled values in the vocabulary (``' "texas"'``),
+    this drops most of them from the exact walk at once. Other tokens: False (walk them).
+    """
+    out = np.zeros(len(touch_ids), dtype=bool)
+    exclusive = _exclusive_bytes(restricted)
+    if not exclusive:
+        return out
+    first = restricted.first_bytes
+    kids, acc = restricted.trie.kids, restricted.trie.acc
+    tokens = base.tokens
+    for k, tok in enumerate(touch_ids.tolist()):
+        data = tokens[tok]
+        i = next(j for j, b in enumerate(data) if b in first)
+        if data[i] not in exclusive:
+            continue
+        node, ok = 0, False
+        for b in data[i:]:
+            node = kids[node].get(b, -1)
+            if node < 0:
+                break
+            if acc[node]:
+                ok = True  # a lexeme may end here; what follows needs the exact walk
+                break
+        else:
+            ok = True  # the lexeme runs on past the token
+        out[k] = not ok
+    return out
 
 
 def _bit_test(bits: np.ndarray, ids: np.ndarray) -> np.ndarray:
