@@ -159,8 +159,8 @@ class SqlEnvironment(Environment):
     bundled_model: ClassVar[str | None] = "models/sql"
     bundled_model_command: ClassVar[str | None] = (
         "parseinstr train text2sql --data environments/data/sql/geography/geography.json "
-        "--split question --part train --out environments/models/sql --epochs 40 --synthetic 3000 "
-        "--synthetic-ratio 0.6 --max-minutes 28 --half"
+        "--split question --part train --out environments/models/sql --epochs 80 --synthetic 6000 "
+        "--synthetic-ratio 1.0 --max-minutes 28 --half --output-split spaces"
     )
 
     @classmethod
