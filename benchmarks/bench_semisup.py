@@ -10,7 +10,7 @@ writes ``benchmarks/results/semisup.json``.
 
     python -m benchmarks.bench_semisup [--quick] [--gold 0.1] [--rounds 3] [--minutes 9]
         [--beam 10] [--synthetic 3000] [--copy-slots] [--reference MODEL] [--final-minutes M]
-        [--encoder scratch|minilm] [--freeze-encoder]
+        [--encoder scratch|minilm] [--freeze-encoder] [--output-split spaces]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--ratio", type=float, default=0.6, help="synthetic per human per epoch")
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--copy-slots", action="store_true")
+    ap.add_argument("--output-split", default="bytelevel", help="bytelevel or spaces")
     ap.add_argument("--encoder", default="scratch", help="scratch or minilm")
     ap.add_argument(
         "--freeze-encoder", action="store_true", help="a frozen pretrained encoder (cached)"
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         half=True,
         lr=5e-4 if args.encoder == "scratch" else 3e-4,
         freeze_encoder=args.freeze_encoder,
+        output_split=args.output_split,
     )
     results: dict[str, Any] = {
         **run_metadata("quick" if quick else "full", [sys.argv[0], *(argv or sys.argv[1:])]),
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "copy_slots": args.copy_slots,
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
+        "output_split": args.output_split,
     }
     t0 = time.monotonic()
     log = self_train(
@@ -136,6 +139,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print_table(results)
     name = "semisup" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
     name += "_frozen" if args.freeze_encoder else ""
+    name += "" if args.output_split == "bytelevel" else f"_{args.output_split}"
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 
