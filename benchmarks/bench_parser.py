@@ -27,7 +27,7 @@ from typing import Any
 
 from parseinstr import get_task
 from parseinstr.evaluate import evaluate_task
-from parseinstr.model import ModelSpec
+from parseinstr.model import ModelSpec, sized_spec
 from parseinstr.parser import InstructionExecutor, Parser
 from parseinstr.training import TrainConfig, train_parser
 
@@ -38,18 +38,13 @@ GEO = REPO / "environments" / "data" / "sql" / "geography" / "geography.json"
 
 
 def spec_for(encoder: str, quick: bool, decoder_width: int | None = None) -> ModelSpec:
-    """The model size used for each encoder (``decoder_width``: the decoder's hidden size,
-    heads and feed-forward following it as in ``parseinstr train --decoder-width``)."""
-    if decoder_width and not quick:
-        heads = decoder_width // 64 * (1 if encoder == "scratch" else 2)
-        return ModelSpec(encoder=encoder, d_model=decoder_width, heads=heads, ff=4 * decoder_width)
+    """The model size used for each encoder: ``parseinstr train``'s (``decoder_width`` as
+    its ``--decoder-width``), or a tiny one for ``--quick``."""
     if quick:
         return ModelSpec(
             d_model=64, encoder_layers=1, decoder_layers=1, heads=2, ff=128, encoder=encoder
         )
-    if encoder == "scratch":
-        return ModelSpec()
-    return ModelSpec(encoder=encoder, d_model=384, heads=12, ff=1536)
+    return sized_spec(encoder, decoder_width)
 
 
 def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:

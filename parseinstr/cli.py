@@ -266,7 +266,7 @@ def train(
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
-    from .model import ModelSpec
+    from .model import sized_spec
     from .training import TrainConfig, train_parser
 
     train_task = _task(task, data, db, split, part, None, option)
@@ -282,12 +282,7 @@ def train(
         learn_cli(train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print)
         return
     wide = encoder != "scratch"
-    width = decoder_width or (384 if wide else 256)
-    if width % 64:
-        raise UsageError(f"--decoder-width {width}: use a multiple of 64")
-    spec = ModelSpec(
-        encoder=encoder, d_model=width, heads=width // 64 * (2 if wide else 1), ff=4 * width
-    )
+    spec = sized_spec(encoder, decoder_width)
     if synthetic_schedule not in ("mixed", "first"):
         raise UsageError(f"--synthetic-schedule {synthetic_schedule!r}: use mixed or first")
     from .tokenization import OUTPUT_SPLITS

@@ -26,7 +26,7 @@ from transformers import (
 )
 from transformers.utils import logging as hf_logging
 
-from .errors import ModelError
+from .errors import ModelError, UsageError
 
 CARD = "model_card.json"
 
@@ -44,6 +44,23 @@ class ModelSpec:
     ff: int = 1024
     dropout: float = 0.1
     encoder: str = "scratch"  # "scratch", "minilm", or a path to a local BERT checkpoint
+
+
+def sized_spec(encoder: str = "scratch", decoder_width: int | None = None) -> ModelSpec:
+    """The model ``parseinstr train`` builds for ``encoder``: a 256-wide model from scratch,
+    or a decoder as wide as MiniLM (384) for a pretrained encoder, unless ``decoder_width``
+    says otherwise; heads (64-wide, twice as many for a pretrained encoder) and the
+    feed-forward size (4x) follow the width.
+
+    Raises:
+        UsageError: a width that is not a multiple of 64.
+    """
+    pretrained = encoder != "scratch"
+    width = decoder_width or (384 if pretrained else 256)
+    if width % 64:
+        raise UsageError(f"--decoder-width {width}: use a multiple of 64")
+    heads = width // 64 * (2 if pretrained else 1)
+    return ModelSpec(encoder=encoder, d_model=width, heads=heads, ff=4 * width)
 
 
 def minilm_path() -> str:

@@ -110,3 +110,24 @@ def test_train_options_are_checked_before_anything_is_written(
     )
     assert code != 0 and message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_train_passes_tokenizer_and_width_options(capsys, geo_data, tmp_path, monkeypatch):
+    from parseinstr import training
+
+    seen = {}
+
+    def fake_train(task, out, spec, config, *args, **kwargs):
+        seen["spec"], seen["config"] = spec, config
+        return {"metrics": {}}
+
+    monkeypatch.setattr(training, "train_parser", fake_train)
+    code, _, err = run(
+        capsys, "train", "text2sql", "--data", geo_data, "--part", "train",
+        "--out", tmp_path / "m", "--output-split", "spaces", "--output-vocab", "600",
+        "--decoder-width", "128",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (seen["config"].output_split, seen["config"].output_vocab) == ("spaces", 600)
+    spec = seen["spec"]
+    assert (spec.d_model, spec.heads, spec.ff, spec.encoder) == (128, 2, 512, "scratch")

@@ -427,15 +427,20 @@ def _vocab_tables(base: Engine, first_bytes: frozenset[int]) -> tuple:
     return (*touch, *cache["sorted"])
 
 
-def _exclusive_bytes(restricted: RestrictedGrammar) -> frozenset[int]:
+def _exclusive_bytes(base: Engine, restricted: RestrictedGrammar) -> frozenset[int]:
     """Bytes a restricted lexeme can start with that no other terminal ever contains
-    (SQL's quotes): wherever such a byte lies, it is inside a restricted lexeme."""
-    dfas = _terminal_dfas(restricted.base)
-    used = np.zeros(256, dtype=bool)
-    for t, dfa in enumerate(dfas):
-        if t not in restricted.terminals:
-            used |= (dfa.trans >= 0).any(axis=0)
-    return frozenset(b for b in restricted.first_bytes if not used[b])
+    (SQL's quotes): wherever such a byte lies, it is inside a restricted lexeme. Cached on
+    the base engine per set of restricted terminals (every input restricts the same ones)."""
+    cache = base.__dict__.setdefault("_exclusive_bytes", {})
+    key = (restricted.terminals, restricted.first_bytes)
+    got = cache.get(key)
+    if got is None:
+        used = np.zeros(256, dtype=bool)
+        for t, dfa in enumerate(_terminal_dfas(restricted.base)):
+            if t not in restricted.terminals:
+                used |= (dfa.trans >= 0).any(axis=0)
+        got = cache[key] = frozenset(b for b in restricted.first_bytes if not used[b])
+    return got
 
 
 def _hopeless_tokens(base: Engine, restricted: RestrictedGrammar, touch_ids: np.ndarray) -> Any:
@@ -451,7 +456,7 @@ def _hopeless_tokens(base: Engine, restricted: RestrictedGrammar, touch_ids: np.
     this drops most of them from the exact walk at once. Other tokens: False (walk them).
     """
     out = np.zeros(len(touch_ids), dtype=bool)
-    exclusive = _exclusive_bytes(restricted)
+    exclusive = _exclusive_bytes(base, restricted)
     if not exclusive:
         return out
     first = restricted.first_bytes
