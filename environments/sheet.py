@@ -309,6 +309,8 @@ class SheetEnvironment(Environment):
         Raises:
             ParseError: the form is not in the (specialised) grammar.
             ExecutionError: the command failed; the sheet is unchanged.
+            TimeLimitError: (an ExecutionError) the command would do more work than one
+                command may (``sheet_model.WORK_LIMIT``); the sheet is unchanged.
         """
         command = self.command(form)
         if isinstance(command, Ask):
@@ -317,7 +319,8 @@ class SheetEnvironment(Environment):
             return self.undo()
         before = self.sheet.snapshot()
         try:
-            run_command(self.sheet, command)
+            with self.sheet.work_limit():
+                run_command(self.sheet, command)
         except BaseException:
             self.sheet.restore(before)
             raise

@@ -13,7 +13,22 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 
-from .sheet_ast import Area, Binary, Bool, Call, Cols, Err, Header, Node, Num, Ref, Str, Unary
+from .sheet_ast import (
+    Area,
+    Binary,
+    Bool,
+    Call,
+    Cols,
+    Err,
+    Header,
+    Node,
+    Num,
+    Ref,
+    Str,
+    Unary,
+    area_bounds,
+    walk,
+)
 from .sheet_functions import FUNCTIONS, call_function, load_all
 from .sheet_refs import Addr
 from .sheet_values import (
@@ -139,11 +154,34 @@ class Evaluator:
             result = result.rows[0][0]
         return 0.0 if result is None else result
 
-    def block(self, top: int, left: int, bottom: int, right: int) -> Array:
-        """The values of a rectangle, cut to the used part when very large."""
+    def _cut(self, top: int, left: int, bottom: int, right: int) -> tuple[int, int]:
+        """The bottom and right edges of a rectangle as read: cut to the used part when
+        very large."""
         if (bottom - top + 1) * (right - left + 1) > _CLIP_CELLS:
             bottom = max(top - 1, min(bottom, self.used[0]))
             right = max(left - 1, min(right, self.used[1]))
+        return bottom, right
+
+    def cells_read(self, node: Node) -> int:
+        """How many cells evaluating ``node`` reads (ranges counted as :meth:`block` cuts
+        them): the cost of a formula, known before it is evaluated."""
+        total = 0
+        for n in walk(node):
+            if isinstance(n, Ref):
+                total += 1
+            elif isinstance(n, Area | Cols):
+                if isinstance(n, Area):
+                    top, left, bottom, right = area_bounds(n)
+                else:
+                    top, bottom = 1, max(self.used[0], 1)
+                    left, right = min(n.first, n.last), max(n.first, n.last)
+                bottom, right = self._cut(top, left, bottom, right)
+                total += max(0, bottom - top + 1) * max(0, right - left + 1)
+        return total
+
+    def block(self, top: int, left: int, bottom: int, right: int) -> Array:
+        """The values of a rectangle, cut to the used part when very large."""
+        bottom, right = self._cut(top, left, bottom, right)
         get = self.values.get
         return Array(
             tuple(

@@ -15,13 +15,14 @@ as Excel does (``sheet_ast.restructure``) and rebuild the graph. :meth:`Sheet.sn
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
 import networkx as nx
 
-from parseinstr.errors import ExecutionError, ParseError
+from parseinstr.errors import ExecutionError, ParseError, TimeLimitError
 
 from .sheet_ast import Node, parse_formula, references, restructure, to_text
 from .sheet_eval import Evaluator
@@ -30,6 +31,10 @@ from .sheet_values import CYCLE, NAME, ErrorValue, Value
 
 # Above this many cells a range is linked by scanning the sheet's cells instead of the range's.
 _SCAN_LIMIT = 4096
+#: The work one command may do (dependency links made, cells scanned for them, cells read
+#: by the formulas it recalculates) before it is stopped. A single command such as
+#: ``fill A1:H20000 = SUM(A:H)`` would otherwise take billions of steps and all memory.
+WORK_LIMIT = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class Sheet:
         self.areas: dict[Addr, list[tuple[int, int, int, int]]] = {}
         #: Formula cells evaluated by the last recalculation, in order.
         self.recalculated: list[Addr] = []
+        self._work_left: int | None = None
+        self._work_limit = 0
         for addr, content in (contents or {}).items():
             check_in_sheet(*addr, what="cell")
             self.content[addr] = content
@@ -108,9 +115,16 @@ class Sheet:
     # ------------------------------------------------------------ writing
 
     def write(self, updates: Mapping[Addr, Content | None]) -> None:
-        """Set (or, with None, clear) cells and recalculate what depends on them."""
+        """Set (or, with None, clear) cells and recalculate what depends on them.
+
+        Raises:
+            TimeLimitError: inside :meth:`work_limit`, the write would do more work than
+                allowed (the sheet is then half-written: callers restore a snapshot).
+        """
         for addr in updates:
             check_in_sheet(*addr, what="cell")
+        new: list[Addr] = []
+        formulas: list[tuple[Addr, Node]] = []
         for addr, content in updates.items():
             existed = addr in self.content
             if isinstance(self.content.get(addr), Formula):
@@ -121,10 +135,37 @@ class Sheet:
             self.content[addr] = content
             self.graph.add_node(addr)
             if not existed:
-                self._watch_new(addr)
+                new.append(addr)
             if isinstance(content, Formula) and content.node is not None:
-                self._link(addr, content.node)
+                formulas.append((addr, content.node))
+        # New cells against the ranges watched before this write; the new formulas' ranges
+        # are then linked against every cell, new ones included.
+        self._watch_new(new)
+        for addr, node in formulas:
+            self._link(addr, node)
         self._recalculate(updates)
+
+    @contextlib.contextmanager
+    def work_limit(self, units: int = WORK_LIMIT) -> Iterator[None]:
+        """Stop writes inside the block with :class:`TimeLimitError` once they have done
+        ``units`` of work (links, scans, cells read): a command's cost is bounded."""
+        saved = self._work_left, self._work_limit
+        self._work_left, self._work_limit = units, units
+        try:
+            yield
+        finally:
+            self._work_left, self._work_limit = saved
+
+    def _spend(self, units: int) -> None:
+        if self._work_left is None:
+            return
+        self._work_left -= units
+        if self._work_left < 0:
+            raise TimeLimitError(
+                f"the command is too large: it would link or read more than "
+                f"{self._work_limit:,} cells (a formula over whole columns copied down a long "
+                "range?); write it over fewer cells"
+            )
 
     def restructure(self, axis: str, at: int, count: int) -> None:
         """Insert (``count > 0``) or delete (``count < 0``) rows (``axis="row"``) or
@@ -169,12 +210,24 @@ class Sheet:
 
     def _link(self, addr: Addr, node: Node) -> None:
         cells, areas = references(node)
+        scans = [
+            (area, (area[2] - area[0] + 1) * (area[3] - area[1] + 1)
+             <= min(_SCAN_LIMIT, len(self.content)))
+            for area in areas
+        ]  # fmt: skip
+        self._spend(
+            len(cells)
+            + sum(
+                (a[2] - a[0] + 1) * (a[3] - a[1] + 1) if small else len(self.content)
+                for a, small in scans
+            )
+        )
         self.graph.add_edges_from((c, addr) for c in cells)
         if not areas:
             return
         self.areas[addr] = areas
-        for top, left, bottom, right in areas:
-            if (bottom - top + 1) * (right - left + 1) <= min(_SCAN_LIMIT, len(self.content)):
+        for (top, left, bottom, right), small in scans:
+            if small:
                 inside: Iterable[Addr] = (
                     (r, c)
                     for r in range(top, bottom + 1)
@@ -191,11 +244,14 @@ class Sheet:
         self.graph.remove_edges_from(list(self.graph.in_edges(addr)))
         self.areas.pop(addr, None)
 
-    def _watch_new(self, addr: Addr) -> None:
-        r, c = addr
-        for formula, areas in self.areas.items():
-            if any(t <= r <= b and lft <= c <= rgt for t, lft, b, rgt in areas):
-                self.graph.add_edge(addr, formula)
+    def _watch_new(self, cells: list[Addr]) -> None:
+        if not cells or not self.areas:
+            return
+        self._spend(len(cells) * len(self.areas))
+        for r, c in cells:
+            for formula, areas in self.areas.items():
+                if any(t <= r <= b and lft <= c <= rgt for t, lft, b, rgt in areas):
+                    self.graph.add_edge((r, c), formula)
 
     def _rebuild(self) -> None:
         self.graph = nx.DiGraph()
@@ -243,4 +299,6 @@ class Sheet:
             return CYCLE
         if content.node is None:
             return NAME
+        if self._work_left is not None:
+            self._spend(1 + evaluator.cells_read(content.node))
         return evaluator.cell_value(content.node)

@@ -9,7 +9,7 @@ from parseinstr.environments import sheet_commands
 from parseinstr.environments.sheet import SheetDenotation, SheetEnvironment, same_denotation
 from parseinstr.environments.sheet_model import Formula, Sheet
 from parseinstr.environments.sheet_values import CYCLE, ErrorValue
-from parseinstr.errors import ExecutionError, ParseError
+from parseinstr.errors import ExecutionError, ParseError, TimeLimitError
 
 F = Formula.from_text
 
@@ -60,6 +60,15 @@ def test_new_cell_inside_a_watched_range_recalculates_its_readers() -> None:
     assert sheet.value((1, 2)) == 6.0 and sheet.value((1, 3)) == 6.0
     sheet.write({(9, 4): 1.0})  # outside every range: nothing to recalculate
     assert sheet.recalculated == []
+
+
+def test_a_formula_and_new_cells_in_its_range_written_together_are_linked() -> None:
+    sheet = Sheet({(1, 1): 1.0, (1, 5): F("=SUM(A:A)")})
+    sheet.write({(1, 2): F("=SUM(A1:A5)"), (3, 1): 2.0, (4, 1): F("=A3*10")})
+    assert sheet.value((1, 2)) == 23.0 and sheet.value((1, 5)) == 23.0
+    sheet.write({(3, 1): 3.0})  # A3 is read by A4, B1 and E1, all linked by that one write
+    assert set(sheet.recalculated) == {(4, 1), (1, 2), (1, 5)}
+    assert sheet.value((1, 2)) == 34.0 and sheet.value((1, 5)) == 34.0
 
 
 def test_clearing_a_cell_recalculates_readers() -> None:
@@ -191,6 +200,36 @@ def test_failing_command_leaves_the_sheet_unchanged(form: str, error: type) -> N
     with pytest.raises(error):
         env.execute(form)
     assert state(env) == before
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "fill E1:H20000 = SUM(A:D)",  # 80,000 formulas each reading 80,000 cells
+        "fill F1:F2000 = SUM(A1:A2)",  # 2,000 readers of ranges, then...
+    ],
+)
+def test_a_command_too_large_is_stopped_and_changes_nothing(form: str) -> None:
+    env = sales()
+    if form.startswith("fill F1"):
+        env.execute(form)  # 4,000 links: allowed
+        form = "fill G1:G2000 = 1"  # ...2,000 new cells, each checked against 2,000 ranges
+    before = state(env)
+    with pytest.raises(TimeLimitError, match="too large"):
+        env.execute(form)
+    assert state(env) == before
+
+
+def test_work_limit_bounds_writes_only_inside_its_block() -> None:
+    sheet = Sheet({(r, 1): float(r) for r in range(1, 101)})
+    running = {(r, 2): F(f"=SUM($A$1:A{r})") for r in range(1, 101)}  # 5,050 cells read
+    with sheet.work_limit(20_000):
+        sheet.write(running)
+    assert sheet.value((100, 2)) == 5050.0
+    with sheet.work_limit(5_000), pytest.raises(TimeLimitError, match="5,000 cells"):
+        sheet.write({(r, 3): F(f"=SUM($A$1:A{r})") for r in range(1, 101)})
+    sheet.write({(r, 4): F(f"=SUM($A$1:A{r})") for r in range(1, 101)})  # no limit outside
+    assert sheet.value((100, 4)) == 5050.0
 
 
 def test_failure_half_way_is_rolled_back(monkeypatch: pytest.MonkeyPatch) -> None:
