@@ -10,6 +10,12 @@ selection. Prints a table and writes ``benchmarks/results/sheet_parser.json``.
 
     python -m benchmarks.bench_sheet [--quick] [--minutes 20] [--train 3000] [--test 400]
         [--copy-slots] [--encoder scratch|minilm] [--freeze-encoder [--tune-top-layers N]]
+
+With ``--supervision denotation`` the parser learns from (instruction, sheet, expected
+cells or answer) only: the search learner (``parseinstr.learning``) without gold forms,
+or, with ``--gold-fraction F``, self-training from that share of gold forms
+(``parseinstr.self_training``); the test is the same held-out phrasings. Results go to
+``sheet_denotation[_gold<F>].json``.
 """
 
 from __future__ import annotations
@@ -92,7 +98,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--output-split", default="bytelevel", help="output tokenizer: bytelevel or spaces"
     )
+    ap.add_argument("--supervision", default="logical-form", help="logical-form or denotation")
+    ap.add_argument(
+        "--gold-fraction", type=float, default=0.0, help="denotation: share keeping gold forms"
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="self-training rounds")
     args = ap.parse_args(argv)
+    if args.supervision not in ("logical-form", "denotation"):
+        ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
     minutes = 1.0 if quick else args.minutes
@@ -119,7 +132,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         output_split=args.output_split,
     )
     started = time.monotonic()
-    card = train_parser(train, args.out / "model", spec, config, command=" ".join(sys.argv))
+    learning: dict[str, Any] | None = None
+    if args.supervision == "denotation":
+        card, learning = learn(train, args.out / "model", args, spec, config, minutes)
+    else:
+        card = train_parser(train, args.out / "model", spec, config, command=" ".join(sys.argv))
     trained = (time.monotonic() - started) / 60
     parser = Parser.load(args.out / "model")
     results: dict[str, Any] = {
@@ -135,6 +152,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
         "tune_top_layers": args.tune_top_layers,
+        "supervision": args.supervision,
+        "gold_fraction": args.gold_fraction if args.supervision == "denotation" else 1.0,
+        "learning": learning,
         "train_minutes": round(trained, 2),
         "card_metrics": card.get("metrics"),
         "history": card.get("history"),
@@ -156,13 +176,44 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         }
     ]
     print_table(results)
-    name = "sheet_parser" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
+    name = "sheet_parser" if args.supervision == "logical-form" else "sheet_denotation"
+    if args.supervision == "denotation" and args.gold_fraction:
+        name += f"_gold{args.gold_fraction:g}"
+    name += "" if args.encoder == "scratch" else f"_{args.encoder}"
     if args.freeze_encoder:
         name += f"_top{args.tune_top_layers}" if args.tune_top_layers else "_frozen"
     if args.output_split != "bytelevel":
         name += f"_{args.output_split}"
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
+
+
+def learn(
+    train: Any, out: Path, args: Any, spec: ModelSpec, config: TrainConfig, minutes: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Learn from denotations (search learner, or self-training with a gold share); returns
+    the model card and the per-round log."""
+    command = " ".join(sys.argv)
+    if args.gold_fraction > 0:
+        from parseinstr.self_training import self_train
+
+        log = self_train(
+            train,
+            out,
+            args.gold_fraction,
+            rounds=args.rounds,
+            minutes_per_round=minutes / args.rounds,
+            spec=spec,
+            config=config,
+            command=command,
+        )
+        card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
+        return card, log
+    from parseinstr.learning import LearnConfig, learn_from_denotations
+
+    card = learn_from_denotations(train, out, LearnConfig(max_minutes=minutes), command=command)
+    log = json.loads((out / "learning_log.json").read_text(encoding="utf-8"))
+    return card, log
 
 
 def print_table(results: dict[str, Any]) -> None:

@@ -393,3 +393,46 @@ def test_parser_benchmark_sizes_a_narrow_decoder_like_train() -> None:
     narrow = spec_for("minilm", False, decoder_width=256)
     assert (narrow.d_model, narrow.heads, narrow.ff) == (256, 8, 1024)
     assert spec_for("scratch", False, decoder_width=256) == ModelSpec()
+
+
+def test_sheet_benchmark_refuses_an_unknown_supervision(capsys) -> None:
+    from benchmarks import bench_sheet
+
+    with pytest.raises(SystemExit):
+        bench_sheet.main(["--supervision", "answers"])
+    assert "use logical-form or denotation" in capsys.readouterr().err
+
+
+def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    import parseinstr.learning as learning
+    import parseinstr.self_training as self_training
+    from benchmarks import bench_sheet
+
+    calls: list[tuple[str, float]] = []
+
+    def fake_self_train(task, out, gold_fraction, **kw):
+        calls.append(("self-training", gold_fraction))
+        out.mkdir(parents=True)
+        (out / "model_card.json").write_text('{"task": "sheet"}', encoding="utf-8")
+        return {"history": [{"coverage": 0.5}]}
+
+    def fake_search(task, out, config, command=""):
+        calls.append(("search", config.max_minutes))
+        out.mkdir(parents=True)
+        (out / "model_card.json").write_text('{"task": "sheet"}', encoding="utf-8")
+        (out / "learning_log.json").write_text('{"rounds": []}', encoding="utf-8")
+        return {"task": "sheet"}
+
+    monkeypatch.setattr(self_training, "self_train", fake_self_train)
+    monkeypatch.setattr(learning, "learn_from_denotations", fake_search)
+    args = argparse.Namespace(gold_fraction=0.1, rounds=2)
+    card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
+    assert card == {"task": "sheet"} and log["history"][0]["coverage"] == 0.5
+    args = argparse.Namespace(gold_fraction=0.0, rounds=2)
+    card, log = bench_sheet.learn(None, tmp_path / "b", args, None, None, 6.0)
+    assert log == {"rounds": []}
+    assert calls == [("self-training", 0.1), ("search", 6.0)]
