@@ -27,21 +27,39 @@ CLS, SEP, MASK = "[CLS]", "[SEP]", "[MASK]"
 
 
 def train_input_tokenizer(texts: Iterable[str], vocab_size: int = 4000) -> PreTrainedTokenizerFast:
-    """A lower-cased WordPiece over ``texts`` with BERT's special tokens.
+    """A lower-cased WordPiece over ``texts`` with BERT's special tokens; the same texts
+    always give the same tokenizer.
+
+    ``tokenizers``' own WordPiece trainer is not deterministic: it numbers the ``##``
+    continuation pieces in hash-map order and breaks ties between merges by those numbers
+    (huggingface/tokenizers#1794), so two trainings on one corpus could give different
+    vocabularies, and models trained with one seed differed. Here a plain BPE (no prefix:
+    its ids follow the sorted alphabet and its merges break ties deterministically) learns
+    the pieces, and the WordPiece vocabulary holds each piece twice, word-initial and as a
+    ``##`` continuation, so ``vocab_size`` counts about twice the pieces learned.
 
     Example:
         >>> tok = train_input_tokenizer(["how big is texas", "what is the capital"], 100)
         >>> tok("how big")["input_ids"][0] == tok.cls_token_id
         True
     """
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    specials = ["[PAD]", "[UNK]", CLS, SEP, MASK]
+    pieces = Tokenizer(models.BPE(unk_token="[UNK]"))
+    pieces.normalizer = normalizers.BertNormalizer(lowercase=True)
+    pieces.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.BpeTrainer(
+        vocab_size=max(1, (vocab_size - len(specials)) // 2), special_tokens=[], min_frequency=1
+    )
+    pieces.train_from_iterator(list(texts), trainer)
+    learned = sorted(pieces.get_vocab().items(), key=lambda kv: kv[1])
+    vocab: dict[str, int] = {t: i for i, t in enumerate(specials)}
+    for piece, _ in learned:
+        for token in (piece, "##" + piece):
+            vocab.setdefault(token, len(vocab))
+    tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", CLS, SEP, MASK], min_frequency=1
-    )
-    tok.train_from_iterator(list(texts), trainer)
-    cls, sep = tok.token_to_id(CLS), tok.token_to_id(SEP)
+    cls, sep = vocab[CLS], vocab[SEP]
     tok.post_processor = processors.TemplateProcessing(
         single=f"{CLS} $A {SEP}",
         pair=f"{CLS} $A {SEP} $B {SEP}",
