@@ -237,11 +237,18 @@ class Parser:
         texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
         if frames is not None:
             texts = [frames[j // beams].fill(t) for j, t in enumerate(texts)]
+        # Under grammar constraints only sequences that ended (end-of-sequence, which the
+        # grammar allows only after a whole sentence) are sentences: one cut at the length
+        # limit is a prefix, such as ``repeat`` followed by ignored whitespace, and is dropped.
+        keep = [True] * len(texts)
+        if any(isinstance(p, Renormalise) for p in processors):
+            keep = (seqs[:, 1:] == self.output_tok.eos_token_id).any(dim=1).tolist()
         result: list[list[Candidate]] = []
         for i in range(len(instructions)):
             cands = [
                 Candidate(texts[i * beams + k].strip(), float(scores[i * beams + k]))
                 for k in range(beams)
+                if keep[i * beams + k]
             ]
             seen: set[str] = set()
             unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
@@ -385,7 +392,9 @@ class InstructionExecutor:
                 None,
                 alts,
                 False,
-                first.error if first else "no candidate",
+                first.error
+                if first
+                else "no candidate: decoding ended no logical form within the output length",
             )
         chosen = alts[best]
         # Candidates ran in isolation: run the chosen one for real (a sheet keeps its change).

@@ -74,6 +74,18 @@ def test_parse_returns_scored_nbest(tiny_model):
     assert len({c.form for c in cands}) == len(cands)
 
 
+def test_constrained_parse_drops_forms_cut_at_the_length_limit(tiny_model):
+    folder, db, _ = tiny_model
+    parser = Parser.load(folder)
+    parser.max_output_tokens = 3  # no SQL query fits: every beam is cut unfinished
+    with SqlEnvironment(db) as env:
+        cut = parser.parse("who lives in paris", env, n_best=3, constrained=False)
+        assert cut and all(not env.grammar().accepts(c.form) for c in cut)
+        assert parser.parse("who lives in paris", env, n_best=3, constrained=True) == []
+        result = InstructionExecutor(parser, env, n_best=3, constrained=True).run("who lives")
+    assert result.logical_form is None and "no candidate" in result.error
+
+
 def test_evaluate_report_keys(tiny_model):
     folder, db, _ = tiny_model
     task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db, part="dev")
