@@ -394,7 +394,7 @@ class InstructionExecutor:
                 False,
                 first.error
                 if first
-                else "no candidate: decoding ended no logical form within the output length",
+                else "no candidate: no complete logical form within the output length limit",
             )
         chosen = alts[best]
         # Candidates ran in isolation: run the chosen one for real (a sheet keeps its change).
