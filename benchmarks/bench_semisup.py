@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--supervised-minutes", type=float, default=28.0)
     ap.add_argument("--beams", type=int, default=5, help="beam of the dev evaluation")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--results", default=None, help="results file name (default from the options)")
     ap.add_argument("--out", type=Path, default=Path("runs/bench_semisup"))
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     quick = args.quick
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     name = "semisup" + ("" if args.encoder == "scratch" else f"_{args.encoder}")
     name += "_frozen" if args.freeze_encoder else ""
     name += "" if args.output_split == "bytelevel" else f"_{args.output_split}"
+    name = args.results or name
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 
