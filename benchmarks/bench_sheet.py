@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tune_top_layers=args.tune_top_layers,
         output_split=args.output_split,
     )
+    # Provenance as the run starts: the commit that trains is the one recorded.
+    metadata = run_metadata("quick" if quick else "full", sys.argv)
     started = time.monotonic()
     learning: dict[str, Any] | None = None
     if args.supervision == "denotation":
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     trained = (time.monotonic() - started) / 60
     parser = Parser.load(args.out / "model")
     results: dict[str, Any] = {
-        **run_metadata("quick" if quick else "full", sys.argv),
+        **metadata,
         "data": (
             f"generated sheet tasks: {len(train_rows)} train (seed 0) from "
             f"{len({r['template'] for r in train_rows})} templates; {len(test_rows)} test "
