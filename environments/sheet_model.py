@@ -210,24 +210,16 @@ class Sheet:
 
     def _link(self, addr: Addr, node: Node) -> None:
         cells, areas = references(node)
-        scans = [
-            (area, (area[2] - area[0] + 1) * (area[3] - area[1] + 1)
-             <= min(_SCAN_LIMIT, len(self.content)))
-            for area in areas
-        ]  # fmt: skip
-        self._spend(
-            len(cells)
-            + sum(
-                (a[2] - a[0] + 1) * (a[3] - a[1] + 1) if small else len(self.content)
-                for a, small in scans
-            )
-        )
+        sizes = [(bottom - top + 1) * (right - left + 1) for top, left, bottom, right in areas]
+        # A range larger than this is linked by scanning the sheet's cells instead.
+        walk_limit = min(_SCAN_LIMIT, len(self.content))
+        self._spend(len(cells) + sum(n if n <= walk_limit else len(self.content) for n in sizes))
         self.graph.add_edges_from((c, addr) for c in cells)
         if not areas:
             return
         self.areas[addr] = areas
-        for (top, left, bottom, right), small in scans:
-            if small:
+        for (top, left, bottom, right), size in zip(areas, sizes, strict=True):
+            if size <= walk_limit:
                 inside: Iterable[Addr] = (
                     (r, c)
                     for r in range(top, bottom + 1)
