@@ -47,8 +47,9 @@ def spec_for(encoder: str, quick: bool, decoder_width: int | None = None) -> Mod
     return sized_spec(encoder, decoder_width)
 
 
-def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
-    """Dev execution accuracy and failure shares for the three decoding settings."""
+def ablation(parser: Parser, task: Any, beams: int, per_example: bool = False) -> dict[str, Any]:
+    """Dev execution accuracy and failure shares for the three decoding settings; with
+    ``per_example``, each setting also lists every example's correctness in task order."""
     settings = {
         "unconstrained greedy": dict(n_best=1, constrained=False, execution_guided=False),
         "constrained beam": dict(n_best=beams, constrained=True, execution_guided=False),
@@ -72,6 +73,8 @@ def ablation(parser: Parser, task: Any, beams: int) -> dict[str, Any]:
             for r in report["examples"]
             if not r["correct"]
         ][:20]
+        if per_example:
+            out[name]["correct"] = [bool(r["correct"]) for r in report["examples"]]
     return out
 
 

@@ -160,9 +160,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "train_minutes": round(trained, 2),
         "card_metrics": card.get("metrics"),
         "history": card.get("history"),
-        "ablation": ablation(parser, test, args.beams),
+        "ablation": ablation(parser, test, args.beams, per_example=True),
         "latency": latency(parser, test, args.beams, 10 if quick else 50),
     }
+    best = results["ablation"][list(results["ablation"])[-1]]
+    results["by_kind"], results["by_training_phrasings"] = breakdown(
+        train_rows, test_rows, best.pop("correct")
+    )
+    for r in results["ablation"].values():
+        r.pop("correct", None)
     results["summary"] = [
         {
             "metric": "sheet execution accuracy, held-out phrasings",
@@ -218,6 +224,38 @@ def learn(
     return card, log
 
 
+def breakdown(
+    train_rows: list[dict[str, Any]], test_rows: list[dict[str, Any]], correct: list[bool]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Held-out accuracy per task kind, and per number of phrasings the kind had in
+    training (is a kind's accuracy on new phrasings a matter of how many it saw?)."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for r in train_rows:
+        seen[r["kind"]].add(r["template"])
+    kinds: dict[str, list[bool]] = defaultdict(list)
+    for r, ok in zip(test_rows, correct, strict=True):
+        kinds[r["kind"]].append(ok)
+    by_kind = {
+        k: {
+            "n": len(v),
+            "execution_accuracy": round(sum(v) / len(v), 3),
+            "training_phrasings": len(seen[k]),
+        }
+        for k, v in sorted(kinds.items())
+    }
+    groups: dict[int, list[bool]] = defaultdict(list)
+    for k, v in kinds.items():
+        groups[min(len(seen[k]), 4)].extend(v)
+    by_count = {
+        ("4+" if c == 4 else str(c)): {
+            "n": len(v),
+            "execution_accuracy": round(sum(v) / len(v), 3),
+        }
+        for c, v in sorted(groups.items())
+    }
+    return by_kind, by_count
+
+
 def print_table(results: dict[str, Any]) -> None:
     """A Markdown table of the decoding ablation."""
     print(
@@ -231,6 +269,13 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['fails_to_execute']:.3f} |"
         )
     print(f"run latency median {results['latency']['median_ms']:.0f} ms")
+    print(
+        "held-out accuracy by the kind's phrasings in training: "
+        + ", ".join(
+            f"{c}: {r['execution_accuracy']:.3f} (n={r['n']})"
+            for c, r in results.get("by_training_phrasings", {}).items()
+        )
+    )
 
 
 if __name__ == "__main__":

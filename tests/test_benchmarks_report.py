@@ -436,3 +436,28 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     card, log = bench_sheet.learn(None, tmp_path / "b", args, None, None, 6.0)
     assert log == {"rounds": []}
     assert calls == [("self-training", 0.1), ("search", 6.0)]
+
+
+def test_sheet_benchmark_breaks_held_out_accuracy_down_by_kind() -> None:
+    from benchmarks.bench_sheet import breakdown
+
+    train = [
+        {"kind": "sum_col", "template": "sum_col/0"},
+        {"kind": "sum_col", "template": "sum_col/1"},
+        {"kind": "sum_col", "template": "sum_col/1"},
+        {"kind": "sumproduct", "template": "sumproduct/0"},
+    ] + [{"kind": "sort_col", "template": f"sort_col/{i}"} for i in range(5)]
+    test = [
+        {"kind": "sum_col", "template": "sum_col/2"},
+        {"kind": "sum_col", "template": "sum_col/3"},
+        {"kind": "sumproduct", "template": "sumproduct/1"},
+        {"kind": "sort_col", "template": "sort_col/6"},
+    ]
+    by_kind, by_count = breakdown(train, test, [True, False, False, True])
+    assert by_kind["sum_col"] == {"n": 2, "execution_accuracy": 0.5, "training_phrasings": 2}
+    assert by_kind["sumproduct"]["execution_accuracy"] == 0.0
+    assert by_count == {
+        "1": {"n": 1, "execution_accuracy": 0.0},
+        "2": {"n": 2, "execution_accuracy": 0.5},
+        "4+": {"n": 1, "execution_accuracy": 1.0},
+    }
