@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--gold-fraction", type=float, default=0.0, help="denotation: share keeping gold forms"
     )
     ap.add_argument("--rounds", type=int, default=3, help="self-training rounds")
+    ap.add_argument("--results", default=None, help="results file name (default from options)")
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         name += f"_top{args.tune_top_layers}" if args.tune_top_layers else "_frozen"
     if args.output_split != "bytelevel":
         name += f"_{args.output_split}"
+    name = args.results or name
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
 

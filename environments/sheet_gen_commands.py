@@ -78,6 +78,10 @@ def set_value(ctx: Ctx) -> dict[str, Any] | None:
             "Enter {v} in cell {a}.",
             "Replace whatever is in {a} with {v}.",
             "Make {a} equal {v}.",
+            "Update cell {a} so that it reads {v}.",
+            "Write {v} in cell {a}.",
+            "I want {v} in cell {a}.",
+            "Overwrite {a} with {v}.",
         ]
     )
     after = ctx.grid.copy()
@@ -104,6 +108,12 @@ def set_by_key(ctx: Ctx) -> dict[str, Any] | None:
             "Set {name}'s {col} to {v}.",
             "Update {col} for {name}: it should be {v}.",
             "{name} now has {col} {v}; record that.",
+            "Set {col} for {name} to {v}.",
+            "For {name}, change {col} to {v}.",
+            "Put {v} in {col} for {name}.",
+            "In the row for {name}, update {col} to {v}.",
+            "I need {col} for {name} changed to {v}.",
+            "Let's record {v} under {col} for {name}.",
         ]
     )
     text = t.format(col=ctx.col(h), name=row[k], v=_spoken(ctx, new))
@@ -148,6 +158,11 @@ def put_aggregate(ctx: Ctx) -> dict[str, Any] | None:
             "In {a}, calculate the {w} of {col}.",
             "Add a formula in {a} that gives the {w} of {col}.",
             "Show the {w} of {col} in {a}.",
+            "Enter a formula in {a} for the {w} of {col}.",
+            "Calculate the {w} of {col} and put it in cell {a}.",
+            "I want the {w} of {col} in cell {a}.",
+            "Use {a} to hold the {w} of {col}.",
+            "Let's compute the {w} of {col} in {a}.",
         ]
     )
     xs = [v for v in ctx.grid.column(h) if is_num(v)]
@@ -205,6 +220,11 @@ def add_arith_column(ctx: Ctx) -> dict[str, Any] | None:
             "Create a column {n} that holds the {noun} of {a} and {b}.",
             'Make a column named "{n}": {a} {w} {b}.',
             "Insert a column {n} at the end computing {a} {w} {b} in every row.",
+            "Append a column {n} that computes {a} {w} {b}.",
+            'I want a new column "{n}" with {a} {w} {b} in each row.',
+            'Create a column called "{n}" whose value is {a} {w} {b}.',
+            "Make a new column {n} and fill it with {a} {w} {b}.",
+            "Let's add a column named {n} equal to the {noun} of {a} and {b}.",
         ]
     )
     text = t.format(n=name, a=ctx.col(a), b=ctx.col(b), w=ctx.one(words), noun=noun)
@@ -227,6 +247,13 @@ def add_if_column(ctx: Ctx) -> dict[str, Any] | None:
             'Add a column "{n}" that says "{y}" when {m} is {cmp} {k} and "{o}" otherwise.',
             'Add a column {n}: "{y}" if {m} is {cmp} {k}, else "{o}".',
             'Create a column called {n} showing "{y}" for rows with {m} {cmp} {k}, else "{o}".',
+            'Create a column {n} that shows "{y}" if {m} is {cmp} {k} and "{o}" if not.',
+            'Insert a column called "{n}": write "{y}" where {m} is {cmp} {k}, otherwise "{o}".',
+            'I want a column "{n}" saying "{y}" where {m} is {cmp} {k} and "{o}" for the rest.',
+            'Make a column named {n} that is "{y}" whenever {m} is {cmp} {k}, and "{o}" otherwise.',
+            'Add a new column {n}. If {m} is {cmp} {k}, it should say "{y}"; if not, "{o}".',
+            'Mark each row in a new column "{n}": "{y}" when {m} is {cmp} {k}, "{o}" when not.',
+            'Append a column {n} with "{o}" by default, but "{y}" in rows where {m} is {cmp} {k}.',
         ]
     )
     text = t.format(n=name, y=yes, o=no, m=ctx.col(m), cmp=phrase, k=ctx.number(x))
@@ -256,6 +283,14 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
             [
                 'Add a column "{n}" with {c} in capital letters.',
                 "Add a column {n} holding {c} in upper case.",
+                'Create a column "{n}" containing {c} in upper case.',
+                "Add a new column {n} that shows {c} in all caps.",
+                "Insert a column called {n} with {c} converted to uppercase.",
+                'I want a column "{n}" that is {c} written in capitals.',
+                "Make a column {n} with the uppercase version of {c}.",
+                'Append a column "{n}" holding {c} in capitals.',
+                "Let's add a column {n} showing {c} in block capitals.",
+                "Put {c} in upper case into a new column {n}.",
             ],
             "upper",
         )
@@ -267,6 +302,14 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
             [
                 'Add a column "{n}" with the first {k} letters of {c}.',
                 "Add a column {n} that keeps only the first {k} characters of {c}.",
+                'Create a column "{n}" containing the first {k} characters of {c}.',
+                "Add a new column {n} with the leftmost {k} letters of {c}.",
+                "Insert a column called {n} that takes the first {k} letters from {c}.",
+                'I want a column "{n}" with just the first {k} characters of {c} in each row.',
+                "Make a column {n} showing {c} cut down to its first {k} characters.",
+                'Append a column "{n}" with the left {k} characters of {c}.',
+                "Let's add a column {n}: the first {k} letters of {c}.",
+                "Put the first {k} characters of {c} in a new column {n}.",
             ],
             "left",
         )
@@ -278,6 +321,14 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
             [
                 'Add a column "{n}" giving the length of {c}.',
                 "Add a column {n} that counts the characters in {c}.",
+                'Create a column "{n}" with the number of characters in {c}.',
+                "Add a new column {n} showing how many characters {c} has in each row.",
+                "Insert a column called {n} with the character count of {c}.",
+                'I want a column "{n}" that gives the length of {c} in characters.',
+                "Make a column {n} holding the text length of {c}.",
+                'Append a column "{n}" with the length of {c} for each row.',
+                "Let's add a column {n} that counts how many characters are in {c}.",
+                "Put the length of {c} into a new column {n}.",
             ],
             "len",
         )
@@ -288,6 +339,14 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
             [
                 'Add a column "{n}" with {c} in lower case.',
                 "Add a column {n} holding {c} in small letters.",
+                'Create a column "{n}" containing {c} in lowercase.',
+                "Add a new column {n} with {c} converted to lower case.",
+                "Insert a column called {n} holding {c} in all lowercase letters.",
+                'I want a column "{n}" that shows {c} with no capital letters.',
+                "Make a column {n} with the lowercase version of {c}.",
+                'Append a column "{n}" with {c} all in lower case.',
+                "Let's add a column {n} showing {c} in lowercase.",
+                "Put {c} in lower case into a new column {n}.",
             ],
             "lower",
         )
@@ -311,6 +370,14 @@ def add_label_column(ctx: Ctx) -> dict[str, Any] | None:
         [
             'Add a column "{n}" joining {a} and {b} with "{s}" between them.',
             'Add a column {n} that reads {a}, then "{s}", then {b}.',
+            'Create a column "{n}" that combines {a} and {b}, separated by "{s}".',
+            'Add a new column {n} with {a} followed by "{s}" and then {b}.',
+            'Insert a column called {n} that joins {a} to {b} using "{s}" as the separator.',
+            'I want a column "{n}" that puts {a} first, then "{s}", then {b}.',
+            'Make a column {n} by concatenating {a}, "{s}" and {b}, in that order.',
+            'Append a column "{n}": {a}, then "{s}", then {b}.',
+            'Let\'s add a column {n} that links {a} and {b} with "{s}" in between.',
+            'Put {a} and {b} together in a new column {n}, with "{s}" between them.',
         ]
     )
     text = t.format(n=name, a=ctx.col(a), b=ctx.col(b), s=sep)
@@ -332,6 +399,13 @@ def add_rate_column(ctx: Ctx) -> dict[str, Any] | None:
             'Add a column "{n}" with {p}% of {m}, rounded to {places}.',
             "Add a column {n} equal to {p} percent of {m}, rounded to {places}.",
             'Create a column "{n}": {m} times {r}, rounded to {places}.',
+            'Create a column "{n}" that is {p}% of {m}, rounded to {places}.',
+            "Add a new column {n}: take {p} percent of {m} and round it to {places}.",
+            "Insert a column called {n} with {m} multiplied by {r}, rounded to {places}.",
+            'I want a column "{n}" holding {p}% of {m}, rounded to {places}.',
+            "Make a column {n} with {p} percent of {m}, rounded off to {places}.",
+            'Append a column "{n}" equal to {m} times {r}, with the result rounded to {places}.',
+            "Let's add a column {n} that computes {p}% of {m}; round it to {places}.",
         ]
     )
     places = ("whole numbers", "one decimal place", "two decimal places")[d]
@@ -353,6 +427,13 @@ def add_empty_column(ctx: Ctx) -> dict[str, Any] | None:
             'Add an empty column called "{n}".',
             "Add a new column {n} at the end, left blank.",
             "Create a blank column with the header {n}.",
+            'Insert a new empty column named "{n}" at the end.',
+            "Add a column with the header {n} and leave it empty.",
+            'Create a new column called "{n}" with no values in it.',
+            'I want an empty column "{n}" added after the last column.',
+            "Make a blank column named {n}.",
+            'Append an empty column with the heading "{n}".',
+            "Let's add a column {n}, but leave its cells blank.",
         ]
     )
     return ctx.change(
@@ -379,6 +460,12 @@ def fill_range(ctx: Ctx) -> dict[str, Any] | None:
             "In {r}, put column {a} {w} column {b} for each row.",
             "Fill cells {r} with the formula {a}2{op}{b}2 adjusted for every row.",
             "For rows 2 to {last}, write {a} {w} {b} into column {t}.",
+            "Write the formula {a}2{op}{b}2 into {r}, adjusting it for each row.",
+            "In every cell of {r}, calculate column {a} {w} column {b} for that row.",
+            "Populate {r} with column {a} {w} column {b}, row by row.",
+            "Fill column {t} from row 2 to row {last} with column {a} {w} column {b}.",
+            "Enter {a}2{op}{b}2 in {t}2 and fill it down to {t}{last}.",
+            "Let's fill {r}: each row gets column {a} {w} column {b}.",
         ]
     )
     text = t.format(r=rng, a=la, b=lb, w=ctx.one(words), op=op, last=g.last_row, t=target)
@@ -438,6 +525,11 @@ def sort_col(ctx: Ctx) -> dict[str, Any] | None:
             "Order the {entities} by {col}, {o}.",
             "Arrange the rows {o} by {col}.",
             "Reorder the data so {col} goes {o}.",
+            "Sort by {col}, {o}.",
+            "I want the {entities} sorted by {col}, {o}.",
+            "Put the rows in order by {col}, {o}.",
+            "Reorder the rows by {col} ({o}).",
+            "Let's sort the {entities} on {col}, {o}.",
         ]
     )
     text = t.format(
@@ -461,6 +553,13 @@ def sort_two(ctx: Ctx) -> dict[str, Any] | None:
             "Sort by {a} {oa}, then by {b} {ob}.",
             "Order the rows by {a} ({oa}) and, within each {a}, by {b} ({ob}).",
             "Sort the {entities} on {a} {oa}; break ties by {b} {ob}.",
+            "Sort the table first by {a} {oa} and then by {b} {ob}.",
+            "Order the {entities} by {a}, {oa}, and then by {b}, {ob}.",
+            "Arrange the rows by {a} ({oa}); where {a} is the same, sort by {b} ({ob}).",
+            "I want the rows sorted by {a} {oa}, with ties broken by {b} {ob}.",
+            "Sort the table using {a} ({oa}) as the main key and {b} ({ob}) as the tiebreaker.",
+            "Let's order the data by {a} {oa} and then by {b} {ob}.",
+            "Reorder the {entities}: primary key {a} {oa}, secondary key {b} {ob}.",
         ]
     )
     ca = ctx.col(a)
@@ -507,6 +606,11 @@ def delete_where_eq(ctx: Ctx) -> dict[str, Any] | None:
             "Get rid of every row with {v} in {col}.",
             "Drop the {entities} whose {col} equals {v}.",
             "Delete all rows for {v}.",
+            "Remove the {entities} where {col} says {v}.",
+            "I want every row with {col} equal to {v} deleted.",
+            "In {col}, find every {v} and delete those rows.",
+            "Let's drop all {entities} with {col} set to {v}.",
+            "Take out the rows that have {v} in {col}.",
         ]
     )
     text = t.format(col=ctx.col(h), v=v, entities=ctx.entities())
@@ -531,6 +635,10 @@ def keep_only(ctx: Ctx) -> dict[str, Any] | None:
             "Delete the rows where {col} is not {v}.",
             "Drop everything that isn't {v} in {col}.",
             "Leave just the {entities} with {col} {v}; delete the rest.",
+            "Remove every row where {col} is anything other than {v}.",
+            "I only want the {entities} where {col} is {v}; delete all the others.",
+            "Filter the table down to the {v} rows by deleting the rest.",
+            "Get rid of all {entities} except those with {col} equal to {v}.",
         ]
     )
     text = t.format(col=ctx.col(h), v=v, entities=ctx.entities())
@@ -551,6 +659,13 @@ def delete_where_cmp(ctx: Ctx) -> dict[str, Any] | None:
             "Delete the {entities} with {m} {cmp} {n}.",
             "Remove every row where {m} is {cmp} {n}.",
             "Drop rows whose {m} is {cmp} {n}.",
+            "Get rid of all rows where {m} is {cmp} {n}.",
+            "Take out the {entities} where {m} is {cmp} {n}.",
+            "I want every row with {m} {cmp} {n} deleted.",
+            "Delete any row in which {m} is {cmp} {n}.",
+            "If a row has {m} {cmp} {n}, remove it.",
+            "Let's drop the {entities} that have {m} {cmp} {n}.",
+            "Remove rows with {m} {cmp} {n} from the table.",
         ]
     )
     text = t.format(entities=ctx.entities(), m=ctx.col(m), cmp=phrase, n=ctx.number(x))
@@ -575,6 +690,13 @@ def delete_where_bool(ctx: Ctx) -> dict[str, Any] | None:
             "Delete the {entities} that are {w}.",
             "Remove every row that is {w}.",
             "Get rid of the rows marked {w}.",
+            "Drop every row that is marked as {w}.",
+            "Remove all the {entities} which are {w} from the table.",
+            "Let's delete every row that is {w}.",
+            "Delete all {entities} that are {w}.",
+            "If a row is {w}, delete it.",
+            "I want the rows that are {w} removed.",
+            "Take out every row that is {w}.",
         ]
     )
     text = t.format(w=yes if truth else no, entities=ctx.grid.spec.entities)
@@ -603,6 +725,12 @@ def replace_value(ctx: Ctx) -> dict[str, Any] | None:
             "Rename {old} to {new}{where}.",
             "Change every {old} to {new}{where}.",
             "Wherever it says {old}{where}, write {new} instead.",
+            "Swap out {old} for {new}{where}.",
+            "Update every {old}{where} to {new}.",
+            "Find every {old}{where} and replace it with {new}.",
+            "I want {new} wherever {old} appears{where}.",
+            "Let's rename all {old} entries{where} to {new}.",
+            "Change all occurrences of {old}{where} into {new}.",
         ]
     )
     where = f" in {ctx.col(h)}" if scoped else ""
@@ -630,6 +758,12 @@ def clear_cells(ctx: Ctx) -> dict[str, Any] | None:
             "Erase {col} in rows {a} to {b}.",
             "Empty the cells {L}{a} through {L}{b}.",
             "Blank out {col} for rows {a}-{b}.",
+            "Delete the contents of {L}{a}:{L}{b}.",
+            "Remove the values in {col} from row {a} to row {b}.",
+            "Wipe {L}{a} to {L}{b}.",
+            "I want cells {L}{a}:{L}{b} emptied.",
+            "In {col}, clear rows {a} through {b}.",
+            "Make {L}{a} through {L}{b} blank.",
         ]
     )
     text = t.format(L=letter, a=a, b=b, col=ctx.col(h))
@@ -649,6 +783,13 @@ def clear_column(ctx: Ctx) -> dict[str, Any] | None:
             "Clear all the values in {col}, keeping the header.",
             "Erase the data in {col} but leave its header.",
             "Empty {col} below the header.",
+            "Remove every value from {col} but keep the header.",
+            "Delete the contents of {col}, leaving the header in place.",
+            "Blank out the cells of {col} below its header.",
+            "Wipe the data in {col}; the header stays.",
+            "I want {col} emptied, except for its header.",
+            "Make every cell in {col} blank, apart from the header.",
+            "Let's clear {col} but keep its header.",
         ]
     )
     after = ctx.grid.copy()
@@ -674,6 +815,12 @@ def insert_rows(ctx: Ctx) -> dict[str, Any] | None:
             "Add {k} above row {r}.",
             "Put {k} before row {r}.",
             "Make room: insert {k} starting at row {r}.",
+            "Insert {k} above row {r}.",
+            "I want {k} inserted at row {r}.",
+            "Before row {r}, insert {k}.",
+            "Let's insert {k} right above row {r}.",
+            "Add {k} at row {r}, moving the existing rows down.",
+            "Create {k} at row {r} and shift the rows below down.",
         ]
     )
     count = "a blank row" if n == 1 else f"{ctx.number(n)} blank rows"
@@ -698,17 +845,49 @@ def delete_rows(ctx: Ctx) -> dict[str, Any] | None:
     if n == 1 and keys and ctx.rng.random() < 0.4:
         ctx.tags.add("lookup")
         t = ctx.pick(
-            ["Delete the row for {name}.", "Remove {name}'s row.", "Delete {name} from the table."],
+            [
+                "Delete the row for {name}.",
+                "Remove {name}'s row.",
+                "Delete {name} from the table.",
+                "Get rid of the row for {name}.",
+                "Remove the entry for {name}.",
+                "Drop {name}'s row from the table.",
+                "I want {name} removed from the sheet.",
+                "Take {name} out of the table.",
+                "Let's delete the row belonging to {name}.",
+                "{name} should no longer be in the table; delete that row.",
+            ],
             "key",
         )
     elif n == 1:
-        t = ctx.pick(["Delete row {r}.", "Remove row {r}.", "Get rid of row {r}."], "one")
+        t = ctx.pick(
+            [
+                "Delete row {r}.",
+                "Remove row {r}.",
+                "Get rid of row {r}.",
+                "Drop row {r}.",
+                "Delete the entire row {r}.",
+                "Take out row {r}.",
+                "I want row {r} deleted.",
+                "Let's remove row {r} from the sheet.",
+                "Row {r} should be deleted.",
+                "Remove row {r} and shift the rows below up.",
+            ],
+            "one",
+        )
     else:
         t = ctx.pick(
             [
                 "Delete rows {r} to {s}.",
                 "Remove rows {r} through {s}.",
                 "Delete the rows from {r} to {s}.",
+                "Drop rows {r} to {s}.",
+                "Get rid of rows {r} through {s}.",
+                "Delete rows {r}-{s}.",
+                "I want rows {r} to {s} removed.",
+                "Remove every row from {r} through {s}.",
+                "Let's delete rows {r} through {s}, inclusive.",
+                "Take out rows {r} to {s} and move the rest up.",
             ],
             "many",
         )
@@ -730,6 +909,13 @@ def insert_column(ctx: Ctx) -> dict[str, Any] | None:
             "Insert a blank column before {col}.",
             "Add an empty column to the left of {col}.",
             "Put a new empty column in front of {col}.",
+            "Add a blank column just before {col}.",
+            "Insert an empty column to the left of {col}.",
+            "Create a new blank column immediately left of {col}.",
+            "I want an empty column right before {col}.",
+            "Shift {col} one place to the right by inserting an empty column in front of it.",
+            "Let's insert a blank column immediately before {col}.",
+            "Make room for a new empty column to the left of {col}.",
         ]
     )
     after = ctx.grid.copy()
@@ -755,6 +941,12 @@ def delete_column(ctx: Ctx) -> dict[str, Any] | None:
             "Remove {col} entirely.",
             "Get rid of {col}.",
             "Drop {col} from the sheet.",
+            "Delete {col} from the table.",
+            "Take {col} out of the sheet.",
+            "I don't need {col} any more; delete it.",
+            "Let's remove {col} completely.",
+            "Drop {col} and shift the remaining columns left.",
+            "Remove {col} and close the gap.",
         ]
     )
     text = t.format(col=ctx.col(h))

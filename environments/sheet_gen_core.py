@@ -11,6 +11,7 @@ form uses explicit ranges); numbers are written in digits or words.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,7 +197,7 @@ class Ctx:
 
     def _task(self, instruction: str, form: str, expected: dict[str, Any]) -> dict[str, Any]:
         return {
-            "instruction": self.polite(instruction),
+            "instruction": self.polite(tidy(instruction)),
             "sheet": {"cells": self.grid.cells()},
             "logical_form": form,
             "expected": expected,
@@ -205,6 +206,20 @@ class Ctx:
             "kind": self.kind,
             "topic": self.grid.spec.topic,
         }
+
+
+# "the X column" reads badly after a determiner, a possessive or a superlative adjective.
+_AWKWARD_COLUMN = re.compile(
+    r"(\b(?:the|whose|most|least|largest|smallest|highest|lowest|biggest|top)|'s) "
+    r"the ((?:(?!the\b)[A-Za-z][\w]*)(?: (?!the\b)[A-Za-z0-9][\w]*)*?) column\b",
+    re.IGNORECASE,
+)
+
+
+def tidy(text: str) -> str:
+    """Mend wordings that a template and a column's name make together: ``Vera's the Age
+    column`` becomes ``Vera's Age``, ``whose the Date column`` becomes ``whose Date``."""
+    return _AWKWARD_COLUMN.sub(r"\1 \2", text)
 
 
 def _addr_key(addr: str) -> tuple[int, str]:

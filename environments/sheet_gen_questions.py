@@ -83,6 +83,8 @@ def sum_col(ctx: Ctx) -> dict[str, Any] | None:
             "What do the values of {col} add up to?",
             "Calculate the sum of {col}.",
             "Total {col}.",
+            "What's the combined total of {col}?",
+            "I need the sum of every value in {col}.",
         ]
     )
     return ctx.answer(
@@ -101,6 +103,10 @@ def average_col(ctx: Ctx) -> dict[str, Any] | None:
             "On average, what is {col}?",
             "Find the mean of {col}.",
             "What's the typical {col}, as an arithmetic mean?",
+            "Tell me the mean value of {col}.",
+            "What do the values in {col} average out to?",
+            "I need the arithmetic mean of {col}.",
+            "If you average all of {col}, what do you get?",
         ]
     )
     xs = nums(ctx, h)
@@ -120,6 +126,10 @@ def max_col(ctx: Ctx) -> dict[str, Any] | None:
             "What's the biggest number in {col}?",
             "Which value of {col} is the greatest?",
             "Give me the top {col}.",
+            "Tell me the maximum value in {col}.",
+            "What's the peak value in {col}?",
+            "How high does {col} go at most?",
+            "I need the largest number found in {col}.",
         ]
     )
     return ctx.answer(t.format(col=ctx.col(h)), f"ask MAX({ctx.rng_ref(h)})", max(nums(ctx, h)))
@@ -135,6 +145,11 @@ def min_col(ctx: Ctx) -> dict[str, Any] | None:
             "Find the minimum of {col}.",
             "What's the least {col}?",
             "Which value of {col} is the lowest?",
+            "Tell me the minimum value in {col}.",
+            "What's the smallest number found in {col}?",
+            "Give me the minimum of {col}.",
+            "I need the least value that appears in {col}.",
+            "Across all rows, what is the lowest figure in {col}?",
         ]
     )
     return ctx.answer(t.format(col=ctx.col(h)), f"ask MIN({ctx.rng_ref(h)})", min(nums(ctx, h)))
@@ -149,6 +164,12 @@ def median_col(ctx: Ctx) -> dict[str, Any] | None:
             "Find the median of {col}.",
             "What is the middle value of {col}?",
             "Give me the median of {col}.",
+            "What's the median value in {col}?",
+            "Tell me the median of {col}.",
+            "Compute the median for {col}.",
+            "I need the median of the numbers in {col}.",
+            "Across all rows, what is the median of {col}?",
+            "Show the median of {col}.",
         ]
     )
     return ctx.answer(
@@ -168,6 +189,11 @@ def count_rows(ctx: Ctx) -> dict[str, Any] | None:
             "How many {entities} does the table list?",
             "What is the number of {entities}?",
             "How many entries are in {col}?",
+            "Tell me how many {entities} there are.",
+            "What's the total number of {entities} in the table?",
+            "Give me the count of {entities}.",
+            "How many {entities} are listed in total?",
+            "Count the entries in {col}.",
         ]
     )
     text = t.format(entities=ctx.grid.spec.entities, col=ctx.col(h))
@@ -182,6 +208,13 @@ def spread(ctx: Ctx) -> dict[str, Any] | None:
             "What is the difference between the highest and the lowest {col}?",
             "How far apart are the largest and smallest values of {col}?",
             "What is the range of {col} (maximum minus minimum)?",
+            "By how much does the maximum of {col} exceed its minimum?",
+            "Give me the maximum of {col} minus its minimum.",
+            "What's the gap between the highest and the lowest values in {col}?",
+            "Find the range of {col}, that is, the highest value minus the lowest.",
+            "I need the difference between the max and min of {col}.",
+            "How much bigger is the largest value in {col} than the smallest?",
+            "In {col}, how far is the lowest value from the highest?",
         ]
     )
     r = ctx.rng_ref(h)
@@ -197,6 +230,13 @@ def max_min_pair(ctx: Ctx) -> dict[str, Any] | None:
             "What are the highest and the lowest {col}?",
             "Give me the maximum and then the minimum of {col}.",
             "Find the largest and smallest values of {col}.",
+            "Tell me the maximum and the minimum of {col}.",
+            "What's the largest value of {col}, and what's the smallest?",
+            "Show the highest value in {col} followed by the lowest.",
+            "I need both the max and the min of {col}, in that order.",
+            "For {col}, give the biggest and then the smallest value.",
+            "List the maximum and minimum of {col}.",
+            "Which values of {col} are the highest and the lowest?",
         ]
     )
     r = ctx.rng_ref(h)
@@ -214,6 +254,13 @@ def round_average(ctx: Ctx) -> dict[str, Any] | None:
             "What is the average of {col}, rounded to {places}?",
             "Round the mean of {col} to {places}.",
             "Give me the average {col} to {places}.",
+            "Tell me the mean of {col} rounded to {places}.",
+            "What's the average of {col} to {places}?",
+            "Find the average of {col} and round it to {places}.",
+            "I need the mean of {col}, rounded off to {places}.",
+            "Rounded to {places}, what is the mean of {col}?",
+            "Compute the average of {col} to {places}.",
+            "To {places}, what do the values of {col} average?",
         ]
     )
     xs = nums(ctx, h)
@@ -234,6 +281,13 @@ def sumproduct(ctx: Ctx) -> dict[str, Any] | None:
             "What is the sum of {a} times {b} over all rows?",
             "Multiply {a} by {b} in each row and add the results up.",
             "What is the total of {a} multiplied by {b}, row by row?",
+            "Tell me the sum over all rows of {a} times {b}.",
+            "For every row multiply {a} by {b}; what do the products add up to?",
+            "What is the sum of the products of {a} and {b}?",
+            "Compute the sumproduct of {a} and {b}.",
+            "Find the total you get by multiplying {a} and {b} row by row and summing.",
+            "I need {a} multiplied by {b} for each row, summed over the table.",
+            "If you multiply {a} by {b} in every row and total the results, what do you get?",
         ]
     )
     value = math.fsum(x * y for x, y in zip(ctx.grid.column(a), ctx.grid.column(b), strict=True))  # type: ignore[operator]
@@ -260,6 +314,11 @@ def count_eq(ctx: Ctx) -> dict[str, Any] | None:
             "How many {v} {entities} are there?",
             "In how many rows is {col} {v}?",
             "How many times does {v} appear in {col}?",
+            "Tell me how many {entities} have {v} in {col}.",
+            "What's the number of rows with {col} equal to {v}?",
+            "Count how many times {col} equals {v}.",
+            "For how many {entities} is {col} {v}?",
+            "How many rows list {v} under {col}?",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), v=v)
@@ -282,6 +341,9 @@ def count_not(ctx: Ctx) -> dict[str, Any] | None:
             "How many rows have anything but {v} in {col}?",
             "Count every row except the {v} ones.",
             "How many {entities} aren't {v}?",
+            "Tell me how many rows have {col} different from {v}.",
+            "What's the number of {entities} where {col} isn't {v}?",
+            "Apart from the {v} ones, how many {entities} are in the table?",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), v=v)
@@ -305,6 +367,12 @@ def count_neither(ctx: Ctx) -> dict[str, Any] | None:
             "Count the rows whose {col} is neither {a} nor {b}.",
             "How many {entities} have {col} other than {a} and {b}?",
             "Leaving out {a} and {b}, how many {entities} remain?",
+            "Count the {entities} that are not {a} and not {b}.",
+            "In how many rows is {col} neither {a} nor {b}?",
+            "What's the count of {entities} that are neither {a} nor {b}?",
+            "Ignoring the {a} and {b} rows, how many {entities} are left?",
+            "How many {entities} don't have {a} or {b} in {col}?",
+            "Excluding both {a} and {b}, how many {entities} does the table have?",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), a=a, b=b)
@@ -324,6 +392,12 @@ def count_cmp(ctx: Ctx) -> dict[str, Any] | None:
             "Count the rows where {col} is {cmp} {n}.",
             "In how many rows is {col} {cmp} {n}?",
             "How many values of {col} are {cmp} {n}?",
+            "Count the {entities} for which {col} is {cmp} {n}.",
+            "What's the number of rows with {col} {cmp} {n}?",
+            "For how many {entities} is {col} {cmp} {n}?",
+            "Tell me how many values in {col} are {cmp} {n}.",
+            "How many times is {col} {cmp} {n}?",
+            "I need the count of {entities} where {col} is {cmp} {n}.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), cmp=phrase, n=ctx.number(x))
@@ -342,6 +416,13 @@ def count_between(ctx: Ctx) -> dict[str, Any] | None:
             "How many {entities} have {col} between {lo} and {hi} inclusive?",
             "Count the rows where {col} is at least {lo} and at most {hi}.",
             "How many values of {col} lie from {lo} to {hi}, both included?",
+            "Count the {entities} where {col} is anywhere from {lo} to {hi}, inclusive.",
+            "How many rows have {col} no lower than {lo} and no higher than {hi}?",
+            "Tell me how many values in {col} fall between {lo} and {hi}, ends included.",
+            "What's the number of {entities} with {col} in the range {lo} to {hi} inclusive?",
+            "In how many rows is {col} at least {lo} but at most {hi}?",
+            "For how many {entities} does {col} lie between {lo} and {hi}, counting both limits?",
+            "I need the count of values in {col} that are {lo} or more and {hi} or less.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), lo=ctx.number(lo), hi=ctx.number(hi))
@@ -360,6 +441,13 @@ def count_prefix(ctx: Ctx) -> dict[str, Any] | None:
             "How many {entities} have {col} starting with {L}?",
             "Count the values of {col} that begin with the letter {L}.",
             'How many entries in {col} start with "{L}"?',
+            "Count the {entities} for which {col} begins with {L}.",
+            "How many values in {col} start with the letter {L}?",
+            "Tell me how many entries of {col} begin with {L}.",
+            "What's the number of {entities} with {col} beginning with {L}?",
+            "In {col}, how many values start with {L}?",
+            "How many entries in {col} have {L} as their first letter?",
+            "I need the count of rows where {col} starts with the letter {L}.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), L=letter)
@@ -380,6 +468,13 @@ def count_month(ctx: Ctx) -> dict[str, Any] | None:
             "How many {entities} have a {col} in {m}?",
             "Count the rows whose {col} falls in {m}.",
             "How many {entities} are dated {m}?",
+            "How many rows have {col} during {m}?",
+            "Count the {entities} with {col} in {m}.",
+            "Tell me how many values of {col} are in {m}.",
+            "What's the number of {entities} where {col} is in {m}?",
+            "For {m}, how many rows have {col} in that month?",
+            "How many dates in {col} fall within {m}?",
+            "I need the count of rows where {col} is sometime in {m}.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), m=name)
@@ -399,6 +494,14 @@ def count_before(ctx: Ctx) -> dict[str, Any] | None:
         [
             "How many {entities} have {col} {rel} {d}?",
             "Count the rows with {col} {rel} {d}.",
+            "What's the number of {entities} with {col} {rel} {d}?",
+            "In how many rows is {col} {rel} {d}?",
+            "How many values in {col} are {rel} {d}?",
+            "Count the {entities} for which {col} is {rel} {d}.",
+            "For how many {entities} does {col} fall {rel} {d}?",
+            "I need the count of dates in {col} that are {rel} {d}.",
+            "Looking at {col}, how many {entities} are {rel} {d}?",
+            "Give me the number of rows where {col} is {rel} {d}.",
         ]
     )
     rel = ctx.one(["after", "later than"]) if after else ctx.one(["before", "earlier than"])
@@ -424,6 +527,13 @@ def count_bool(ctx: Ctx) -> dict[str, Any] | None:
             "How many {entities} are {w}?",
             "Count the {entities} that are {w}.",
             "How many rows are marked {w}?",
+            "Tell me how many {entities} are {w}.",
+            "What's the number of {w} {entities}?",
+            "How many of the {entities} are {w}?",
+            "Count how many {entities} are marked as {w}.",
+            "Give me the count of {entities} that are {w}.",
+            "Among all {entities}, how many are {w}?",
+            "I need the number of rows that are {w}.",
         ]
     )
     text = t.format(entities=ctx.grid.spec.entities, w=word)
@@ -442,6 +552,13 @@ def share(ctx: Ctx) -> dict[str, Any] | None:
             "What fraction of the {entities} are {v}?",
             "What share of rows have {col} equal to {v}?",
             "Which proportion of {entities} is {v}?",
+            "What proportion of rows have {col} equal to {v}?",
+            "Tell me the fraction of {entities} that are {v}.",
+            "Out of all {entities}, what fraction are {v}?",
+            "What share of the {entities} have {v} in {col}?",
+            "Give me the proportion of rows where {col} is {v}.",
+            "Divide the number of {v} {entities} by the total number of {entities}.",
+            "I need the fraction of all {entities} for which {col} is {v}.",
         ]
     )
     text = t.format(entities=ctx.grid.spec.entities, col=ctx.col(h), v=v)
@@ -482,6 +599,11 @@ def sum_if(ctx: Ctx) -> dict[str, Any] | None:
             "Sum {m} over the rows with {col} equal to {v}.",
             "What is the total of {m} for the {v} {entities}?",
             "For {v}, what is the sum of {m}?",
+            "Tell me the total of {m} for rows where {col} is {v}.",
+            "What does {m} add up to for the {v} {entities}?",
+            "Give me the sum of {m} across all {v} {entities}.",
+            "I need {m} totalled over the rows with {col} equal to {v}.",
+            "Considering only {v}, how much is {m} altogether?",
         ]
     )
     text = t.format(m=ctx.col(m), col=ctx.col(h), v=v, entities=ctx.entities())
@@ -502,6 +624,12 @@ def sum_if_not(ctx: Ctx) -> dict[str, Any] | None:
             "Add up {m} for every row except the {v} ones.",
             "Sum {m} where {col} is not {v}.",
             "What is the sum of {m} for {entities} other than {v}?",
+            "Tell me the sum of {m} over the rows where {col} is not {v}.",
+            "What does {m} add up to when the {v} {entities} are left out?",
+            "Give me the total of {m} for all {entities} except {v}.",
+            "Leaving out {v}, how much is {m} altogether?",
+            "I need the total of {m} for rows with {col} other than {v}.",
+            "Ignoring the {v} rows, what is the sum of {m}?",
         ]
     )
     text = t.format(m=ctx.col(m), col=ctx.col(h), v=v, entities=ctx.entities())
@@ -521,6 +649,13 @@ def average_if(ctx: Ctx) -> dict[str, Any] | None:
             "What is the average {m} for {v}?",
             "What is the mean of {m} where {col} is {v}?",
             "Among the {v} {entities}, what is the average {m}?",
+            "Tell me the mean of {m} for the {v} {entities}.",
+            "For {v}, what is {m} on average?",
+            "Find the average of {m} over rows where {col} is {v}.",
+            "What's the average value of {m} among rows with {col} equal to {v}?",
+            "I need the arithmetic mean of {m} across the {v} {entities}.",
+            "Considering only the {v} {entities}, what does {m} average?",
+            "Give me the average of {m} where {col} equals {v}.",
         ]
     )
     text = t.format(m=ctx.col(m), col=ctx.col(h), v=v, entities=ctx.entities())
@@ -543,6 +678,13 @@ def sumifs_two(ctx: Ctx) -> dict[str, Any] | None:
             "What is the total {m} for {v} rows with {m2} {cmp} {n}?",
             "Add up {m} where {col} is {v} and {m2} is {cmp} {n}.",
             "Sum {m} over the {entities} that are {v} and have {m2} {cmp} {n}.",
+            "Tell me the sum of {m} for the {v} {entities} where {m2} is {cmp} {n}.",
+            "For {v}, what is the total of {m} over rows with {m2} {cmp} {n}?",
+            "Among rows where {col} is {v} and {m2} is {cmp} {n}, what does {m} add up to?",
+            "Give me the total of {m} where {col} equals {v} and {m2} is {cmp} {n}.",
+            "I need {m} summed over the {v} {entities} with {m2} {cmp} {n}.",
+            "Considering only {v} rows with {m2} {cmp} {n}, how much is {m} altogether?",
+            "What's the sum of {m} when {col} is {v} and {m2} is {cmp} {n}?",
         ]
     )
     text = t.format(
@@ -582,6 +724,13 @@ def countifs_bool(ctx: Ctx) -> dict[str, Any] | None:
             "How many {v} {entities} are {w}?",
             "Count the rows where {col} is {v} and the {entity} is {w}.",
             "Among the {v} {entities}, how many are {w}?",
+            "Tell me how many {v} {entities} are {w}.",
+            "What's the number of {entities} that are both {v} and {w}?",
+            "Count the {entities} with {col} equal to {v} that are {w}.",
+            "For how many rows is {col} {v} while the {entity} is {w}?",
+            "How many {entities} that are {w} have {col} equal to {v}?",
+            "Considering only {v}, how many {entities} are {w}?",
+            "Give me the number of {v} {entities} marked {w}.",
         ]
     )
     text = t.format(
@@ -612,6 +761,13 @@ def max_if(ctx: Ctx) -> dict[str, Any] | None:
             "What is the {best} {m} among the {v} {entities}?",
             "For {v}, what is the {best} value of {m}?",
             "Find the {best} {m} where {col} is {v}.",
+            "Tell me the {best} value of {m} for {v}.",
+            "Among rows where {col} is {v}, what is the {best} value in {m}?",
+            "What's the {best} value of {m} for the {v} {entities}?",
+            "Considering only {v}, which value of {m} is the {best}?",
+            "Give me the {best} value in {m} where {col} equals {v}.",
+            "I need the {best} figure in {m} among the {v} {entities}.",
+            "Of the {v} {entities}, what is the {best} value recorded in {m}?",
         ]
     )
     best = ctx.one(
@@ -646,6 +802,12 @@ def lookup_index(ctx: Ctx) -> dict[str, Any] | None:
             "Look up {m} for {name}.",
             "What does the table say for {name}'s {m}?",
             "Find {name} and tell me its {m}.",
+            "Tell me the value of {m} for {name}.",
+            "What value of {m} does {name} have?",
+            "Give me {m} from the row for {name}.",
+            "For {name}, what is listed under {m}?",
+            "I need to know {m} for {name}.",
+            "Find the value of {m} on {name}'s row.",
         ]
     )
     text = t.format(m=ctx.col(m), name=name)
@@ -666,6 +828,13 @@ def lookup_vlookup(ctx: Ctx) -> dict[str, Any] | None:
             "Use a lookup to find the {m} of {name}.",
             "Look {name} up in the first column and return its {m}.",
             "What {m} is listed next to {name}?",
+            "Do a VLOOKUP for {name} and return {m}.",
+            "Search the first column for {name} and give me the value in {m}.",
+            "Using a vertical lookup on {name}, what value do you get from {m}?",
+            "Find {name} in the leftmost column and read off {m}.",
+            "With VLOOKUP, get {m} for {name}.",
+            "Look up {name} in the table's first column; what is in {m} on that row?",
+            "Match {name} in the first column and return the value in {m}.",
         ]
     )
     text = t.format(m=ctx.col(m), name=name)
@@ -692,6 +861,12 @@ def argbest(ctx: Ctx) -> dict[str, Any] | None:
             "Who or what has the {w} value of {m}?",
             "Name the {entity} with the {w} {m}.",
             "Of all {entities}, which one has the {w} {m}?",
+            "Tell me which {entity} has the {w} {m}.",
+            "The {w} {m} belongs to which {entity}?",
+            "Give me the name of the {entity} with the {w} {m}.",
+            "I need the {entity} that has the {w} {m}.",
+            "What {entity} comes out with the {w} {m}?",
+            "Identify the {entity} with the {w} {m}.",
         ]
     )
     text = t.format(
@@ -714,6 +889,13 @@ def nth_largest(ctx: Ctx) -> dict[str, Any] | None:
             "What is the {nth} {w} value of {m}?",
             "Find the {nth} {w} {m}.",
             "Which {m} ranks {nth} from the {end}?",
+            "Tell me the {nth} {w} value in {m}.",
+            "What's the {nth} {w} number in {m}?",
+            "In {m}, which value is the {nth} {w}?",
+            "Ranked from the {end}, what is the {nth} value of {m}?",
+            "Give me the {nth} {w} entry of {m}.",
+            "I need the value of {m} that is {nth} {w}.",
+            "What value of {m} comes {nth} when ranked from the {end}?",
         ]
     )
     nth = ORDINALS[k] if ctx.rng.random() < 0.7 else f"{k}{'nd' if k == 2 else 'rd'}"
@@ -738,6 +920,12 @@ def unique_list(ctx: Ctx) -> dict[str, Any] | None:
             "Which different {col} values appear?",
             "Show each {col} once.",
             "What are the unique entries in {col}?",
+            "Tell me every distinct value in {col}.",
+            "Give me the unique values of {col}.",
+            "What different values does {col} contain?",
+            "List each value of {col} once, without repeats.",
+            "Show the values in {col} with duplicates removed.",
+            "I need the set of distinct entries in {col}.",
         ]
     )
     values = list(dict.fromkeys(ctx.grid.column(h)))
@@ -754,6 +942,13 @@ def count_unique(ctx: Ctx) -> dict[str, Any] | None:
             "How many different values does {col} have?",
             "Count the distinct entries of {col}.",
             "How many unique {col} values are there?",
+            "Tell me how many distinct values appear in {col}.",
+            "What's the number of unique entries in {col}?",
+            "How many different entries occur in {col}?",
+            "Count how many distinct values {col} contains.",
+            "Give me the count of unique values in {col}.",
+            "Ignoring repeats, how many values are in {col}?",
+            "I need the number of different values found in {col}.",
         ]
     )
     n = len(dict.fromkeys(ctx.grid.column(h)))
@@ -780,6 +975,13 @@ def filter_list(ctx: Ctx) -> dict[str, Any] | None:
             "List the {entities} with {m} {cmp} {n}.",
             "Which {entities} have {m} {cmp} {n}?",
             "Show {key} for every row where {m} is {cmp} {n}.",
+            "Tell me which {entities} have {m} {cmp} {n}.",
+            "Give me the {entities} for which {m} is {cmp} {n}.",
+            "Find all {entities} where {m} is {cmp} {n}.",
+            "List {key} for the rows with {m} {cmp} {n}.",
+            "I need {key} for every row where {m} is {cmp} {n}.",
+            "Name all {entities} with {m} {cmp} {n}.",
+            "Which of the {entities} have {m} {cmp} {n}?",
         ]
     )
     text = t.format(
@@ -800,6 +1002,12 @@ def cell_value(ctx: Ctx) -> dict[str, Any] | None:
             "What value does {a} hold?",
             "Read cell {a} for me.",
             "Tell me the content of {a}.",
+            "What's the value of cell {a}?",
+            "Give me the contents of {a}.",
+            "Show me what {a} contains.",
+            "What does cell {a} contain?",
+            "I need the value in {a}.",
+            "Which value is stored in {a}?",
         ]
     )
     return ctx.answer(t.format(a=addr), f"ask {addr}", ctx.grid.column(h)[i])
