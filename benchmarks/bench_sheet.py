@@ -37,6 +37,9 @@ from parseinstr.training import TrainConfig, train_parser
 from .bench_parser import ablation, latency, spec_for
 from .common import results_path, run_metadata, write_results
 
+# The word curriculum of the search learner reaches every sheet instruction at once.
+SHEET_ENUM_WORDS = 80
+
 
 def held_out_templates(rows: list[dict[str, Any]], share: int = 4) -> set[str]:
     """Templates to hold out: those whose hash falls in 1/``share`` of the range, keeping at
@@ -221,7 +224,16 @@ def learn(
         return card, log
     from parseinstr.learning import LearnConfig, learn_from_denotations
 
-    card = learn_from_denotations(train, out, LearnConfig(max_minutes=minutes), command=command)
+    # Sheet instructions are long and their forms small: every instruction is enumerated
+    # (shortest first), up to forms of four words and names.
+    config = LearnConfig(
+        max_minutes=minutes,
+        enum_max_words=SHEET_ENUM_WORDS,
+        enum_words_cap=SHEET_ENUM_WORDS,
+        enum_max_size=4,
+        enum_seconds_per_input=10.0,
+    )
+    card = learn_from_denotations(train, out, config, command=command)
     log = json.loads((out / "learning_log.json").read_text(encoding="utf-8"))
     return card, log
 

@@ -38,6 +38,7 @@ an error value with its code, a one-element answer with the value alone.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 from collections.abc import Iterator, Mapping
@@ -53,12 +54,13 @@ from parseinstr.errors import ExecutionError, ParseError
 from parseinstr.grammar import Grammar, quote_literal
 from parseinstr.registry import register_environment
 
-from .sheet_ast import parse_formula
+from .sheet_ast import Area, Cols, Header, Ref, parse_formula
 from .sheet_ast import to_text as formula_text
 from .sheet_commands import answer, run_command
 from .sheet_explain import explain_command
 from .sheet_functions import load_all
 from .sheet_io import check_suffix, contents_from_json, load_sheet, save_sheet
+from .sheet_lexemes import sheet_search_lexemes
 from .sheet_lf import Ask, Command, Undo, build
 from .sheet_model import Formula, Sheet, Snapshot
 from .sheet_refs import col_letters, format_addr, parse_addr
@@ -184,6 +186,34 @@ def _specialised(base: Grammar, headers: tuple[str, ...]) -> Grammar:
             {"atom": "plain_atom", "area": "plain_area", "column": "plain_column"}
         )
     return base.with_rules({"HEADER": " | ".join(quote_literal(f"[{h}]") for h in headers)})
+
+
+# The grammar's expression rules (``grammars/sheet.lark``): each is a formula on its own.
+_EXPRESSION_RULES = frozenset(
+    [
+        "expr",
+        "comparison",
+        "concat",
+        "additive",
+        "multiplicative",
+        "power",
+        "unary",
+        "atom",
+        "plain_atom",
+        "call",
+    ]
+)
+
+
+def _reads_sheet(node: Any) -> bool:
+    """Whether a formula node refers to a cell, a range, columns or a header anywhere."""
+    if isinstance(node, Ref | Area | Cols | Header):
+        return True
+    if dataclasses.is_dataclass(node):
+        return any(_reads_sheet(getattr(node, f.name)) for f in dataclasses.fields(node))
+    if isinstance(node, tuple | list):
+        return any(_reads_sheet(x) for x in node)
+    return False
 
 
 @register_environment
@@ -388,6 +418,30 @@ class SheetEnvironment(Environment):
         for r in range(2, min(table.last_row, 4) + 1):
             lines.append(f"{r}: " + " | ".join(self._shown((r, c)) for c in range(1, width + 1)))
         return "\n".join(lines)
+
+    def is_trivial(self, form: str, denotation: Any) -> bool:
+        """Whether ``form`` is a question that reads nothing of the sheet (``ask LEN("x")``,
+        ``ask TRUE + TRUE``): its answer says nothing about this sheet, so a search that
+        finds it matching an expected answer has found a coincidence."""
+        try:
+            command = self.command(form)
+        except ParseError:
+            return False
+        return isinstance(command, Ask) and not any(_reads_sheet(e) for e in command.exprs)
+
+    def part_program(self, nonterminal: str, form: str) -> str | None:
+        """A formula (any expression rule of the grammar) runs as the question ``ask``."""
+        return f"ask {form}" if str(nonterminal) in _EXPRESSION_RULES else None
+
+    def search_lexemes(self, instruction: str) -> dict[str, list[str]]:
+        """Lexemes for a search over forms of ``instruction`` (see ``sheet_lexemes``): the
+        sheet's headers, its values and numbers the instruction names, criteria from them."""
+        headers = self.literal_lexemes(instruction)["HEADER"]
+        header_names = {h.lower() for h in self.table().headers}
+        named = sorted(
+            {s for _, _, s in self.mention_values(instruction) if s.lower() not in header_names}
+        )
+        return sheet_search_lexemes(instruction, headers, named)
 
     def mention_values(self, instruction: str) -> list[tuple[int, int, str]]:
         """Headers and text cells of the sheet that the instruction names (case-insensitive,

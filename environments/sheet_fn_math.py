@@ -133,6 +133,8 @@ def round_half_away(x: float, digits: int) -> float:
     with localcontext() as ctx:
         ctx.prec = 60
         exact = Decimal(f"{x:.15g}")
+        if not exact.is_finite() or exact.as_tuple().exponent >= -digits:  # type: ignore[operator]
+            return x  # no digit below the rounding position (1E+300 to 2 places)
         return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 

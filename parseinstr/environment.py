@@ -181,6 +181,28 @@ class Environment(ABC):
         except NotImplementedError:
             return []
 
+    def search_lexemes(self, instruction: str) -> dict[str, list[str]]:
+        """Lexemes a search for forms of ``instruction`` may give terminals, spelled as the
+        grammar writes them: what the instance holds and the instruction names (a header,
+        a stored value, a number written in words).
+
+        The cold start of learning from denotations enumerates small forms; a terminal with
+        infinitely many lexemes (strings, numbers) would otherwise take only the
+        instruction's words that happen to match its pattern. By default the lexemes that
+        constrained decoding narrows to (``literal_lexemes``), if the environment has them.
+        """
+        hook = getattr(self, "literal_lexemes", None)
+        return dict(hook(instruction)) if hook is not None else {}
+
+    def part_program(self, nonterminal: str, form: str) -> str | None:
+        """A whole program that shows what a part of a form means, or None.
+
+        A search that builds forms bottom-up keeps one part per meaning when parts can be
+        run on their own: a sheet formula ``[Units] * 2`` runs as ``ask [Units] * 2``. None
+        by default (parts are kept as written).
+        """
+        return None
+
     def is_trivial(self, form: str, denotation: Denotation) -> bool:
         """Whether a denotation says nothing ("everything"), so a sampled form is dropped.
 

@@ -90,6 +90,13 @@ class Enumerator:
         leaves: extra whole programs of size 1 (for templates: placeholders; for composition:
             forms of parts of the instruction), entered where the start symbol's programs are.
             With ``execute=None`` nothing runs and nothing is de-duplicated.
+        keep: (form, denotation) -> whether a whole program is worth keeping; those it
+            refuses (a form that says nothing about the instance) are dropped before
+            de-duplication, so they cannot hide a meaningful form with their denotation.
+        part_program: (nonterminal, form of it) -> a whole program that shows the part's
+            meaning (a sheet's ``ask <formula>``), or None. Parts with one are de-duplicated
+            by that program's denotation too (observational equivalence for expressions),
+            parts that ``keep`` refuses (constants) apart from the others.
     """
 
     def __init__(
@@ -103,6 +110,8 @@ class Enumerator:
         dedupe: bool = True,
         max_per_cell: int = 4000,
         leaves: Sequence[str] = (),
+        keep: Callable[[str, Any], bool] | None = None,
+        part_program: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.grammar = grammar
         self.r = _rules(grammar)
@@ -110,6 +119,8 @@ class Enumerator:
         self.key = key or (lambda d: json.dumps(d.to_json(), sort_keys=True, default=str))
         self.dedupe = dedupe and execute is not None
         self.leaves = list(leaves)
+        self.keep = keep
+        self.part_program = part_program
         self.max_per_cell = max_per_cell
         allowed = dict(allowed or {})
         self.term_options: dict[str, list[tuple[str, int]]] = {}
@@ -129,6 +140,7 @@ class Enumerator:
         self.executions = 0
         self._cache: dict[str, Any] = {}
         self.grown = -1
+        self._deferred: int | None = None  # a size whose parts are not built yet
         self._order = self._unit_order()
         units = [e[0][1] for e in self.r.rules[self.r.start] if len(e) == 1 and not e[0][0]]
         self.leaf_targets = set(units or [self.r.start])
@@ -139,6 +151,7 @@ class Enumerator:
             n: {s for e in exps if len(e) == 1 and not e[0][0] for _, s in e}
             for n, exps in self.r.rules.items()
         }
+        self._unit_deps = deps
         order: list[str] = []
         done: set[str] = set()
 
@@ -185,6 +198,20 @@ class Enumerator:
             self.program_level[name] = known
         return known
 
+    def _part_key(self, name: str, form: str) -> Any:
+        """The de-duplication key of a part: its program's denotation, and whether that
+        program is worth keeping; None when the part cannot run. A part without a program
+        is its own key (nothing is merged)."""
+        assert self.part_program is not None
+        program = self.part_program(name, form)
+        if program is None:
+            return ("form", form)
+        den = self._run(program)
+        if den is None:
+            return None
+        kept = self.keep is None or self.keep(program, den)
+        return (kept, self.key(den))
+
     def _run(self, form: str) -> Any:
         assert self.execute is not None
         if form in self._cache:
@@ -197,8 +224,25 @@ class Enumerator:
         self._cache[form] = den
         return den
 
-    def _grow(self, size: int, deadline: float) -> None:
+    def _parts_only(self) -> set[str]:
+        """Nonterminals known not to be whole programs and not needed (through unit rules)
+        by one that is: their forms of a size serve only larger programs."""
+        needed: set[str] = set()
+        todo = [n for n, known in self.program_level.items() if known]
+        while todo:
+            n = todo.pop()
+            if n not in needed:
+                needed.add(n)
+                todo.extend(self._unit_deps.get(n, ()))
+        return {n for n, known in self.program_level.items() if known is False} - needed
+
+    def _grow(self, size: int, deadline: float, parts: bool | None = None) -> None:
+        """Build the cells of ``size``: all of them (``parts=None``), or only those of
+        parts (True) or all but those (False)."""
+        skip = self._parts_only() if parts is not None else set()
         for name in self._order:
+            if size in self.table[name] or (parts is not None and (name in skip) != parts):
+                continue  # built already (a pass before), or left to the other pass
             cell: list[tuple[tuple[str, ...], Any]] = []
             strings: set[tuple[str, ...]] = set()
             for exp in self.r.rules[name]:
@@ -215,11 +259,18 @@ class Enumerator:
                             den = self._run(form)
                             if den is None:
                                 continue  # a part that cannot run spoils what holds it
+                            if self.keep is not None and not self.keep(form, den):
+                                continue
                             if self.dedupe:
                                 k = self.key(den)
                                 if k in self.seen[name]:
                                     continue
                                 self.seen[name].add(k)
+                        elif self.part_program is not None and self.dedupe:
+                            k = self._part_key(name, form)
+                            if k is None or k in self.seen[name]:
+                                continue
+                            self.seen[name].add(k)
                     cell.append((toks, den))
                     if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
                         break
@@ -239,7 +290,13 @@ class Enumerator:
             if size > self.grown:
                 if time.monotonic() > deadline:
                     return
-                self._grow(size, deadline)
+                # Parts of the last size serve only this one: built now, not before the
+                # last size's programs were given out (a search may stop there).
+                if self._deferred is not None:
+                    self._grow(self._deferred, deadline, parts=True)
+                    self._deferred = None
+                self._grow(size, deadline, parts=False)
+                self._deferred = size
                 self.grown = size
             for toks, den in self.table[self.r.start].get(size, []):
                 form = join_tokens(toks) if self.r.spaced else "".join(toks)

@@ -79,6 +79,7 @@ class LearnConfig:
     enum_words_step: int = 1  # ... and each later round one more word
     enum_words_cap: int = 6  # ... up to this many (longer ones: beam and composition)
     enum_slack: int = 1  # forms at most (words + slack) in size
+    enum_max_size: int = 0  # ... and at most this size (0: no cap beyond words + slack)
     enum_seconds: float = 240.0  # enumeration budget per round
     enum_seconds_per_input: float = 20.0
     dedupe: bool = True  # keep one enumerated form per denotation
@@ -478,7 +479,10 @@ def _check(item: Item, form: str) -> bool:
         return False
     except RecursionError:
         return False
-    return bool(item.env.same_denotation(denotation, item.expected))
+    if not item.env.same_denotation(denotation, item.expected):
+        return False
+    # A form that says nothing about the instance matches by coincidence (spurious).
+    return not item.env.is_trivial(form, denotation)
 
 
 def _only_operators(template: str) -> bool:
@@ -607,13 +611,18 @@ class Learner:
         """The enumerator for the group's lexemes (shared by groups with the same slots), and
         the words its executions (and de-duplication) used."""
         rep = group[0]
-        sg = self.model_spec.slotted_grammar(self.grammar)
+        # The instance's grammar as decoding sees it (instances may differ in lexemes only,
+        # e.g. a sheet's headers: those come with the search lexemes below).
+        sg = self.model_spec.slotted_grammar(rep.env.decoding_grammar())
         slots = self.model_spec.slots_by_terminal(rep.mapping)
         words = rep.instruction.lower().split()
         if self.config.slots:
             allowed = {t: slots.get(t, []) for t, _ in self.spec.terminals}
         else:  # the instruction's own words (the same narrowing, without slots)
             allowed = {t: [w for w in lex if w in words] for t, lex in self.spec.terminals}
+        # What the instance holds and the instruction names, spelled for the grammar
+        # (strings, numbers in words, headers): the environment knows its literals.
+        allowed.update(rep.env.search_lexemes(rep.instruction))
         key = (rep.instance_key, tuple(sorted((t, tuple(v)) for t, v in allowed.items())))
         if key not in self.enumerators:
             env = rep.env
@@ -623,8 +632,19 @@ class Learner:
                 with env.isolated():
                     return env.execute(self.model_spec.fill(form, mapping))
 
+            def keep(form: str, den: Any) -> bool:
+                return not env.is_trivial(self.model_spec.fill(form, mapping), den)
+
             enum = Enumerator(
-                sg, run, allowed=allowed, words=rep.abstract.split(), dedupe=self.config.dedupe
+                sg,
+                run,
+                allowed=allowed,
+                words=rep.abstract.split(),
+                dedupe=self.config.dedupe,
+                keep=keep,
+                part_program=lambda name, form: env.part_program(
+                    name, self.model_spec.fill(form, mapping)
+                ),
             )
             self.enumerators[key] = (enum, mapping)
         return self.enumerators[key]
@@ -646,6 +666,8 @@ class Learner:
             enum, mapping = self._enumerator(group)
             rep = next((it for it in group if it.mapping == mapping), group[0])
             limit = len(rep.instruction.split()) + self.config.enum_slack
+            if self.config.enum_max_size:
+                limit = min(limit, self.config.enum_max_size)
             best = None
             budget = min(self.config.enum_seconds_per_input, max(0.0, deadline - time.monotonic()))
             for form, size, den in enum.forms(limit, budget):
@@ -655,6 +677,8 @@ class Learner:
                     den = self._run(rep, self.model_spec.fill(form, rep.mapping))
                 if den is None or not rep.env.same_denotation(den, rep.expected):
                     continue
+                if rep.env.is_trivial(self.model_spec.fill(form, rep.mapping), den):
+                    continue  # it says nothing about the instance: a coincidence
                 best = size
                 found = self._verify(group, form, "enumeration", round_)
                 stats["examples_found"] += found

@@ -422,6 +422,8 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
 
     def fake_search(task, out, config, command=""):
         calls.append(("search", config.max_minutes))
+        # Every sheet instruction is enumerated (they are long, their forms small).
+        assert config.enum_max_size == 4 and config.enum_max_words >= 40
         out.mkdir(parents=True)
         (out / "model_card.json").write_text('{"task": "sheet"}', encoding="utf-8")
         (out / "learning_log.json").write_text('{"rounds": []}', encoding="utf-8")

@@ -80,6 +80,8 @@ CASES = [
     ("ROUND(2.675, 2)", 2.68),  # just below 2.675 in binary; Excel rounds up
     ("ROUND(0.125, 2)", 0.13),
     ("ROUND(1234.5678, -2)", 1200),
+    ("ROUND(1E+300, 2)", 1e300),  # more digits than Decimal's precision: nothing to round
+    ("ROUND(12.5, -400)", 0),
     ("ROUND(1.45, 1)", 1.5),
     ("ABS(-3.5)", 3.5),
     ("MOD(-3, 2)", 1),

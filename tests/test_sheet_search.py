@@ -1,0 +1,96 @@
+"""Learning sheets from denotations: the sheet's search lexemes, coincidental forms, and the
+cold-start enumeration finding forms for instructions longer than the word curriculum."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from parseinstr.environments.sheet import SheetEnvironment
+from parseinstr.environments.sheet_lexemes import numbers_in, sheet_search_lexemes
+from parseinstr.learning import LearnConfig, Learner, examples_for_learning
+from parseinstr.registry import get_task
+
+CELLS = {
+    "A1": "Region",
+    "A2": "West",
+    "A3": "East",
+    "A4": "West",
+    "A5": "North",
+    "B1": "Units",
+    "B2": 12,
+    "B3": 40,
+    "B4": 7,
+    "B5": 25,
+}
+
+
+def test_numbers_in_digits_and_words() -> None:
+    text = "from 148 to two hundred sixty-nine, then 1,250.5, one thousand two hundred and five"
+    assert numbers_in(text) == [148.0, 269.0, 1250.5, 1205.0]
+    assert numbers_in("below -3") == [-3.0]
+    assert numbers_in("no numbers here") == []
+
+
+def test_search_lexemes_spell_the_sheets_literals() -> None:
+    lex = sheet_search_lexemes(
+        'Count rows where Region is West and Units above forty in column D, then set "B4"',
+        ["[Region]", "[Units]"],
+        ["West"],
+    )
+    assert lex["HEADER"] == ["[Region]", "[Units]"]
+    assert lex["NUMBER"] == ["40"]
+    for s in ('"West"', '"<>West"', '">40"', '"<=40"', '"B4"'):
+        assert s in lex["STRING"], s
+    assert lex["LETTERS"] == ["D"] and lex["ORDER"] == ["asc", "desc"]
+    env = SheetEnvironment.from_cells(CELLS)
+    # The environment names the headers and values it holds, as it spells them.
+    lex = env.search_lexemes("how many west rows have units under 20?")
+    assert '"West"' in lex["STRING"] and '"<20"' in lex["STRING"]
+    assert sorted(lex["HEADER"]) == ["[Region]", "[Units]"]
+
+
+def test_questions_that_read_nothing_of_the_sheet_are_trivial() -> None:
+    env = SheetEnvironment.from_cells(CELLS)
+    assert env.is_trivial('ask LEN("<>West")', None)
+    assert env.is_trivial("ask TRUE + TRUE", None)
+    assert not env.is_trivial("ask SUM([Units])", None)
+    assert not env.is_trivial("ask IF(TRUE, 1, COUNT(B2:B5))", None)
+    assert not env.is_trivial("set B2 = 5", None)
+
+
+def test_enumeration_finds_sheet_forms_from_answers_only(tmp_path: Path) -> None:
+    """Sheet instructions are longer than the forms they need: with a size cap the cold
+    start enumerates them anyway, with the sheet's own lexemes, and drops coincidences."""
+    rows = [
+        ("q1", "Please tell me the total of the Units column.", 84),
+        ("q2", "How many of the rows have West as their Region?", 2),
+        ("q3", "Which number does cell B3 hold at the moment?", 40),
+    ]
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {"id": i, "instruction": text, "sheet": {"cells": CELLS}, "expected": {"answer": a}}
+            )
+            + "\n"
+            for i, text, a in rows
+        )
+    )
+    task = get_task("sheet").from_options(data=path)
+    items = examples_for_learning(task, task.examples())
+    config = LearnConfig(
+        enum_max_words=40, enum_words_cap=40, enum_max_size=4, enum_seconds_per_input=40, threads=1
+    )
+    learner = Learner(items, [], config, tmp_path / "out", log=lambda m: None)
+    stats = learner.enumerate_round(0, 40, 120.0)
+    assert stats["inputs_found"] == 3
+    forms = {i: [r.form for r in learner.memory.get(i)] for i, _, _ in rows}
+    assert forms["q1"] == ["ask SUM([Units])"]
+    assert forms["q3"] == ["ask B3"]  # a cell the instruction names
+    # Counts are easy to hit by coincidence; whatever was found runs to the answer and
+    # reads the sheet (``ask 1 + 1`` or ``ask LEN("<>")`` never enter the memory).
+    env = items[1].env
+    assert forms["q2"]
+    for form in forms["q2"]:
+        assert env.execute(form).answer == (2,) and not env.is_trivial(form, None)
