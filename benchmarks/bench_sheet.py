@@ -231,7 +231,8 @@ def learn(
         enum_max_words=SHEET_ENUM_WORDS,
         enum_words_cap=SHEET_ENUM_WORDS,
         enum_max_size=4,
-        enum_seconds_per_input=10.0,
+        enum_seconds=420.0,
+        enum_seconds_per_input=6.0,
     )
     card = learn_from_denotations(train, out, config, command=command)
     log = json.loads((out / "learning_log.json").read_text(encoding="utf-8"))
