@@ -188,6 +188,8 @@ def _specialised(base: Grammar, headers: tuple[str, ...]) -> Grammar:
     return base.with_rules({"HEADER": " | ".join(quote_literal(f"[{h}]") for h in headers)})
 
 
+_COLUMN_LETTER = re.compile(r"\bcolumns?\s+([A-Z]{1,3})\b")
+
 # The grammar's expression rules (``grammars/sheet.lark``): each is a formula on its own.
 _EXPRESSION_RULES = frozenset(
     [
@@ -428,6 +430,46 @@ class SheetEnvironment(Environment):
         except ParseError:
             return False
         return isinstance(command, Ask) and not any(_reads_sheet(e) for e in command.exprs)
+
+    def link(self, instruction: str) -> str:
+        """What the sheet knows about the instruction's words: for each column the
+        instruction names (by header or as ``column D``) its data range, and for each value
+        of the sheet it names the columns that hold it: ``Amount: C2:C9; column D: Payee
+        D2:D9; Airline: in Payee``. The description shows three rows; these are the facts
+        a form needs (which column a value lives in, where a lettered range ends)."""
+        table = self.table()
+        last = max(table.last_row, 2)
+        facts: list[str] = []
+        by_col = {c: h for h, c in table.columns.items()}
+        mentions = sorted(self.mention_values(instruction))
+        seen: set[str] = set()
+        for _, _, name in mentions:
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in table.columns:
+                letter = col_letters(table.columns[name])
+                facts.append(f"{name}: {letter}2:{letter}{last}")
+                continue
+            holders = [
+                by_col.get(c, col_letters(c))
+                for c in range(1, table.width + 1)
+                if any(
+                    isinstance(v := self.sheet.value((r, c)), str) and v == name
+                    for r in range(2, last + 1)
+                )
+            ]
+            if holders:
+                facts.append(f"{name}: in " + ", ".join(holders))
+        for letter in dict.fromkeys(_COLUMN_LETTER.findall(instruction)):
+            try:
+                _, col = parse_addr(f"{letter}1")
+            except ValueError:
+                continue
+            header = by_col.get(col)
+            named = f" {header}" if header else ""
+            facts.append(f"column {letter}:{named} {letter}2:{letter}{last}")
+        return "; ".join(facts)
 
     def part_program(self, nonterminal: str, form: str) -> str | None:
         """A formula (any expression rule of the grammar) runs as the question ``ask``."""

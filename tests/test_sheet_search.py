@@ -94,3 +94,15 @@ def test_enumeration_finds_sheet_forms_from_answers_only(tmp_path: Path) -> None
     assert forms["q2"]
     for form in forms["q2"]:
         assert env.execute(form).answer == (2,) and not env.is_trivial(form, None)
+
+
+def test_sheet_links_name_ranges_and_the_columns_that_hold_a_value() -> None:
+    """The parser's input gets what the three sample rows of the description may not show:
+    where a lettered range ends, and which column holds a value the instruction names."""
+    cells = {**CELLS, "A6": "South", "A7": "West", "B6": 3, "B7": 9, "C1": "Rep", "C2": "Ana"}
+    env = SheetEnvironment.from_cells(cells)
+    link = env.link("How many rows aren't South? Sum column B and the units.")
+    assert link.split("; ") == ["South: in Region", "Units: B2:B7", "column B: Units B2:B7"]
+    assert env.link("Insert a row at 3.") == ""
+    # A fact for the model, not a form: the same text whatever the instruction asks.
+    assert env.link("How many rows are South?") == "South: in Region"
