@@ -210,7 +210,8 @@ class Ctx:
 
 # "the X column" reads badly after a determiner, a possessive or a superlative adjective.
 _AWKWARD_COLUMN = re.compile(
-    r"(\b(?:the|whose|most|least|largest|smallest|highest|lowest|biggest|top)|'s) "
+    r"(\b(?:the|whose|most|least|largest|smallest|highest|lowest|biggest|top|unique|different"
+    r"|its|typical|mean|median)|\bthe (?:total|average|sum)|'s) "
     r"the ((?:(?!the\b)[A-Za-z][\w]*)(?: (?!the\b)[A-Za-z0-9][\w]*)*?) column\b",
     re.IGNORECASE,
 )

@@ -78,6 +78,9 @@ def test_column_names_read_naturally_in_instructions(generated: list[dict]) -> N
     assert tidy("Rows whose the Date column is in May") == "Rows whose Date is in May"
     assert tidy("Change the the Age column of Vera") == "Change the Age of Vera"
     assert tidy("Sort the Rain column.") == "Sort the Rain column."
+    assert tidy("Total the Low column.") == "Total the Low column."
+    assert tidy("What is the total the Amount column?") == "What is the total Amount?"
+    assert tidy("How many unique the Author column values?") == "How many unique Author values?"
     assert tidy("What's the least the Reorder Level column?") == "What's the least Reorder Level?"
     for t in SheetTask.generate(2000, seed=5):
         assert not re.search(r"\b(the|whose|most|least) the\b", t["instruction"]), t
