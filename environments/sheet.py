@@ -265,6 +265,9 @@ class SheetEnvironment(Environment):
         self.source = Path(sheet) if sheet is not None else None
         self.sheet = load_sheet(self.source) if self.source is not None else Sheet()
         self._undo: list[Snapshot] = []
+        # Open ``isolated`` blocks, innermost last: each holds the state to return to, taken
+        # when the first change inside it is about to happen (questions change nothing).
+        self._frames: list[list[tuple[Snapshot, list[Snapshot]]]] = []
 
     @classmethod
     def from_cells(cls, cells: Mapping[str, object], where: str = "cells") -> SheetEnvironment:
@@ -350,6 +353,7 @@ class SheetEnvironment(Environment):
         if isinstance(command, Undo):
             return self.undo()
         before = self.sheet.snapshot()
+        self._about_to_change(before)
         try:
             with self.sheet.work_limit():
                 run_command(self.sheet, command)
@@ -368,8 +372,16 @@ class SheetEnvironment(Environment):
         if not self._undo:
             raise ExecutionError("nothing to undo: no command has changed this sheet")
         before = self.sheet.snapshot()
+        self._about_to_change(before)
         self.sheet.restore(self._undo.pop())
         return self._changes(before)
+
+    def _about_to_change(self, now: Snapshot) -> None:
+        """Remember the present state (``now``, and the undo history) in every open
+        ``isolated`` block that has not changed anything yet."""
+        for frame in self._frames:
+            if not frame:
+                frame.append((now, list(self._undo)))
 
     @contextlib.contextmanager
     def isolated(self) -> Iterator[SheetEnvironment]:
@@ -383,12 +395,18 @@ class SheetEnvironment(Environment):
             >>> env.value("A1")
             1.0
         """
-        snap, history = self.sheet.snapshot(), list(self._undo)
+        # The state is copied only when a command is about to change it: questions, most
+        # of what a search tries, run without copying the sheet twice.
+        frame: list[tuple[Snapshot, list[Snapshot]]] = []
+        self._frames.append(frame)
         try:
             yield self
         finally:
-            self.sheet.restore(snap)
-            self._undo = history
+            self._frames = [f for f in self._frames if f is not frame]
+            if frame:
+                snap, history = frame[0]
+                self.sheet.restore(snap)
+                self._undo = history
 
     def _changes(self, before: Snapshot) -> SheetDenotation:
         after = self.sheet

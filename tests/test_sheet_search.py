@@ -106,3 +106,33 @@ def test_sheet_links_name_ranges_and_the_columns_that_hold_a_value() -> None:
     assert env.link("Insert a row at 3.") == ""
     # A fact for the model, not a form: the same text whatever the instruction asks.
     assert env.link("How many rows are South?") == "South: in Region"
+
+
+def test_isolation_copies_the_sheet_only_when_a_command_changes_it(monkeypatch) -> None:
+    from parseinstr.environments import sheet_model
+
+    env = SheetEnvironment.from_cells(CELLS)
+    copies = []
+    original = sheet_model.Sheet.snapshot
+    monkeypatch.setattr(
+        sheet_model.Sheet, "snapshot", lambda self: copies.append(1) or original(self)
+    )
+    with env.isolated():
+        assert env.execute("ask SUM([Units])").answer == (84,)
+    assert not copies  # a question changes nothing: nothing to copy or restore
+    with env.isolated():
+        env.execute("ask MAX([Units])")
+        with env.isolated():
+            env.execute("set B2 = 100")
+            assert env.value("B2") == 100
+        assert env.value("B2") == 12  # the inner block rolled back
+        env.execute("set B3 = 1")
+        env.execute("set B4 = 2")
+    assert (env.value("B3"), env.value("B4")) == (40, 7)  # and the outer one too
+    env.execute("set B5 = 3")
+    with env.isolated():
+        env.execute("undo")
+        assert env.value("B5") == 25
+    assert env.value("B5") == 3  # undo inside a block is rolled back, history too
+    env.execute("undo")
+    assert env.value("B5") == 25
