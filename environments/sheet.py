@@ -265,6 +265,7 @@ class SheetEnvironment(Environment):
         self.source = Path(sheet) if sheet is not None else None
         self.sheet = load_sheet(self.source) if self.source is not None else Sheet()
         self._undo: list[Snapshot] = []
+        self._table: tuple[Sheet, int, Table] | None = None
         # Open ``isolated`` blocks, innermost last: each holds the state to return to, taken
         # when the first change inside it is about to happen (questions change nothing).
         self._frames: list[list[tuple[Snapshot, list[Snapshot]]]] = []
@@ -283,8 +284,12 @@ class SheetEnvironment(Environment):
     # ------------------------------------------------------------ the interface
 
     def table(self) -> Table:
-        """The sheet's table (header row and data rows)."""
-        return Table.of(self.sheet)
+        """The sheet's table (header row and data rows), cached until the sheet changes."""
+        key = (self.sheet, self.sheet.version)
+        cached = self._table
+        if cached is None or cached[0] is not key[0] or cached[1] != key[1]:
+            self._table = cached = (self.sheet, self.sheet.version, Table.of(self.sheet))
+        return cached[2]
 
     @classmethod
     def base_grammar(cls) -> Grammar:

@@ -91,6 +91,8 @@ class Sheet:
         self.recalculated: list[Addr] = []
         self._work_left: int | None = None
         self._work_limit = 0
+        #: Bumped by every change of contents, so views of the sheet can be cached.
+        self.version = 0
         for addr, content in (contents or {}).items():
             check_in_sheet(*addr, what="cell")
             self.content[addr] = content
@@ -123,6 +125,7 @@ class Sheet:
         """
         for addr in updates:
             check_in_sheet(*addr, what="cell")
+        self.version += 1
         new: list[Addr] = []
         formulas: list[tuple[Addr, Node]] = []
         for addr, content in updates.items():
@@ -191,6 +194,7 @@ class Sheet:
                 content = Formula.from_node(restructure(content.node, axis, at, count))
             moved[(new, c) if axis == "row" else (r, new)] = content
         self.content = moved
+        self.version += 1
         self._rebuild()
 
     # ------------------------------------------------------------ transactions
@@ -202,6 +206,7 @@ class Sheet:
     def restore(self, snap: Snapshot) -> None:
         """Return to a snapshot's state (the snapshot stays usable)."""
         self.content = dict(snap.content)
+        self.version += 1
         self.values = dict(snap.values)
         self.graph = snap.graph.copy()
         self.areas = dict(snap.areas)

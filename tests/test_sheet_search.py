@@ -136,3 +136,18 @@ def test_isolation_copies_the_sheet_only_when_a_command_changes_it(monkeypatch) 
     assert env.value("B5") == 3  # undo inside a block is rolled back, history too
     env.execute("undo")
     assert env.value("B5") == 25
+
+
+def test_table_view_follows_every_change_of_the_sheet() -> None:
+    env = SheetEnvironment.from_cells(CELLS)
+    assert env.table() is env.table()  # cached while nothing changes
+    env.execute('set A1 = "Area"')
+    assert env.table().headers == ("Area", "Units")
+    with env.isolated():
+        env.execute("delete column A")
+        assert env.table().headers == ("Units",) and env.table().columns["Units"] == 1
+        env.execute("delete rows 2:5")
+        assert env.table().last_row == 1
+    assert env.table().columns["Area"] == 1 and env.table().last_row == 5
+    env.execute("undo")
+    assert env.table().headers == ("Region", "Units")
