@@ -142,6 +142,7 @@ class Enumerator:
         self.grown = -1
         self._deferred: int | None = None  # a size whose parts are not built yet
         self._order = self._unit_order()
+        self._same_size = self._same_size_deps()
         units = [e[0][1] for e in self.r.rules[self.r.start] if len(e) == 1 and not e[0][0]]
         self.leaf_targets = set(units or [self.r.start])
 
@@ -151,7 +152,6 @@ class Enumerator:
             n: {s for e in exps if len(e) == 1 and not e[0][0] for _, s in e}
             for n, exps in self.r.rules.items()
         }
-        self._unit_deps = deps
         order: list[str] = []
         done: set[str] = set()
 
@@ -166,6 +166,35 @@ class Enumerator:
         for n in self.r.rules:
             visit(n, frozenset())
         return order
+
+    def _same_size_deps(self) -> dict[str, set[str]]:
+        """Nonterminal -> those whose forms of a size it may hold at that same size (unit
+        rules, and rules whose other symbols may all take no size: ``"(" expr ")"``)."""
+
+        def zero_term(name: str) -> bool:
+            options = self.term_options.get(name, [])
+            return bool(options) and all(s == 0 for _, s in options)
+
+        nullable: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for n, exps in self.r.rules.items():
+                if n not in nullable and any(
+                    all(zero_term(x) if t else x in nullable for t, x in e) for e in exps
+                ):
+                    nullable.add(n)
+                    changed = True
+        deps: dict[str, set[str]] = {n: set() for n in self.r.rules}
+        for n, exps in self.r.rules.items():
+            for e in exps:
+                for i, (is_term, name) in enumerate(e):
+                    if is_term:
+                        continue
+                    rest = e[:i] + e[i + 1 :]
+                    if all(zero_term(x) if t else x in nullable for t, x in rest):
+                        deps[n].add(name)
+        return deps
 
     def _seqs(self, exp: list[tuple[bool, str]], i: int, size: int) -> Iterator[tuple[str, ...]]:
         if i == len(exp):
@@ -225,15 +254,15 @@ class Enumerator:
         return den
 
     def _parts_only(self) -> set[str]:
-        """Nonterminals known not to be whole programs and not needed (through unit rules)
-        by one that is: their forms of a size serve only larger programs."""
+        """Nonterminals known not to be whole programs and not needed at the same size by
+        one that is: their forms of a size serve only larger programs."""
         needed: set[str] = set()
         todo = [n for n, known in self.program_level.items() if known]
         while todo:
             n = todo.pop()
             if n not in needed:
                 needed.add(n)
-                todo.extend(self._unit_deps.get(n, ()))
+                todo.extend(self._same_size.get(n, ()))
         return {n for n, known in self.program_level.items() if known is False} - needed
 
     def _grow(self, size: int, deadline: float, parts: bool | None = None) -> None:
