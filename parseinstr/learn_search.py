@@ -141,17 +141,15 @@ class Enumerator:
         self._cache: dict[str, Any] = {}
         self.grown = -1
         self._deferred: int | None = None  # a size whose parts are not built yet
-        self._order = self._unit_order()
         self._same_size = self._same_size_deps()
+        self._order = self._unit_order()
         units = [e[0][1] for e in self.r.rules[self.r.start] if len(e) == 1 and not e[0][0]]
         self.leaf_targets = set(units or [self.r.start])
 
     def _unit_order(self) -> list[str]:
-        # Nonterminals in an order where a unit rule's target comes before its origin.
-        deps = {
-            n: {s for e in exps if len(e) == 1 and not e[0][0] for _, s in e}
-            for n, exps in self.r.rules.items()
-        }
+        # Nonterminals in an order where what a rule holds at its own size (a unit rule's
+        # target, a part in brackets) comes before the rule's origin.
+        deps = self._same_size
         order: list[str] = []
         done: set[str] = set()
 
@@ -265,13 +263,13 @@ class Enumerator:
                 todo.extend(self._same_size.get(n, ()))
         return {n for n, known in self.program_level.items() if known is False} - needed
 
-    def _grow(self, size: int, deadline: float, parts: bool | None = None) -> None:
-        """Build the cells of ``size``: all of them (``parts=None``), or only those of
-        parts (True) or all but those (False)."""
-        skip = self._parts_only() if parts is not None else set()
+    def _grow(self, size: int, deadline: float, defer_parts: bool = False) -> None:
+        """Build the cells of ``size`` not built yet; with ``defer_parts``, not those of
+        parts that no program of this size holds (a later call builds them)."""
+        skip = self._parts_only() if defer_parts else set()
         for name in self._order:
-            if size in self.table[name] or (parts is not None and (name in skip) != parts):
-                continue  # built already (a pass before), or left to the other pass
+            if size in self.table[name] or name in skip:
+                continue  # built already (a pass before), or left to the next pass
             cell: list[tuple[tuple[str, ...], Any]] = []
             strings: set[tuple[str, ...]] = set()
             for exp in self.r.rules[name]:
@@ -322,9 +320,9 @@ class Enumerator:
                 # Parts of the last size serve only this one: built now, not before the
                 # last size's programs were given out (a search may stop there).
                 if self._deferred is not None:
-                    self._grow(self._deferred, deadline, parts=True)
+                    self._grow(self._deferred, deadline)
                     self._deferred = None
-                self._grow(size, deadline, parts=False)
+                self._grow(size, deadline, defer_parts=True)
                 self._deferred = size
                 self.grown = size
             for toks, den in self.table[self.r.start].get(size, []):

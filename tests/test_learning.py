@@ -129,6 +129,29 @@ def test_enumeration_is_shortest_first_and_deduplicated() -> None:
     assert join_tokens(["seq", "(", "walk", ",", "jump", ")"]) == "seq(walk, jump)"
 
 
+def test_enumeration_defers_parts_but_not_those_a_program_holds_at_their_size() -> None:
+    """Parts of one size are built after that size's programs are given out, except parts
+    that a program holds at the same size (in brackets): none of those is lost."""
+    from parseinstr.grammar import Grammar
+
+    grammar = Grammar(
+        "calc",
+        'start: "show" sum -> show\n'
+        '     | "(" sum ")" -> bracketed\n'
+        'sum: NUM | sum "+" NUM\n'
+        "NUM: /[0-9]+/\n"
+        '%ignore " "\n',
+    )
+    # Every program is its own denotation (nothing is merged); parts are no programs.
+    enum = Enumerator(grammar, lambda form: form, key=lambda d: d, allowed={"NUM": ["1", "2"]})
+    by_size: dict[int, list[str]] = {}
+    for form, size, _ in enum.forms(3):
+        by_size.setdefault(size, []).append(form)
+    assert sorted(by_size[1]) == ["(1)", "(2)"]
+    assert "(1 + 2)" in by_size[2] and "show 1" in by_size[2]
+    assert "show 1 + 2" in by_size[3] and "(2 + 1 + 2)" in by_size[3]
+
+
 # ---------------------------------------------------------------- the denotation-only path
 
 
