@@ -60,7 +60,7 @@ from .sheet_commands import answer, run_command
 from .sheet_explain import explain_command
 from .sheet_functions import load_all
 from .sheet_io import check_suffix, contents_from_json, load_sheet, save_sheet
-from .sheet_lexemes import sheet_search_lexemes
+from .sheet_lexemes import COLUMN_LETTER, sheet_search_lexemes
 from .sheet_lf import Ask, Command, Undo, build
 from .sheet_model import Formula, Sheet, Snapshot
 from .sheet_refs import col_letters, format_addr, parse_addr
@@ -188,8 +188,6 @@ def _specialised(base: Grammar, headers: tuple[str, ...]) -> Grammar:
     return base.with_rules({"HEADER": " | ".join(quote_literal(f"[{h}]") for h in headers)})
 
 
-_COLUMN_LETTER = re.compile(r"\bcolumns?\s+([A-Z]{1,3})\b")
-
 # The grammar's expression rules (``grammars/sheet.lark``): each is a formula on its own.
 _EXPRESSION_RULES = frozenset(
     [
@@ -285,9 +283,8 @@ class SheetEnvironment(Environment):
 
     def table(self) -> Table:
         """The sheet's table (header row and data rows), cached until the sheet changes."""
-        key = (self.sheet, self.sheet.version)
         cached = self._table
-        if cached is None or cached[0] is not key[0] or cached[1] != key[1]:
+        if cached is None or cached[0] is not self.sheet or cached[1] != self.sheet.version:
             self._table = cached = (self.sheet, self.sheet.version, Table.of(self.sheet))
         return cached[2]
 
@@ -484,7 +481,7 @@ class SheetEnvironment(Environment):
             ]
             if holders:
                 facts.append(f"{name}: in " + ", ".join(holders))
-        for letter in dict.fromkeys(_COLUMN_LETTER.findall(instruction)):
+        for letter in dict.fromkeys(COLUMN_LETTER.findall(instruction)):
             try:
                 _, col = parse_addr(f"{letter}1")
             except ValueError:

@@ -35,7 +35,8 @@ _TENS = {
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _DIGITS = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 _CELL = re.compile(r"(?<![\w$])\$?([A-Z]{1,3})\$?([1-9][0-9]*)(?!\w)")
-_COLUMN_LETTER = re.compile(r"\bcolumns?\s+([A-Z]{1,3})\b")
+#: ``column D`` / ``columns D``: a column named by its letter.
+COLUMN_LETTER = re.compile(r"\bcolumns?\s+([A-Z]{1,3})\b")
 _COLS = re.compile(r"(?<!\w)\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![\w:])")
 _QUOTED = re.compile(r"\"([^\"]{1,40})\"|'([^']{1,40})'|“([^”]{1,40})”")
 COMPARATORS = (">", ">=", "<", "<=")
@@ -110,7 +111,7 @@ def sheet_search_lexemes(
     strings += [quote(f"{t}*") for t in quoted]
     strings += [quote(f"{op}{n}") for n in number_lexemes for op in COMPARATORS]
     cells = _unique(f"{c}{r}" for c, r in _CELL.findall(instruction))
-    letters = _unique(_COLUMN_LETTER.findall(instruction))
+    letters = _unique(COLUMN_LETTER.findall(instruction))
     rows = [n for n in number_lexemes if re.fullmatch(r"[1-9][0-9]*", n)]
     return {
         "HEADER": list(headers),

@@ -142,11 +142,11 @@ class Enumerator:
         self.grown = -1
         self._deferred: int | None = None  # a size whose parts are not built yet
         self._same_size = self._same_size_deps()
-        self._order = self._unit_order()
+        self._order = self._build_order()
         units = [e[0][1] for e in self.r.rules[self.r.start] if len(e) == 1 and not e[0][0]]
         self.leaf_targets = set(units or [self.r.start])
 
-    def _unit_order(self) -> list[str]:
+    def _build_order(self) -> list[str]:
         # Nonterminals in an order where what a rule holds at its own size (a unit rule's
         # target, a part in brackets) comes before the rule's origin.
         deps = self._same_size
@@ -225,14 +225,9 @@ class Enumerator:
             self.program_level[name] = known
         return known
 
-    def _part_key(self, name: str, form: str) -> Any:
-        """The de-duplication key of a part: its program's denotation, and whether that
-        program is worth keeping; None when the part cannot run. A part without a program
-        is its own key (nothing is merged)."""
-        assert self.part_program is not None
-        program = self.part_program(name, form)
-        if program is None:
-            return ("form", form)
+    def _part_key(self, program: str) -> Any:
+        """The de-duplication key of a part run as ``program``: its denotation, and whether
+        that program is worth keeping (constants apart); None when it cannot run."""
         den = self._run(program)
         if den is None:
             return None
@@ -294,10 +289,12 @@ class Enumerator:
                                     continue
                                 self.seen[name].add(k)
                         elif self.part_program is not None and self.dedupe:
-                            k = self._part_key(name, form)
-                            if k is None or k in self.seen[name]:
-                                continue
-                            self.seen[name].add(k)
+                            program = self.part_program(name, form)
+                            if program is not None:
+                                k = self._part_key(program)
+                                if k is None or k in self.seen[name]:
+                                    continue
+                                self.seen[name].add(k)
                     cell.append((toks, den))
                     if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
                         break

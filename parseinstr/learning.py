@@ -479,10 +479,7 @@ def _check(item: Item, form: str) -> bool:
         return False
     except RecursionError:
         return False
-    if not item.env.same_denotation(denotation, item.expected):
-        return False
-    # A form that says nothing about the instance matches by coincidence (spurious).
-    return not item.env.is_trivial(form, denotation)
+    return bool(item.env.same_denotation(denotation, item.expected))
 
 
 def _only_operators(template: str) -> bool:
@@ -602,7 +599,9 @@ class Learner:
         found = 0
         for it in group:
             form = self.model_spec.fill(abstract_form, it.mapping)
-            if _check(it, form):
+            # A form that says nothing about the instance matches by coincidence (its
+            # denotation is the expected one once ``_check`` holds).
+            if _check(it, form) and not it.env.is_trivial(form, it.expected):
                 self.memory.add(it.id, form, source, round_)
                 found += 1
         return found
@@ -676,9 +675,7 @@ class Learner:
                 if rep.mapping != mapping:  # run it with this group's own words
                     den = self._run(rep, self.model_spec.fill(form, rep.mapping))
                 if den is None or not rep.env.same_denotation(den, rep.expected):
-                    continue
-                if rep.env.is_trivial(self.model_spec.fill(form, rep.mapping), den):
-                    continue  # it says nothing about the instance: a coincidence
+                    continue  # (coincidences never come out: the enumerator keeps none)
                 best = size
                 found = self._verify(group, form, "enumeration", round_)
                 stats["examples_found"] += found

@@ -151,3 +151,26 @@ def test_table_view_follows_every_change_of_the_sheet() -> None:
     assert env.table().columns["Area"] == 1 and env.table().last_row == 5
     env.execute("undo")
     assert env.table().headers == ("Region", "Units")
+
+
+def test_forms_from_any_search_that_read_nothing_are_not_remembered(tmp_path: Path) -> None:
+    """Beam, composition and enumeration all remember through one check: a constant answer
+    that happens to equal the expected one is a coincidence; evaluation still counts it."""
+    from parseinstr.learning import _check
+
+    path = tmp_path / "tasks.jsonl"
+    task_line = {
+        "id": "q",
+        "instruction": "How many rows have West as their Region?",
+        "sheet": {"cells": CELLS},
+        "expected": {"answer": 2},
+    }
+    path.write_text(json.dumps(task_line) + "\n")
+    task = get_task("sheet").from_options(data=path)
+    items = examples_for_learning(task, task.examples())
+    learner = Learner(items, [], LearnConfig(threads=1), tmp_path / "out", log=lambda m: None)
+    group = learner.groups[next(iter(learner.groups))]
+    assert _check(items[0], "ask 1 + 1")  # the answer matches...
+    assert learner._verify(group, "ask 1 + 1", "beam", 0) == 0  # ...but is not remembered
+    assert learner._verify(group, 'ask COUNTIF([Region], "West")', "beam", 0) == 1
+    assert [r.form for r in learner.memory.get("q")] == ['ask COUNTIF([Region], "West")']
