@@ -150,6 +150,8 @@ def normalise_formula(text: str) -> str:
     return "=" + formula_text(parse_formula(text))
 
 
+# A value held in at most this many cells is linked with its cells (a key names its row).
+_LINKED_CELLS = 2
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
@@ -454,9 +456,10 @@ class SheetEnvironment(Environment):
     def link(self, instruction: str) -> str:
         """What the sheet knows about the instruction's words: for each column the
         instruction names (by header or as ``column D``) its data range, and for each value
-        of the sheet it names the columns that hold it: ``Amount: C2:C9; column D: Payee
-        D2:D9; Airline: in Payee``. The description shows three rows; these are the facts
-        a form needs (which column a value lives in, where a lettered range ends)."""
+        of the sheet it names the columns that hold it, and its cells when there are at most
+        two: ``Amount: C2:C9; column D: Payee D2:D9; Airline: in Payee; Horizon: in Payee
+        D7``. The description shows three rows; these are the facts a form needs (which
+        column a value lives in, which row a key names, where a lettered range ends)."""
         table = self.table()
         last = max(table.last_row, 2)
         facts: list[str] = []
@@ -471,16 +474,20 @@ class SheetEnvironment(Environment):
                 letter = col_letters(table.columns[name])
                 facts.append(f"{name}: {letter}2:{letter}{last}")
                 continue
-            holders = [
-                by_col.get(c, col_letters(c))
+            cells = [
+                (r, c)
                 for c in range(1, table.width + 1)
-                if any(
-                    isinstance(v := self.sheet.value((r, c)), str) and v == name
-                    for r in range(2, last + 1)
-                )
+                for r in range(2, last + 1)
+                if isinstance(v := self.sheet.value((r, c)), str) and v == name
             ]
-            if holders:
-                facts.append(f"{name}: in " + ", ".join(holders))
+            holders = list(dict.fromkeys(by_col.get(c, col_letters(c)) for _, c in cells))
+            if not holders:
+                continue
+            fact = f"{name}: in " + ", ".join(holders)
+            if len(cells) <= _LINKED_CELLS:
+                # A key names its row: a command on it needs the cell (``set D7 = ...``).
+                fact += " " + " ".join(f"{col_letters(c)}{r}" for r, c in cells)
+            facts.append(fact)
         for letter in dict.fromkeys(COLUMN_LETTER.findall(instruction)):
             try:
                 _, col = parse_addr(f"{letter}1")
