@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--tune-top-layers", type=int, default=0)
     ap.add_argument("--output-split", default="bytelevel", help="bytelevel or spaces")
     ap.add_argument("--decoder-width", type=int, default=None)
+    ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
     ap.add_argument("--results", default="parser", help="results file name")
     args = ap.parse_args(argv)
     minutes = 1.0 if args.quick else args.minutes
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             freeze_encoder=args.freeze_encoder and encoder != "scratch",
             tune_top_layers=args.tune_top_layers if encoder != "scratch" else 0,
             output_split=args.output_split,
+            precision=args.precision,
         )
         folder = args.out / name.replace(", ", "-").replace(" ", "_")
         started = time.monotonic()

@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--output-split", default="bytelevel", help="output tokenizer: bytelevel or spaces"
     )
+    ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
     ap.add_argument("--supervision", default="logical-form", help="logical-form or denotation")
     ap.add_argument(
         "--gold-fraction", type=float, default=0.0, help="denotation: share keeping gold forms"
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         freeze_encoder=args.freeze_encoder,
         tune_top_layers=args.tune_top_layers,
         output_split=args.output_split,
+        precision=args.precision,
     )
     # Provenance as the run starts: the commit that trains is the one recorded.
     metadata = run_metadata("quick" if quick else "full", sys.argv)
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
         "tune_top_layers": args.tune_top_layers,
+        "precision": args.precision,
         "supervision": args.supervision,
         "gold_fraction": args.gold_fraction if args.supervision == "denotation" else 1.0,
         "learning": learning,

@@ -203,6 +203,13 @@ def train(
         int,
         typer.Option(min=0, help="With --freeze-encoder: top encoder layers still trained."),
     ] = 0,
+    precision: Annotated[
+        str,
+        typer.Option(
+            help="auto (bfloat16 autocast on CUDA), bf16 (also on a CPU with native "
+            "bfloat16: about 2.5x faster steps) or fp32."
+        ),
+    ] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
     synthetic: Annotated[
@@ -301,6 +308,7 @@ def train(
         copy_slots=copy_slots,
         freeze_encoder=freeze_encoder,
         tune_top_layers=tune_top_layers,
+        precision=precision,
         output_vocab=output_vocab,
         output_split=output_split,
     )

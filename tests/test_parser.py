@@ -176,3 +176,36 @@ def test_candidates_run_in_isolation_and_the_chosen_one_for_real(monkeypatch):
     monkeypatch.setattr(parser, "parse", lambda *a, **k: cands, raising=False)
     result = InstructionExecutor(parser, env).run("make A1 two")
     assert result.logical_form == "set A1 = 2" and env.value("A1") == 2.0
+
+
+def test_bf16_precision_runs_training_products_in_bfloat16(tiny_model, tmp_path, monkeypatch):
+    """``precision="bf16"`` trains under bfloat16 autocast on a CPU (fp32 and auto do not);
+    an unknown precision is refused before any work."""
+    import torch
+
+    from parseinstr import UsageError
+
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip("this CPU has no native bfloat16")
+    _, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    seen: dict[str, set] = {}
+    original = torch.nn.functional.linear
+
+    def spy(x, w, b=None):
+        out = original(x, w, b)
+        seen.setdefault(current, set()).add(out.dtype)
+        return out
+
+    monkeypatch.setattr(torch.nn.functional, "linear", spy)
+    for current in ("bf16", "auto"):
+        config = TrainConfig(
+            epochs=1, batch_size=4, eval_every=1, input_vocab=200, output_vocab=300,
+            precision=current,
+        )  # fmt: skip
+        card = train_parser(task, tmp_path / current, TINY, config, log=lambda m: None)
+        assert card["history"]
+    assert torch.bfloat16 in seen["bf16"]
+    assert seen["auto"] == {torch.float32}
+    with pytest.raises(UsageError, match="precision 'half'"):
+        train_parser(task, tmp_path / "x", TINY, TrainConfig(precision="half"), log=print)
