@@ -82,6 +82,16 @@ def set_value(ctx: Ctx) -> dict[str, Any] | None:
             "Write {v} in cell {a}.",
             "I want {v} in cell {a}.",
             "Overwrite {a} with {v}.",
+            "{a} -> {v}",
+            "Could you type {v} into {a}?",
+            "The value in {a} should be {v}.",
+            "{a} is wrong; it should read {v}.",
+            "Record {v} in cell {a}, please.",
+            "In {a}, enter {v} instead of the current value.",
+            "Can {a} be changed to {v}?",
+            "I need {a} updated to {v}.",
+            "Fix cell {a} so it holds {v}.",
+            "Go to {a} and key in {v}.",
         ]
     )
     after = ctx.grid.copy()
@@ -114,6 +124,16 @@ def set_by_key(ctx: Ctx) -> dict[str, Any] | None:
             "In the row for {name}, update {col} to {v}.",
             "I need {col} for {name} changed to {v}.",
             "Let's record {v} under {col} for {name}.",
+            "{name}'s {col} should be {v}.",
+            "Could you change {col} to {v} in {name}'s row?",
+            "{col} for {name} is now {v}, so please update it.",
+            "Type {v} into {col} on {name}'s row.",
+            "What's recorded under {col} for {name} is wrong; it should be {v}.",
+            "Find {name} and set {col} to {v}.",
+            "{name} should have {v} in {col}.",
+            "Correct {name}'s {col} to {v}.",
+            "Can you update {name} so that {col} is {v}?",
+            "{name}: {col} -> {v}",
         ]
     )
     text = t.format(col=ctx.col(h), name=row[k], v=_spoken(ctx, new))
@@ -163,6 +183,16 @@ def put_aggregate(ctx: Ctx) -> dict[str, Any] | None:
             "I want the {w} of {col} in cell {a}.",
             "Use {a} to hold the {w} of {col}.",
             "Let's compute the {w} of {col} in {a}.",
+            "{a} should contain the {w} of {col}.",
+            "Could you get the {w} of {col} into {a}?",
+            "Store the {w} of {col} in cell {a}.",
+            "I need a formula in {a} that works out the {w} of {col}.",
+            "Type a formula into {a} that returns the {w} of {col}.",
+            "Work out the {w} of {col} and drop the result in {a}.",
+            "Fill {a} with the {w} of {col}.",
+            "The {w} of {col} goes in {a}.",
+            "Have cell {a} display the {w} of {col}.",
+            "In cell {a}, I'd like to see the {w} of {col}.",
         ]
     )
     xs = [v for v in ctx.grid.column(h) if is_num(v)]
@@ -225,6 +255,16 @@ def add_arith_column(ctx: Ctx) -> dict[str, Any] | None:
             'Create a column called "{n}" whose value is {a} {w} {b}.',
             "Make a new column {n} and fill it with {a} {w} {b}.",
             "Let's add a column named {n} equal to the {noun} of {a} and {b}.",
+            'Could you add a "{n}" column that calculates {a} {w} {b}?',
+            "I need a {n} column at the end: {a} {w} {b} on every row.",
+            'Put {a} {w} {b} for every row into a new column called "{n}".',
+            "New column {n} = {a} {w} {b}",
+            'Give every row a new "{n}" field holding {a} {w} {b}.',
+            "Compute {a} {w} {b} row by row and store it in a new column named {n}.",
+            "Can we have an extra column, {n}, with the {noun} of {a} and {b}?",
+            'Tack a "{n}" column onto the end, equal to {a} {w} {b}.',
+            "With a new column {n}, show {a} {w} {b} for each row.",
+            'The table needs one more column, "{n}", holding {a} {w} {b}.',
         ]
     )
     text = t.format(n=name, a=ctx.col(a), b=ctx.col(b), w=ctx.one(words), noun=noun)
@@ -254,6 +294,16 @@ def add_if_column(ctx: Ctx) -> dict[str, Any] | None:
             'Add a new column {n}. If {m} is {cmp} {k}, it should say "{y}"; if not, "{o}".',
             'Mark each row in a new column "{n}": "{y}" when {m} is {cmp} {k}, "{o}" when not.',
             'Append a column {n} with "{o}" by default, but "{y}" in rows where {m} is {cmp} {k}.',
+            'Could you flag rows in a new column "{n}": "{y}" if {m} is {cmp} {k}, "{o}" if not?',
+            'I need a {n} column: "{y}" for any row with {m} {cmp} {k}, "{o}" for the others.',
+            'For every row, put "{y}" in a new column "{n}" if {m} is {cmp} {k}, else "{o}".',
+            'Where {m} is {cmp} {k}, a new column {n} should say "{y}"; elsewhere "{o}".',
+            'Label each row in a new column {n}: "{y}" if its {m} is {cmp} {k}, "{o}" if not.',
+            'Build a column "{n}" with an IF: {m} {cmp} {k} gives "{y}", anything else "{o}".',
+            'Can we get a {n} column with "{y}" for rows whose {m} is {cmp} {k}, "{o}" otherwise?',
+            'Test if {m} is {cmp} {k} in each row; new column {n} gets "{y}" if so, "{o}" if not.',
+            'Set up a column {n}: rows with {m} {cmp} {k} get "{y}", the rest get "{o}".',
+            'A new column "{n}" should show "{o}", except "{y}" where {m} is {cmp} {k}.',
         ]
     )
     text = t.format(n=name, y=yes, o=no, m=ctx.col(m), cmp=phrase, k=ctx.number(x))
@@ -291,6 +341,16 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
                 'Append a column "{n}" holding {c} in capitals.',
                 "Let's add a column {n} showing {c} in block capitals.",
                 "Put {c} in upper case into a new column {n}.",
+                'Could {c} be copied into a new column "{n}" in all capitals?',
+                "I need {c} in upper case in a new column called {n}.",
+                "New column {n}: {c}, uppercased.",
+                'Convert {c} to uppercase and put the result in a new column "{n}".',
+                "Copy {c} into a new column {n}, but all in capital letters.",
+                'The new column "{n}" should hold {c} with every letter in upper case.',
+                "Make an all-caps copy of {c} in a new column {n}.",
+                'For each row, write {c} in uppercase into a new "{n}" column.',
+                "Can we have a column {n} that turns {c} into upper case?",
+                'Use UPPER on {c} to fill a new column "{n}".',
             ],
             "upper",
         )
@@ -310,6 +370,17 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
                 'Append a column "{n}" with the left {k} characters of {c}.',
                 "Let's add a column {n}: the first {k} letters of {c}.",
                 "Put the first {k} characters of {c} in a new column {n}.",
+                'Could I get the first {k} characters of {c} in a new column "{n}"?',
+                "I need a new column {n} that keeps the first {k} characters of {c} and drops the "
+                "rest.",
+                "New column {n}: the first {k} characters of {c}.",
+                'Take {c}, keep its first {k} characters, and put them in a new column "{n}".',
+                "Truncate {c} to {k} characters in a new column {n}.",
+                'For every row, copy just the first {k} letters of {c} into a new column "{n}".',
+                "Can we get a column {n} with {c} trimmed to its first {k} characters?",
+                'Extract the first {k} characters from {c} into a column called "{n}".',
+                'The new column "{n}" should show the first {k} characters of {c}.',
+                "Use LEFT to put the first {k} characters of {c} in a new column {n}.",
             ],
             "left",
         )
@@ -329,6 +400,16 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
                 'Append a column "{n}" with the length of {c} for each row.',
                 "Let's add a column {n} that counts how many characters are in {c}.",
                 "Put the length of {c} into a new column {n}.",
+                'Could you add a column "{n}" that tells how long {c} is, in characters?',
+                "I need the character count of {c} in a new column called {n}.",
+                "New column {n}: the length of {c}.",
+                'Count the characters in {c} for each row and put the count in a new column "{n}".',
+                "Use LEN on {c} to fill a new column {n}.",
+                'How many characters does {c} have in each row? Put that in a new column "{n}".',
+                "For every row, write the length of {c} into a new column {n}.",
+                "Can we have a column {n} that measures the length of {c}?",
+                'The new column "{n}" should show how many characters are in {c}, row by row.',
+                "Work out the length of {c} in characters and store it in a new column {n}.",
             ],
             "len",
         )
@@ -347,6 +428,16 @@ def add_text_column(ctx: Ctx) -> dict[str, Any] | None:
                 'Append a column "{n}" with {c} all in lower case.',
                 "Let's add a column {n} showing {c} in lowercase.",
                 "Put {c} in lower case into a new column {n}.",
+                'Could you give me {c} in lowercase, in a new column "{n}"?',
+                "I need a new column called {n} with {c} in small letters.",
+                "New column {n}: {c}, lowercased.",
+                'Convert {c} to lowercase and store the result in a new column "{n}".',
+                "Copy {c} into a new column {n}, but with no capitals.",
+                'The new column "{n}" should hold {c} with every letter in lower case.',
+                "Make a lowercased copy of {c} in a new column {n}.",
+                'For each row, write {c} in lower case into a new "{n}" column.',
+                "Can we have a column {n} that turns {c} into lowercase?",
+                'Use LOWER on {c} to fill a new column "{n}".',
             ],
             "lower",
         )
@@ -378,6 +469,17 @@ def add_label_column(ctx: Ctx) -> dict[str, Any] | None:
             'Append a column "{n}": {a}, then "{s}", then {b}.',
             'Let\'s add a column {n} that links {a} and {b} with "{s}" in between.',
             'Put {a} and {b} together in a new column {n}, with "{s}" between them.',
+            'Could you add a column "{n}" that glues {a} and {b} together with "{s}" in the '
+            "middle?",
+            'New column {n} = {a} & "{s}" & {b}',
+            'I need a {n} column built from {a}, a "{s}" separator, and {b}.',
+            'Concatenate {a} and {b} with "{s}" between them into a new column "{n}".',
+            'For every row, write {a} followed by "{s}" and {b} in a new column {n}.',
+            'Combine {a} with {b}, in that order and separated by "{s}", in a new column "{n}".',
+            'Can we get a column {n} that shows {a} and then {b}, joined by "{s}"?',
+            'The new column "{n}" should contain {a}, then the separator "{s}", then {b}.',
+            'Use "{s}" to join {a} and {b} in a new column {n}, with {a} first.',
+            'Merge {a} and {b} into one new column, {n}, putting "{s}" between the two.',
         ]
     )
     text = t.format(n=name, a=ctx.col(a), b=ctx.col(b), s=sep)
@@ -406,6 +508,17 @@ def add_rate_column(ctx: Ctx) -> dict[str, Any] | None:
             "Make a column {n} with {p} percent of {m}, rounded off to {places}.",
             'Append a column "{n}" equal to {m} times {r}, with the result rounded to {places}.',
             "Let's add a column {n} that computes {p}% of {m}; round it to {places}.",
+            'Could you add a column "{n}" that works out {p}% of {m}, rounded to {places}?',
+            "New column {n} = {m} * {r}, rounded to {places}",
+            "I need a {n} column: {p} percent of {m}, rounded to {places}.",
+            'Multiply {m} by {r}, round to {places}, and put it in a new column "{n}".',
+            "For every row, take {p}% of {m}, round it to {places} and store it in a new column "
+            "{n}.",
+            'Work out {p} percent of {m} for each row in a new column "{n}" (rounded to {places}).',
+            "Can we get a column {n} showing {m} times {r}, rounded to {places}?",
+            'The new column "{n}" should hold {p}% of {m}, with results rounded to {places}.',
+            "Use ROUND so that a new column {n} shows {p}% of {m} rounded to {places}.",
+            'Calculate {n} as {p}% of {m} in a new column "{n}", rounded to {places}.',
         ]
     )
     places = ("whole numbers", "one decimal place", "two decimal places")[d]
@@ -434,6 +547,16 @@ def add_empty_column(ctx: Ctx) -> dict[str, Any] | None:
             "Make a blank column named {n}.",
             'Append an empty column with the heading "{n}".',
             "Let's add a column {n}, but leave its cells blank.",
+            'Could you stick a blank "{n}" column after the last one?',
+            "New empty column at the end: {n}.",
+            'I need an extra column headed "{n}", with nothing in it yet.',
+            'Put a new header "{n}" in the first free column and leave the cells under it empty.',
+            "Tack an empty {n} column onto the right side of the table.",
+            "Can we have a column for {n}? Just the header, no data.",
+            'At the end of the table, insert a column titled "{n}" and keep it empty.',
+            "Set up an empty column called {n} after the existing ones.",
+            'The table should get one more column, "{n}", left blank for now.',
+            'Reserve a blank column named "{n}" to the right of the data.',
         ]
     )
     return ctx.change(
@@ -466,6 +589,17 @@ def fill_range(ctx: Ctx) -> dict[str, Any] | None:
             "Fill column {t} from row 2 to row {last} with column {a} {w} column {b}.",
             "Enter {a}2{op}{b}2 in {t}2 and fill it down to {t}{last}.",
             "Let's fill {r}: each row gets column {a} {w} column {b}.",
+            "Could you fill {r} so each cell is column {a} {w} column {b} from the same row?",
+            "{r} = {a}2{op}{b}2, filled down",
+            "I need column {t}, rows 2 through {last}, to show column {a} {w} column {b}.",
+            "Column {t} (rows 2 to {last}): column {a} {w} column {b} in each row.",
+            "Type {a}2{op}{b}2 into {t}2, then drag it down to row {last}.",
+            "Can we get column {a} {w} column {b} in every cell of {r}?",
+            "Calculate column {a} {w} column {b} for rows 2-{last} and write the results in "
+            "column {t}.",
+            "Row by row, {r} should equal column {a} {w} column {b}.",
+            "Use {r} for column {a} {w} column {b}, one result per row.",
+            "Down column {t}, from row 2 to {last}, work out column {a} {w} column {b}.",
         ]
     )
     text = t.format(r=rng, a=la, b=lb, w=ctx.one(words), op=op, last=g.last_row, t=target)
@@ -530,6 +664,16 @@ def sort_col(ctx: Ctx) -> dict[str, Any] | None:
             "Put the rows in order by {col}, {o}.",
             "Reorder the rows by {col} ({o}).",
             "Let's sort the {entities} on {col}, {o}.",
+            "Could you put the {entities} in order of {col}, {o}?",
+            "Rank the {entities} by {col}, {o}.",
+            "I need the table ordered on {col}, {o}.",
+            "Arrange everything according to {col} ({o}).",
+            "The {entities} should be listed by {col}, {o}.",
+            "Using {col} as the key, sort the rows {o}.",
+            "Can you do a sort on {col}, {o}?",
+            "Sort on {col} ({o}), keeping each row together.",
+            "Move the rows around so they're ordered by {col}, {o}.",
+            "Organize the {entities} by {col}, {o}.",
         ]
     )
     text = t.format(
@@ -560,6 +704,17 @@ def sort_two(ctx: Ctx) -> dict[str, Any] | None:
             "Sort the table using {a} ({oa}) as the main key and {b} ({ob}) as the tiebreaker.",
             "Let's order the data by {a} {oa} and then by {b} {ob}.",
             "Reorder the {entities}: primary key {a} {oa}, secondary key {b} {ob}.",
+            "Could you do a two-level sort: {a} {oa}, then {b} {ob}?",
+            "I need the {entities} grouped by {a} ({oa}) and sorted by {b} ({ob}) in each group.",
+            "Primary sort: {a}, {oa}. Secondary sort: {b}, {ob}.",
+            "Arrange the table on two keys: {a} ({oa}) and then {b} ({ob}).",
+            "When two rows have the same value in {a}, order them by {b} ({ob}); otherwise sort "
+            "by {a} ({oa}).",
+            "With {a} as the first key ({oa}) and {b} as the second ({ob}), sort the rows.",
+            "Can you rank the {entities} by {a}, {oa}, using {b}, {ob}, to settle ties?",
+            "Organize the {entities} by {a} {oa}, and by {b} {ob} where {a} is tied.",
+            "The rows should end up sorted by {a} ({oa}), then by {b} ({ob}).",
+            "Sort the {entities} with two levels: level 1 is {a} ({oa}), level 2 is {b} ({ob}).",
         ]
     )
     ca = ctx.col(a)
@@ -611,6 +766,16 @@ def delete_where_eq(ctx: Ctx) -> dict[str, Any] | None:
             "In {col}, find every {v} and delete those rows.",
             "Let's drop all {entities} with {col} set to {v}.",
             "Take out the rows that have {v} in {col}.",
+            "Could you remove every row whose {col} is {v}?",
+            "Any row with {col} = {v} has to go.",
+            "I need all the {entities} with {v} under {col} removed.",
+            "Throw out the {entities} where {col} reads {v}.",
+            "Rows whose {col} matches {v} should be deleted.",
+            "Wherever {col} says {v}, delete the whole row.",
+            "Can you delete each row that has {v} for {col}?",
+            "Search {col} for {v} and remove each matching row.",
+            "Only rows without {v} in {col} should stay.",
+            "Clean out all rows listing {v} in {col}.",
         ]
     )
     text = t.format(col=ctx.col(h), v=v, entities=ctx.entities())
@@ -639,6 +804,16 @@ def keep_only(ctx: Ctx) -> dict[str, Any] | None:
             "I only want the {entities} where {col} is {v}; delete all the others.",
             "Filter the table down to the {v} rows by deleting the rest.",
             "Get rid of all {entities} except those with {col} equal to {v}.",
+            "Could you delete all rows except those where {col} is {v}?",
+            "Only {v} should remain in {col}; remove every other row.",
+            "I need just the {entities} with {v} in {col} left; delete everything else.",
+            "If {col} is not {v}, the row goes.",
+            "Trim the table down to the rows where {col} is {v}.",
+            "Throw away all rows but the ones where {col} says {v}.",
+            "Everything apart from rows where {col} is {v} should be deleted.",
+            "Can you get rid of any row where {col} is something other than {v}?",
+            "Delete all the non-{v} {entities}, going by {col}.",
+            "Narrow the table to {v} in {col} by removing all other rows.",
         ]
     )
     text = t.format(col=ctx.col(h), v=v, entities=ctx.entities())
@@ -666,6 +841,16 @@ def delete_where_cmp(ctx: Ctx) -> dict[str, Any] | None:
             "If a row has {m} {cmp} {n}, remove it.",
             "Let's drop the {entities} that have {m} {cmp} {n}.",
             "Remove rows with {m} {cmp} {n} from the table.",
+            "Could you delete all rows whose {m} is {cmp} {n}?",
+            "Any row where {m} is {cmp} {n} needs to go.",
+            "I need the {entities} with {m} {cmp} {n} removed from the sheet.",
+            "Throw out all rows where the value in {m} is {cmp} {n}.",
+            "Rows with {m} {cmp} {n} should be deleted.",
+            "Go through {m} and delete every row where the value is {cmp} {n}.",
+            "Can you get rid of the {entities} whose {m} is {cmp} {n}?",
+            "Where {m} is {cmp} {n}, drop the row.",
+            "Clean out every row that has {m} {cmp} {n}.",
+            "Rows to delete: {m} {cmp} {n}.",
         ]
     )
     text = t.format(entities=ctx.entities(), m=ctx.col(m), cmp=phrase, n=ctx.number(x))
@@ -697,6 +882,16 @@ def delete_where_bool(ctx: Ctx) -> dict[str, Any] | None:
             "If a row is {w}, delete it.",
             "I want the rows that are {w} removed.",
             "Take out every row that is {w}.",
+            "Could you remove the rows flagged as {w}?",
+            "Is it possible to delete the rows that are {w}?",
+            "I need the {entities} that are {w} taken out of the table.",
+            "Throw away each row that's marked {w}.",
+            "Where a row is {w}, get rid of it.",
+            "Can you delete every one of the {entities} that is {w}?",
+            "Strip out all the {entities} that are currently {w}.",
+            "Rows marked {w} have to go.",
+            "Clean up the table by deleting everything that is {w}.",
+            "Remove {entities} that are {w}, leaving only the others.",
         ]
     )
     text = t.format(w=yes if truth else no, entities=ctx.grid.spec.entities)
@@ -731,6 +926,16 @@ def replace_value(ctx: Ctx) -> dict[str, Any] | None:
             "I want {new} wherever {old} appears{where}.",
             "Let's rename all {old} entries{where} to {new}.",
             "Change all occurrences of {old}{where} into {new}.",
+            "Could {old}{where} be changed to {new} throughout?",
+            "Replace{where}: {old} -> {new}",
+            "I need {new} in place of every {old}{where}.",
+            "Every {old}{where} should read {new} instead.",
+            "Substitute {new} for {old}{where}.",
+            "Search{where} for {old} and put {new} in its place.",
+            "Can you find all the {old} values{where} and make them {new} instead?",
+            "Overwrite each {old}{where}, writing {new} in its place.",
+            "{old} has been renamed {new}; update it everywhere{where}.",
+            "Do a find and replace{where}: {new} for every {old}.",
         ]
     )
     where = f" in {ctx.col(h)}" if scoped else ""
@@ -764,6 +969,16 @@ def clear_cells(ctx: Ctx) -> dict[str, Any] | None:
             "I want cells {L}{a}:{L}{b} emptied.",
             "In {col}, clear rows {a} through {b}.",
             "Make {L}{a} through {L}{b} blank.",
+            "Could the cells {L}{a} to {L}{b} be emptied?",
+            "{L}{a}:{L}{b} should be empty.",
+            "I need rows {a} to {b} of {col} blanked out.",
+            "Delete what's in {col} for rows {a} through {b}, but keep the rows.",
+            "Get rid of the values from {L}{a} down to {L}{b}.",
+            "From row {a} to row {b}, wipe out the {col} values.",
+            "Can you empty {col} on rows {a}-{b}?",
+            "Clear out the range {L}{a}:{L}{b}, leaving the cells blank.",
+            "Erase whatever is in cells {L}{a} through {L}{b}.",
+            "Rows {a} to {b} in {col} need to be cleared.",
         ]
     )
     text = t.format(L=letter, a=a, b=b, col=ctx.col(h))
@@ -790,6 +1005,16 @@ def clear_column(ctx: Ctx) -> dict[str, Any] | None:
             "I want {col} emptied, except for its header.",
             "Make every cell in {col} blank, apart from the header.",
             "Let's clear {col} but keep its header.",
+            "Could you wipe out everything in {col} except the header?",
+            "Only the header of {col} should remain; clear the rest.",
+            "I need all the data in {col} cleared, but the header stays.",
+            "Empty out every value in {col} while keeping its header.",
+            "Erase every entry below the header of {col}, but not the header itself.",
+            "Can you strip the values out of {col} but leave its header alone?",
+            "Keep the header of {col} but blank every cell beneath it.",
+            "Remove the contents of every data cell in {col}, but leave the header as it is.",
+            "Everything under the header in {col} should be cleared.",
+            "Clear {col} of all its values without touching the header.",
         ]
     )
     after = ctx.grid.copy()
@@ -821,6 +1046,16 @@ def insert_rows(ctx: Ctx) -> dict[str, Any] | None:
             "Let's insert {k} right above row {r}.",
             "Add {k} at row {r}, moving the existing rows down.",
             "Create {k} at row {r} and shift the rows below down.",
+            "Could you squeeze {k} in at row {r}?",
+            "I need {k} above row {r}.",
+            "Push row {r} and everything below it down to make space for {k}.",
+            "Row {r} needs {k} inserted directly above it.",
+            "Open up {k} at row {r}.",
+            "Can you put {k} in front of row {r}?",
+            "Add in {k} directly above what is now row {r}.",
+            "Slot {k} into the sheet at row {r}.",
+            "Give me {k} at row {r}, shifting everything below down.",
+            "Where row {r} is now, insert {k} and move the existing data down.",
         ]
     )
     count = "a blank row" if n == 1 else f"{ctx.number(n)} blank rows"
@@ -856,6 +1091,16 @@ def delete_rows(ctx: Ctx) -> dict[str, Any] | None:
                 "Take {name} out of the table.",
                 "Let's delete the row belonging to {name}.",
                 "{name} should no longer be in the table; delete that row.",
+                "Could you take {name} off the sheet?",
+                "{name} has to go; remove that row.",
+                "I need the {name} row deleted.",
+                "Find {name} and delete that row.",
+                "Can you get rid of the record for {name}?",
+                "Strike {name} from the list.",
+                "The entry for {name} should be removed entirely.",
+                "Remove the row that has {name} in it.",
+                "Eliminate {name}'s row from the sheet.",
+                "Scrap the {name} entry.",
             ],
             "key",
         )
@@ -872,6 +1117,16 @@ def delete_rows(ctx: Ctx) -> dict[str, Any] | None:
                 "Let's remove row {r} from the sheet.",
                 "Row {r} should be deleted.",
                 "Remove row {r} and shift the rows below up.",
+                "Row {r} has to go.",
+                "I don't need row {r} any more; delete it.",
+                "Delete the whole of row {r}.",
+                "Can you get row {r} out of the table?",
+                "Wipe out row {r} completely, moving everything below it up.",
+                "Scrap row {r}.",
+                "Could you cut row {r} out entirely?",
+                "Row {r} was entered by mistake, so remove it.",
+                "Eliminate row {r} from the sheet.",
+                "Get row {r} deleted and shift the rest up.",
             ],
             "one",
         )
@@ -888,6 +1143,16 @@ def delete_rows(ctx: Ctx) -> dict[str, Any] | None:
                 "Remove every row from {r} through {s}.",
                 "Let's delete rows {r} through {s}, inclusive.",
                 "Take out rows {r} to {s} and move the rest up.",
+                "Rows {r} to {s} have to go.",
+                "Could you remove rows {r} through {s} completely?",
+                "I don't need rows {r}-{s} any more; delete them.",
+                "Can you delete every row from {r} down to {s}?",
+                "Scrap rows {r}:{s}.",
+                "Wipe out rows {r} to {s} and close up the gap.",
+                "From row {r} to row {s}, remove the rows entirely.",
+                "Rows {r} through {s} were entered by mistake, so remove them.",
+                "Eliminate rows {r} to {s} (both included).",
+                "Cut rows {r}-{s} out of the sheet.",
             ],
             "many",
         )
@@ -916,6 +1181,16 @@ def insert_column(ctx: Ctx) -> dict[str, Any] | None:
             "Shift {col} one place to the right by inserting an empty column in front of it.",
             "Let's insert a blank column immediately before {col}.",
             "Make room for a new empty column to the left of {col}.",
+            "Could you slip an empty column in just before {col}?",
+            "I need a new blank column directly in front of {col}.",
+            "Push {col} one column to the right so there's an empty column where it was.",
+            "To the left of {col}, add a blank column.",
+            "An empty column should go immediately before {col}.",
+            "Can you open up a blank column right before {col}?",
+            "New empty column before {col}, please.",
+            "Put in a blank column on the left side of {col}.",
+            "Before {col}, add one blank column and move {col} and everything after it right.",
+            "Give {col} an empty column on its left.",
         ]
     )
     after = ctx.grid.copy()
@@ -947,6 +1222,16 @@ def delete_column(ctx: Ctx) -> dict[str, Any] | None:
             "Let's remove {col} completely.",
             "Drop {col} and shift the remaining columns left.",
             "Remove {col} and close the gap.",
+            "Could you get {col} out of the sheet completely?",
+            "We no longer use {col}, so delete it.",
+            "Eliminate {col} from the sheet.",
+            "I need {col} deleted and the columns after it moved left.",
+            "Scrap {col}.",
+            "Can you remove {col}? It isn't needed any more.",
+            "Cut {col} out of the table and let the columns to its right move over.",
+            "Strip {col} out of the table altogether.",
+            "Delete {col} outright, so the columns after it shift left.",
+            "Throw away {col} and close up the table.",
         ]
     )
     text = t.format(col=ctx.col(h))

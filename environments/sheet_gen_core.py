@@ -208,10 +208,12 @@ class Ctx:
         }
 
 
-# "the X column" reads badly after a determiner, a possessive or a superlative adjective.
+# "the X column" reads badly after a determiner, a possessive or a superlative adjective
+# (a contraction such as "What's" is no possessive).
 _AWKWARD_COLUMN = re.compile(
     r"(\b(?:the|whose|most|least|largest|smallest|highest|lowest|biggest|top|unique|different"
-    r"|its|typical|mean|median)|\bthe (?:total|average|sum)|'s) "
+    r"|its|typical|mean|median|maximum|minimum)|\bthe (?:total|average|sum)"
+    r"|\b(?!(?:what|that|where|who|it|there|here|how|he|she)'s)[A-Za-z]+'s) "
     r"the ((?:(?!the\b)[A-Za-z][\w]*)(?: (?!the\b)[A-Za-z0-9][\w]*)*?) column\b",
     re.IGNORECASE,
 )

@@ -85,6 +85,16 @@ def sum_col(ctx: Ctx) -> dict[str, Any] | None:
             "Total {col}.",
             "What's the combined total of {col}?",
             "I need the sum of every value in {col}.",
+            "Sum up {col}.",
+            "What does {col} come to in total?",
+            "Could you tell me the grand total of {col}?",
+            "Work out the total of {col}.",
+            "Find the overall sum for {col}.",
+            "I want to know the total across {col}.",
+            "What figure do you get by summing {col}?",
+            "Show me the sum of the numbers in {col}.",
+            "Adding up all of {col}, what is the result?",
+            "How much does {col} total?",
         ]
     )
     return ctx.answer(
@@ -107,6 +117,16 @@ def average_col(ctx: Ctx) -> dict[str, Any] | None:
             "What do the values in {col} average out to?",
             "I need the arithmetic mean of {col}.",
             "If you average all of {col}, what do you get?",
+            "Average of {col}?",
+            "Mean {col}?",
+            "Can you work out the average value in {col}?",
+            "Across the whole table, what is the average {col}?",
+            "Calculate the mean for {col}.",
+            "Give me the average value found in {col}.",
+            "How much is {col} on average?",
+            "I'd like to know the mean of {col}.",
+            "Sum {col} and divide by the count of its values.",
+            "Tell me what {col} averages.",
         ]
     )
     xs = nums(ctx, h)
@@ -130,6 +150,16 @@ def max_col(ctx: Ctx) -> dict[str, Any] | None:
             "What's the peak value in {col}?",
             "How high does {col} go at most?",
             "I need the largest number found in {col}.",
+            "Max of {col}?",
+            "Highest {col}?",
+            "What is the maximum recorded in {col}?",
+            "Show me the maximum in {col}.",
+            "Of all the values in {col}, which is the largest?",
+            "Get the biggest value out of {col}.",
+            "What is the highest figure {col} reaches?",
+            "I'm looking for the maximum value of {col}.",
+            "Return the max of {col}.",
+            "Sorting {col} from high to low, which value comes first?",
         ]
     )
     return ctx.answer(t.format(col=ctx.col(h)), f"ask MAX({ctx.rng_ref(h)})", max(nums(ctx, h)))
@@ -150,6 +180,16 @@ def min_col(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the minimum of {col}.",
             "I need the least value that appears in {col}.",
             "Across all rows, what is the lowest figure in {col}?",
+            "Min of {col}?",
+            "Lowest {col}?",
+            "What is the minimum recorded in {col}?",
+            "Show me the smallest value in {col}.",
+            "Of all the values in {col}, which is the lowest?",
+            "Get the lowest number from {col}.",
+            "How low does {col} go?",
+            "Return the min of {col}.",
+            "I'm looking for the smallest entry in {col}.",
+            "Sorting {col} from low to high, which value comes first?",
         ]
     )
     return ctx.answer(t.format(col=ctx.col(h)), f"ask MIN({ctx.rng_ref(h)})", min(nums(ctx, h)))
@@ -170,6 +210,16 @@ def median_col(ctx: Ctx) -> dict[str, Any] | None:
             "I need the median of the numbers in {col}.",
             "Across all rows, what is the median of {col}?",
             "Show the median of {col}.",
+            "Median {col}?",
+            "Could you work out the median of {col}?",
+            "What is the 50th percentile of {col}?",
+            "Calculate {col}'s median.",
+            "Get me the median for the values in {col}.",
+            "In {col}, what's the median?",
+            "I'd like the median of {col}, please.",
+            "Report the median of {col}.",
+            "What would the median of {col} be?",
+            "Where does the median of {col} fall?",
         ]
     )
     return ctx.answer(
@@ -194,6 +244,16 @@ def count_rows(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the count of {entities}.",
             "How many {entities} are listed in total?",
             "Count the entries in {col}.",
+            "Number of {entities}?",
+            "How many {entities} does this sheet have?",
+            "Could you count how many {entities} there are?",
+            "Tell me the number of records in the table.",
+            "Find out how many {entities} the sheet contains.",
+            "How many {entities} have something filled in under {col}?",
+            "I'd like to know how many {entities} are recorded.",
+            "How long is the list of {entities}?",
+            "How many {entities} do we have?",
+            "Tally up the {entities} for me.",
         ]
     )
     text = t.format(entities=ctx.grid.spec.entities, col=ctx.col(h))
@@ -215,6 +275,16 @@ def spread(ctx: Ctx) -> dict[str, Any] | None:
             "I need the difference between the max and min of {col}.",
             "How much bigger is the largest value in {col} than the smallest?",
             "In {col}, how far is the lowest value from the highest?",
+            "Range of {col} (max minus min)?",
+            "How wide is the range of values in {col}, from the smallest to the largest?",
+            "Subtract the minimum of {col} from its maximum.",
+            "Take the lowest {col} away from the highest {col}; what's left?",
+            "Could you tell me how much the highest and lowest values of {col} differ by?",
+            "By what amount does the largest {col} beat the smallest?",
+            "I'd like the difference between the biggest and the smallest {col}.",
+            "What is the maximum of {col} less its minimum?",
+            "How big is the gap from the minimum to the maximum in {col}?",
+            "Tell me the distance between the highest and lowest figures in {col}.",
         ]
     )
     r = ctx.rng_ref(h)
@@ -237,6 +307,16 @@ def max_min_pair(ctx: Ctx) -> dict[str, Any] | None:
             "For {col}, give the biggest and then the smallest value.",
             "List the maximum and minimum of {col}.",
             "Which values of {col} are the highest and the lowest?",
+            "Max and min of {col}?",
+            "Highest and lowest {col}, in that order?",
+            "Could you tell me the largest value in {col} and then the smallest?",
+            "First the maximum of {col}, then the minimum, please.",
+            "What are the maximum and minimum values found in {col}?",
+            "Report the greatest and least values of {col}, greatest first.",
+            "I'd like to see the largest {col} followed by the smallest.",
+            "Get the max of {col} and then its min.",
+            "Tell me how high {col} goes and how low it goes.",
+            "Which is the biggest value in {col}, and which is the smallest?",
         ]
     )
     r = ctx.rng_ref(h)
@@ -261,6 +341,16 @@ def round_average(ctx: Ctx) -> dict[str, Any] | None:
             "Rounded to {places}, what is the mean of {col}?",
             "Compute the average of {col} to {places}.",
             "To {places}, what do the values of {col} average?",
+            "Average of {col} to {places}?",
+            "Mean {col}, rounded to {places}?",
+            "Could you work out the mean of {col} and round the result to {places}?",
+            "What does {col} average, rounded to {places}?",
+            "Calculate the average of {col}, then round it to {places}.",
+            "I'd like the average value in {col} correct to {places}.",
+            "Tell me the average {col}, rounding to {places}.",
+            "Take the mean of {col} and round to {places}; what do you get?",
+            "On average, what is {col} when rounded to {places}?",
+            "What's {col}'s average, to {places}?",
         ]
     )
     xs = nums(ctx, h)
@@ -288,6 +378,16 @@ def sumproduct(ctx: Ctx) -> dict[str, Any] | None:
             "Find the total you get by multiplying {a} and {b} row by row and summing.",
             "I need {a} multiplied by {b} for each row, summed over the table.",
             "If you multiply {a} by {b} in every row and total the results, what do you get?",
+            "SUMPRODUCT of {a} and {b}?",
+            "Row by row, multiply {a} and {b}, then add everything up.",
+            "Could you add up the products of {a} and {b} for every row?",
+            "I want the sum of each row's {a} multiplied by its {b}.",
+            "Work out {a} times {b} for each row, then sum those products.",
+            "Multiply {a} and {b} row-wise and give me the grand total.",
+            "Give me the total of the row-by-row products of {a} and {b}.",
+            "Tell me the sum you get from {a} times {b} on each row.",
+            "How much do the products of {a} and {b} come to when added up?",
+            "What is the dot product of {a} and {b}?",
         ]
     )
     value = math.fsum(x * y for x, y in zip(ctx.grid.column(a), ctx.grid.column(b), strict=True))  # type: ignore[operator]
@@ -319,6 +419,16 @@ def count_eq(ctx: Ctx) -> dict[str, Any] | None:
             "Count how many times {col} equals {v}.",
             "For how many {entities} is {col} {v}?",
             "How many rows list {v} under {col}?",
+            "Number of {entities} where {col} is {v}?",
+            "Could you count the {entities} whose {col} is {v}?",
+            "How often does {col} equal {v}?",
+            "{v}: how many {entities}?",
+            "Find the number of {entities} where {col} says {v}.",
+            "I'd like a count of the {entities} where {col} reads {v}.",
+            "Tally the {entities} with {col} set to {v}.",
+            "In {col}, how many rows say {v}?",
+            "What is the count of {v} in {col}?",
+            "Get the number of rows in which {col} is {v}.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), v=v)
@@ -344,6 +454,16 @@ def count_not(ctx: Ctx) -> dict[str, Any] | None:
             "Tell me how many rows have {col} different from {v}.",
             "What's the number of {entities} where {col} isn't {v}?",
             "Apart from the {v} ones, how many {entities} are in the table?",
+            "Number of {entities} that are not {v}?",
+            "Could you count the rows whose {col} isn't {v}?",
+            "{entities} other than {v}: how many?",
+            "How many {entities} have something besides {v} in {col}?",
+            "Find how many rows don't have {v} in {col}.",
+            "In {col}, how many values differ from {v}?",
+            "Count all {entities} except those with {col} equal to {v}.",
+            "What is the count of {entities} whose {col} is anything except {v}?",
+            "I'd like to know how many {entities} are not listed as {v}.",
+            "Tell me the number of non-{v} {entities}.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), v=v)
@@ -373,6 +493,16 @@ def count_neither(ctx: Ctx) -> dict[str, Any] | None:
             "Ignoring the {a} and {b} rows, how many {entities} are left?",
             "How many {entities} don't have {a} or {b} in {col}?",
             "Excluding both {a} and {b}, how many {entities} does the table have?",
+            "Number of {entities} that are neither {a} nor {b}?",
+            "Would you count the {entities} whose {col} is something other than {a} or {b}?",
+            "Not counting {a} or {b}, how many {entities} are there?",
+            "How many rows have a value in {col} besides {a} and {b}?",
+            "Find the number of rows where {col} is not {a} and also not {b}.",
+            "{a} and {b} aside, how many {entities} does the sheet hold?",
+            "Tell me how many {entities} belong to neither {a} nor {b}.",
+            "I need a count of the {entities} where {col} isn't {a} or {b}.",
+            "Give me the number of rows with {col} different from both {a} and {b}.",
+            "Count how many {entities} have {col} equal to neither {a} nor {b}.",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), a=a, b=b)
@@ -398,6 +528,16 @@ def count_cmp(ctx: Ctx) -> dict[str, Any] | None:
             "Tell me how many values in {col} are {cmp} {n}.",
             "How many times is {col} {cmp} {n}?",
             "I need the count of {entities} where {col} is {cmp} {n}.",
+            "Number of {entities} with {col} {cmp} {n}?",
+            "Could you count the {entities} whose {col} is {cmp} {n}?",
+            "Of the values in {col}, how many are {cmp} {n}?",
+            "Find how many rows have {col} {cmp} {n}.",
+            "Tell me the number of {entities} with a value {cmp} {n} in {col}.",
+            "Looking at {col}, how many {entities} are {cmp} {n}?",
+            "Across all {entities}, how many have {col} {cmp} {n}?",
+            "I'd like to know how many entries in {col} are {cmp} {n}.",
+            "Count up the {entities} where the value of {col} is {cmp} {n}.",
+            "How many entries does {col} have that are {cmp} {n}?",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), cmp=phrase, n=ctx.number(x))
@@ -423,6 +563,16 @@ def count_between(ctx: Ctx) -> dict[str, Any] | None:
             "In how many rows is {col} at least {lo} but at most {hi}?",
             "For how many {entities} does {col} lie between {lo} and {hi}, counting both limits?",
             "I need the count of values in {col} that are {lo} or more and {hi} or less.",
+            "Number of {entities} with {col} from {lo} to {hi}, inclusive?",
+            "Would you count rows where {col} is between {lo} and {hi}, both inclusive?",
+            "Find how many values in {col} are within the range {lo} to {hi}, endpoints included.",
+            "Counting both ends, how many {entities} have {col} between {lo} and {hi}?",
+            "Tell me how many {entities} are neither below {lo} nor above {hi} in {col}.",
+            "I'd like the number of rows where {col} is {lo} at minimum and {hi} at maximum.",
+            "In {col}, how many values reach at least {lo} without going over {hi}?",
+            "How many values of {col} lie in the closed interval from {lo} to {hi}?",
+            "Give the count of {entities} whose {col} sits between {lo} and {hi}, limits included.",
+            "What is the count of rows with {col} at or above {lo} and at or below {hi}?",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), lo=ctx.number(lo), hi=ctx.number(hi))
@@ -448,6 +598,16 @@ def count_prefix(ctx: Ctx) -> dict[str, Any] | None:
             "In {col}, how many values start with {L}?",
             "How many entries in {col} have {L} as their first letter?",
             "I need the count of rows where {col} starts with the letter {L}.",
+            "Number of {entities} whose {col} begins with {L}?",
+            "Could you count the entries in {col} that start with {L}?",
+            "How many values of {col} have the initial letter {L}?",
+            "Find how many rows in {col} begin with the letter {L}.",
+            "Of the values in {col}, how many begin with {L}?",
+            "What is the count of rows whose {col} starts with {L}?",
+            "Count the {entities} where the first letter of {col} is {L}.",
+            "In how many rows does {col} start with {L}?",
+            "How many names in {col} start with {L}?",
+            'How many values in {col} match the pattern "{L}*"?',
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), L=letter)
@@ -475,6 +635,16 @@ def count_month(ctx: Ctx) -> dict[str, Any] | None:
             "For {m}, how many rows have {col} in that month?",
             "How many dates in {col} fall within {m}?",
             "I need the count of rows where {col} is sometime in {m}.",
+            "Number of {entities} in {m} according to {col}?",
+            "Could you count the {entities} whose {col} is in {m}?",
+            "How many dates in {col} are from {m}?",
+            "Going by {col}, how many {entities} fall in {m}?",
+            "Find the number of rows where {col} is within the month of {m}.",
+            "I'd like a count of rows whose {col} lands in {m}.",
+            "What is the count of {entities} for {m}, judging by {col}?",
+            "How many entries in {col} are in the month of {m}?",
+            "Count how many times {m} shows up in {col}.",
+            "How many {entities} have {col} anywhere between the first and last day of {m}?",
         ]
     )
     text = t.format(entities=ctx.entities(), col=ctx.col(h), m=name)
@@ -502,6 +672,16 @@ def count_before(ctx: Ctx) -> dict[str, Any] | None:
             "I need the count of dates in {col} that are {rel} {d}.",
             "Looking at {col}, how many {entities} are {rel} {d}?",
             "Give me the number of rows where {col} is {rel} {d}.",
+            "Number of {entities} with {col} {rel} {d}?",
+            "Could you count the {entities} whose {col} is {rel} {d}?",
+            "Of the dates in {col}, how many come {rel} {d}?",
+            "Find how many rows have a date {rel} {d} in {col}.",
+            "Tell me how many {entities} are dated {rel} {d} according to {col}.",
+            "How many rows show {col} falling {rel} {d}?",
+            "I'd like to know how many times {col} is {rel} {d}.",
+            "What is the count of {entities} where {col} lands {rel} {d}?",
+            "Count up the entries in {col} that are {rel} {d}.",
+            "Get the number of {entities} for which {col} comes {rel} {d}.",
         ]
     )
     rel = ctx.one(["after", "later than"]) if after else ctx.one(["before", "earlier than"])
@@ -534,6 +714,16 @@ def count_bool(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the count of {entities} that are {w}.",
             "Among all {entities}, how many are {w}?",
             "I need the number of rows that are {w}.",
+            "Number of {entities} that are {w}?",
+            "Could you count how many {entities} are {w}?",
+            "Find the number of {entities} listed as {w}.",
+            "Of all the {entities}, how many count as {w}?",
+            "Tell me the count of {entities} flagged as {w}.",
+            "I'd like to know how many {entities} are {w}.",
+            "How many {entities} show up as {w}?",
+            "What is the total number of {entities} that are {w}?",
+            "In the table, how many {entities} are {w}?",
+            "How many {entities} would you classify as {w}?",
         ]
     )
     text = t.format(entities=ctx.grid.spec.entities, w=word)
@@ -559,6 +749,16 @@ def share(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the proportion of rows where {col} is {v}.",
             "Divide the number of {v} {entities} by the total number of {entities}.",
             "I need the fraction of all {entities} for which {col} is {v}.",
+            "Fraction of {entities} that are {v}?",
+            "Could you work out what proportion of the {entities} are {v}?",
+            "What part of all rows has {col} set to {v}, as a fraction?",
+            "How big a share of the rows have {v} in {col}?",
+            "Find the ratio of {v} {entities} to all {entities}.",
+            "Express the number of {v} {entities} as a fraction of all {entities}.",
+            "I'd like the proportion of {entities} with {col} equal to {v}.",
+            "What fraction of the rows list {v} under {col}?",
+            "What is the {v} count divided by the total count of {entities}?",
+            "Tell me what fraction of {col} is {v}.",
         ]
     )
     text = t.format(entities=ctx.grid.spec.entities, col=ctx.col(h), v=v)
@@ -604,6 +804,16 @@ def sum_if(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the sum of {m} across all {v} {entities}.",
             "I need {m} totalled over the rows with {col} equal to {v}.",
             "Considering only {v}, how much is {m} altogether?",
+            "What is the {v} total for {m}?",
+            "Could you add up {m} for the {v} {entities}?",
+            "How much does {m} come to for {v}?",
+            "Find the sum of {m} in rows where {col} equals {v}.",
+            "When {col} is {v}, what do the {m} values total?",
+            "I'd like the combined total of {m} over all {v} {entities}.",
+            "Work out the sum of {m} restricted to {col} = {v}.",
+            "Sum up {m} for just the {v} {entities}.",
+            "Get me the {v} subtotal of {m}.",
+            "What do the {v} {entities} total in {m}?",
         ]
     )
     text = t.format(m=ctx.col(m), col=ctx.col(h), v=v, entities=ctx.entities())
@@ -630,6 +840,16 @@ def sum_if_not(ctx: Ctx) -> dict[str, Any] | None:
             "Leaving out {v}, how much is {m} altogether?",
             "I need the total of {m} for rows with {col} other than {v}.",
             "Ignoring the {v} rows, what is the sum of {m}?",
+            "What is the total {m} once {v} is excluded?",
+            "Could you add up {m} for everything except {v}?",
+            "What do the non-{v} {entities} add up to in {m}?",
+            "Except for {v}, what is the total of {m}?",
+            "I'd like {m} summed over all rows where {col} differs from {v}.",
+            "Tell me the {m} total for all {entities} that aren't {v}.",
+            "Work out {m} in total, skipping the {v} {entities}.",
+            "Add together {m} for the {entities} whose {col} is something other than {v}.",
+            "What is the sum of {m} when {col} is anything but {v}?",
+            "Get the total of {m}, not counting the {v} ones.",
         ]
     )
     text = t.format(m=ctx.col(m), col=ctx.col(h), v=v, entities=ctx.entities())
@@ -656,6 +876,16 @@ def average_if(ctx: Ctx) -> dict[str, Any] | None:
             "I need the arithmetic mean of {m} across the {v} {entities}.",
             "Considering only the {v} {entities}, what does {m} average?",
             "Give me the average of {m} where {col} equals {v}.",
+            "Mean {m} for {v}?",
+            "Could you work out the average {m} of the {v} {entities}?",
+            "For rows where {col} is {v}, what is the mean of {m}?",
+            "How much is {m} on average among the {v} {entities}?",
+            "Find the {v} average for {m}.",
+            "I'd like the average of {m}, counting only rows with {col} equal to {v}.",
+            "Tell me what {m} averages for {v}.",
+            "Restricting to {col} = {v}, what is the average of {m}?",
+            "Get the mean {m} where {col} says {v}.",
+            "What do the {v} {entities} average in {m}?",
         ]
     )
     text = t.format(m=ctx.col(m), col=ctx.col(h), v=v, entities=ctx.entities())
@@ -685,6 +915,16 @@ def sumifs_two(ctx: Ctx) -> dict[str, Any] | None:
             "I need {m} summed over the {v} {entities} with {m2} {cmp} {n}.",
             "Considering only {v} rows with {m2} {cmp} {n}, how much is {m} altogether?",
             "What's the sum of {m} when {col} is {v} and {m2} is {cmp} {n}?",
+            "What is the {v} total of {m} for rows with {m2} {cmp} {n}?",
+            "Could you add up {m} for the {v} {entities} whose {m2} is {cmp} {n}?",
+            "Sum {m} where {col} = {v} and {m2} {cmp} {n}.",
+            "With {col} equal to {v} and {m2} {cmp} {n}, how much does {m} total?",
+            "I'd like the sum of {m} over rows that are {v} and whose {m2} is {cmp} {n}.",
+            "Find the total of {m}, counting only {v} {entities} where {m2} is {cmp} {n}.",
+            "Tell me what {m} adds up to for {v} when {m2} is {cmp} {n}.",
+            "Filtering to {v} with {m2} {cmp} {n}, what is the sum of {m}?",
+            "Work out the {m} subtotal for {v} {entities} having {m2} {cmp} {n}.",
+            "What do the {v} {entities} with {m2} {cmp} {n} add up to in {m}?",
         ]
     )
     text = t.format(
@@ -731,6 +971,16 @@ def countifs_bool(ctx: Ctx) -> dict[str, Any] | None:
             "How many {entities} that are {w} have {col} equal to {v}?",
             "Considering only {v}, how many {entities} are {w}?",
             "Give me the number of {v} {entities} marked {w}.",
+            "Number of {v} {entities} that are {w}?",
+            "Could you tell me how many {entities} are {w} where {col} is {v}?",
+            "Of the {entities} whose {col} is {v}, how many are {w}?",
+            "Find how many {entities} are {w} and have {v} in {col}.",
+            "{v} and {w}: how many {entities}?",
+            "I'd like to know how many {entities} are {v} as well as {w}.",
+            "Tell me the number of {entities} flagged {w} with {col} set to {v}.",
+            "Just for {v}: how many {entities} are {w}?",
+            "Get the count of {entities} where {col} equals {v} and the {entity} is also {w}.",
+            "How many of the {v} {entities} turn out to be {w}?",
         ]
     )
     text = t.format(
@@ -768,6 +1018,16 @@ def max_if(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the {best} value in {m} where {col} equals {v}.",
             "I need the {best} figure in {m} among the {v} {entities}.",
             "Of the {v} {entities}, what is the {best} value recorded in {m}?",
+            "Could you find the {best} value of {m} among rows where {col} is {v}?",
+            "For {v} only, what is the {best} number in {m}?",
+            "Looking only at rows with {col} equal to {v}, find the {best} value of {m}.",
+            "Tell me which value of {m} is the {best} for the {v} {entities}.",
+            "{v} {entities}: what is the {best} value in {m}?",
+            "Where {col} is {v}, what value of {m} is the {best}?",
+            "Show me the {best} entry in {m} for {v}.",
+            "Return the {best} value in {m} restricted to {v}.",
+            "What is the {best} number appearing in {m} when {col} equals {v}?",
+            "Of all {v} {entities}, what is the {best} value listed under {m}?",
         ]
     )
     best = ctx.one(
@@ -808,6 +1068,16 @@ def lookup_index(ctx: Ctx) -> dict[str, Any] | None:
             "For {name}, what is listed under {m}?",
             "I need to know {m} for {name}.",
             "Find the value of {m} on {name}'s row.",
+            "{name}'s {m}?",
+            "Could you tell me {name}'s {m}?",
+            "What's recorded in {m} for {name}?",
+            "In the row for {name}, what is the value of {m}?",
+            "Find the {m} entry for {name}.",
+            "Get {name}'s {m}.",
+            "Check what {m} says for {name}.",
+            "{name}: what does {m} show?",
+            "Tell me what {name} has in {m}.",
+            "What value sits in {m} on the same row as {name}?",
         ]
     )
     text = t.format(m=ctx.col(m), name=name)
@@ -835,6 +1105,16 @@ def lookup_vlookup(ctx: Ctx) -> dict[str, Any] | None:
             "With VLOOKUP, get {m} for {name}.",
             "Look up {name} in the table's first column; what is in {m} on that row?",
             "Match {name} in the first column and return the value in {m}.",
+            "VLOOKUP {name}, return {m}.",
+            "Could you look up {name} in column A and give me its {m}?",
+            "Run a vertical lookup for {name} and bring back {m}.",
+            "Find the row whose first cell is {name} and read {m} from it.",
+            "Look {name} up and tell me the value of {m} that goes with it.",
+            "I'd like a VLOOKUP on {name} that returns {m}.",
+            "Using the first column as the key, what is {m} for {name}?",
+            "Locate {name} in the leftmost column; what does {m} say there?",
+            "What does a lookup of {name} give for {m}?",
+            "Look up {name} by its key and return {m}.",
         ]
     )
     text = t.format(m=ctx.col(m), name=name)
@@ -867,6 +1147,16 @@ def argbest(ctx: Ctx) -> dict[str, Any] | None:
             "I need the {entity} that has the {w} {m}.",
             "What {entity} comes out with the {w} {m}?",
             "Identify the {entity} with the {w} {m}.",
+            "Looking at {m}, which {entity} has the {w}?",
+            "If you compare all {entities} by {m}, which one has the {w}?",
+            "I'd like to know which {entity} has the {w} {m}.",
+            "Find the {entity} showing the {w} {m}.",
+            "Point me to the {entity} with the {w} {m}.",
+            "Which {entity} records the {w} {m}?",
+            "Look up the {entity} with the {w} {m}.",
+            "The {entity} with the {w} {m}: which is it?",
+            "Show me which of the {entities} has the {w} {m}.",
+            "Which {entity} stands out with the {w} {m}?",
         ]
     )
     text = t.format(
@@ -896,6 +1186,16 @@ def nth_largest(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the {nth} {w} entry of {m}.",
             "I need the value of {m} that is {nth} {w}.",
             "What value of {m} comes {nth} when ranked from the {end}?",
+            "The {nth} {w} {m}?",
+            "Could you find the {nth} {w} number in {m}?",
+            "Rank {m} from the {end}; what value is in {nth} place?",
+            "If you rank {m} with the {w} first, which value is {nth}?",
+            "Find me the {nth}-{w} value in {m}.",
+            "Among all values in {m}, which is {nth} {w}?",
+            "What is the {nth} {w} figure you can find in {m}?",
+            "Show the value ranked {nth} {w} in {m}.",
+            "I'm after the {nth} {w} {m}.",
+            "Looking at {m}, what's the {nth} {w}?",
         ]
     )
     nth = ORDINALS[k] if ctx.rng.random() < 0.7 else f"{k}{'nd' if k == 2 else 'rd'}"
@@ -926,6 +1226,16 @@ def unique_list(ctx: Ctx) -> dict[str, Any] | None:
             "List each value of {col} once, without repeats.",
             "Show the values in {col} with duplicates removed.",
             "I need the set of distinct entries in {col}.",
+            "Distinct values of {col}?",
+            "Could you list every different value that appears in {col}?",
+            "What values show up in {col}, each listed once?",
+            "Get the unique {col} entries.",
+            "I'd like {col} deduplicated.",
+            "Which values does {col} take?",
+            "Tell me the different entries found in {col}, without duplicates.",
+            "Show me the set of values used in {col}.",
+            "What's in {col}, once each?",
+            "Pull out the distinct entries from {col}.",
         ]
     )
     values = list(dict.fromkeys(ctx.grid.column(h)))
@@ -949,6 +1259,16 @@ def count_unique(ctx: Ctx) -> dict[str, Any] | None:
             "Give me the count of unique values in {col}.",
             "Ignoring repeats, how many values are in {col}?",
             "I need the number of different values found in {col}.",
+            "Number of distinct values in {col}?",
+            "Could you count how many different entries {col} has?",
+            "How many unique values show up in {col}?",
+            "Leaving out duplicates, how many values does {col} contain?",
+            "Work out how many distinct values there are in {col}.",
+            "I'd like to know how many different things appear in {col}.",
+            "What is the distinct count for {col}?",
+            "Count {col}'s unique values.",
+            "In {col}, how many distinct values are there?",
+            "How many kinds of value does {col} hold?",
         ]
     )
     n = len(dict.fromkeys(ctx.grid.column(h)))
@@ -982,6 +1302,16 @@ def filter_list(ctx: Ctx) -> dict[str, Any] | None:
             "I need {key} for every row where {m} is {cmp} {n}.",
             "Name all {entities} with {m} {cmp} {n}.",
             "Which of the {entities} have {m} {cmp} {n}?",
+            "Show me all the {entities} that have {m} {cmp} {n}.",
+            "Could you list all the {entities} whose {m} is {cmp} {n}?",
+            "Pull up {key} for rows where {m} is {cmp} {n}.",
+            "What are the {key} values where {m} is {cmp} {n}?",
+            "Filter the {entities} to those with {m} {cmp} {n} and list them.",
+            "I'd like the names of the {entities} with {m} {cmp} {n}.",
+            "For which {entities} is {m} {cmp} {n}?",
+            "Where {m} is {cmp} {n}, which entries appear in {key}?",
+            "Return {key} wherever {m} is {cmp} {n}.",
+            "Any {entities} with {m} {cmp} {n}? List them.",
         ]
     )
     text = t.format(
@@ -1008,6 +1338,16 @@ def cell_value(ctx: Ctx) -> dict[str, Any] | None:
             "What does cell {a} contain?",
             "I need the value in {a}.",
             "Which value is stored in {a}?",
+            "Cell {a}?",
+            "Could you tell me what's in {a}?",
+            "What's sitting in cell {a}?",
+            "Look at {a} and tell me its value.",
+            "I'd like to know the value of {a}.",
+            "Get the value from cell {a}.",
+            "What's written in {a}?",
+            "Check cell {a} for me: what does it say?",
+            "Report what {a} holds.",
+            "Peek at {a}: what's there?",
         ]
     )
     return ctx.answer(t.format(a=addr), f"ask {addr}", ctx.grid.column(h)[i])

@@ -82,8 +82,13 @@ def test_column_names_read_naturally_in_instructions(generated: list[dict]) -> N
     assert tidy("What is the total the Amount column?") == "What is the total Amount?"
     assert tidy("How many unique the Author column values?") == "How many unique Author values?"
     assert tidy("What's the least the Reorder Level column?") == "What's the least Reorder Level?"
+    # A contraction is no possessive; "maximum" reads like the other superlatives.
+    assert tidy("What's the median value in column C?") == "What's the median value in column C?"
+    assert tidy("Find the maximum the Salary column.") == "Find the maximum Salary."
     for t in SheetTask.generate(2000, seed=5):
-        assert not re.search(r"\b(the|whose|most|least) the\b", t["instruction"]), t
+        assert not re.search(r"\b(the|whose|most|least|maximum) the\b", t["instruction"]), t
+        lost_the = r"\bWhat's (median|number|largest|smallest|highest|lowest|average|total|sum)\b"
+        assert not re.search(lost_the, t["instruction"]), t
 
 
 def test_generated_sheets_have_text_numbers_booleans_and_dates(generated: list[dict]) -> None:
