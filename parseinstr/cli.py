@@ -189,6 +189,9 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     max_minutes: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
     epochs: Annotated[int, typer.Option(help="Training epochs at most.")] = 60,
+    patience: Annotated[
+        int, typer.Option(min=1, help="Stop after this many epochs without a better validation.")
+    ] = 12,
     encoder: Annotated[
         str, typer.Option(help="scratch, minilm, or a local BERT checkpoint folder.")
     ] = "scratch",
@@ -298,6 +301,7 @@ def train(
         raise UsageError(f"--output-split {output_split!r}: use {' or '.join(OUTPUT_SPLITS)}")
     config = TrainConfig(
         epochs=epochs,
+        patience=patience,
         max_minutes=max_minutes,
         seed=seed,
         device=device,
