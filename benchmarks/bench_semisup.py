@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--freeze-encoder", action="store_true", help="a frozen pretrained encoder (cached)"
     )
+    ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
     ap.add_argument("--reference", type=Path, help="a fully supervised model to compare")
     ap.add_argument("--supervised-minutes", type=float, default=28.0)
     ap.add_argument("--beams", type=int, default=5, help="beam of the dev evaluation")
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lr=5e-4 if args.encoder == "scratch" else 3e-4,
         freeze_encoder=args.freeze_encoder,
         output_split=args.output_split,
+        precision=args.precision,
     )
     results: dict[str, Any] = {
         **run_metadata("quick" if quick else "full", [sys.argv[0], *(argv or sys.argv[1:])]),
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
         "output_split": args.output_split,
+        "precision": args.precision,
     }
     t0 = time.monotonic()
     log = self_train(
