@@ -240,7 +240,7 @@ class SheetEnvironment(Environment):
     bundled_model_command: ClassVar[str | None] = (
         "parseinstr generate sheet --n 3000 --seed 0 --out sheet-train.jsonl && "
         "parseinstr train sheet --data sheet-train.jsonl --out environments/models/sheet "
-        "--max-minutes 40 --half --copy-slots"
+        "--max-minutes 40 --half --copy-slots --precision bf16"
     )
 
     @classmethod
