@@ -23,6 +23,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .report import Result
 
@@ -136,25 +137,36 @@ def _accuracy_bars(
 
 
 def sheet_accuracy(results: list[Result], path: Path) -> str | None:
-    """Bars of sheet execution accuracy on held-out phrasings per decoding setting."""
-    sources = _of(results, "sheet")
-    bars = [
-        (dec, a["execution_accuracy"]) for r in sources for dec, a in r.data["ablation"].items()
-    ]
-    if not bars:
+    """Horizontal bars: sheet execution accuracy on held-out phrasings of every run, one
+    group per results file (oldest measurement first), one bar per decoding setting."""
+    sources = sorted(_of(results, "sheet"), key=lambda r: str(r.data.get("date", "")))
+    runs = [(r, list(r.data["ablation"].items())) for r in sources if r.data.get("ablation")]
+    if not runs:
         return None
-    fig = _figure(max(4.5, 1.6 * len(bars) + 1.5), 4)
+    n_bars = sum(len(settings) for _r, settings in runs)
+    fig = _figure(9, max(3.0, 0.22 * n_bars + 1.5))
     ax = fig.add_subplot()
-    _accuracy_bars(
-        ax,
-        [b[0].replace(" + ", "\n+ ") for b in bars],
-        [b[1] for b in bars],
-        COLORS[2],
-        "execution accuracy",
-        "Sheet tasks, held-out phrasings",
-    )
+    y, ticks, labels = 0.0, [], []
+    decodings = list(dict.fromkeys(dec for _r, settings in runs for dec, _a in settings))
+    for r, settings in runs:
+        first = y
+        for dec, a in settings:
+            colour = COLORS[decodings.index(dec) % len(COLORS)]
+            h = ax.barh(y, a["execution_accuracy"], height=0.8, color=colour)
+            ax.bar_label(h, fmt="%.3f", padding=2, fontsize=7)
+            y += 1
+        ticks.append((first + y - 1) / 2)
+        labels.append(r.name)
+        y += 0.8
+    ax.set_yticks(ticks, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.08)
+    ax.set_xlabel("execution accuracy on held-out phrasings")
+    ax.set_title("Sheet tasks, held-out phrasings (one group per run, oldest first)")
+    handles = [Patch(color=COLORS[i % len(COLORS)], label=dec) for i, dec in enumerate(decodings)]
+    ax.legend(handles=handles, fontsize=7, loc="lower right")
     _save(fig, path)
-    return f"Sheet execution accuracy on held-out phrasings; from {_sources(sources)}"
+    return f"Sheet execution accuracy on held-out phrasings per run; from {_sources(sources)}"
 
 
 def synthetic_accuracy(results: list[Result], path: Path) -> str | None:
