@@ -361,7 +361,7 @@ def train_parser(
     config = config or TrainConfig()
     seed_everything(config.seed)
     device = pick_device(config.device)
-    autocast_bf16(config.precision, device)  # a bad precision fails before any work
+    use_bf16 = autocast_bf16(config.precision, device)  # a bad precision fails before any work
     examples = [e for e in task.examples() if e.logical_form]
     if not examples:
         raise UsageError("no examples with gold logical forms to train on")
@@ -506,7 +506,6 @@ def train_parser(
         log(f"resumed from {ckpt} at epoch {start_epoch}")
     rng = random.Random(config.seed + start_epoch)
     started = time.monotonic()
-    use_bf16 = autocast_bf16(config.precision, device)
     bar = tqdm(
         total=total,
         initial=sum(epoch_steps(e) for e in range(start_epoch)),
