@@ -214,6 +214,14 @@ def train(
         ),
     ] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    members: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Train this many parsers side by side (seeds seed, seed+1, ...; one process "
+            "each, sharing the CPU cores) and save them as one ensemble.",
+        ),
+    ] = 1,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
     synthetic: Annotated[
         int, typer.Option(min=0, help="Synthetic examples to sample from the grammar (0: none).")
@@ -279,6 +287,14 @@ def train(
     from .model import sized_spec
     from .training import TrainConfig, train_parser
 
+    if members > 1:
+        from .ensemble import train_members
+
+        if supervision == "denotation" or resume:
+            raise UsageError("--members trains from logical forms, without --resume")
+        folders = train_members(_command_line()[1:], out, members, seed)
+        console.print(f"ensemble of {len(folders)} members in {out}")
+        return
     train_task = _task(task, data, db, split, part, None, option)
     dev = None
     if dev_part:

@@ -25,6 +25,8 @@ from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
 
 MAX_INPUT = 512
+#: Rows scored in one forward pass by ``Parser.score_forms``.
+_SCORE_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,14 @@ class Parser:
 
         A model learned with lexeme slots (its card has ``lexeme_slots``) reads and writes
         slots, so ``Parser.load`` gives it the parser that fills them
-        (:class:`parseinstr.learning.SlottedParser`); every caller gets the right one.
+        (:class:`parseinstr.learning.SlottedParser`), and a folder holding ``ensemble.json``
+        gives :class:`parseinstr.ensemble.EnsembleParser`; every caller gets the right one.
         """
+        if cls is Parser:
+            from .ensemble import EnsembleParser, is_ensemble
+
+            if is_ensemble(folder):
+                return EnsembleParser.load(folder, device)
         loaded = load_model(Path(folder), device)
         if cls is Parser and loaded.card.get("lexeme_slots"):
             from .learning import SlottedParser
@@ -254,6 +262,59 @@ class Parser:
             unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
             result.append(unique[:n_best])
         return result
+
+    @torch.no_grad()
+    def score_forms(
+        self,
+        instructions: Sequence[str],
+        envs: Sequence[Environment | None],
+        forms: Sequence[str],
+    ) -> list[float]:
+        """Each form's log-probability per output token given its instruction (teacher
+        forcing, unconstrained), the length-normalised score that beam search ranks by.
+
+        An ensemble (:mod:`parseinstr.ensemble`) uses it to score one member's candidates
+        under another member. A form the tokenizer cannot spell scores ``-inf``.
+        """
+        if len(forms) > _SCORE_ROWS:
+            return [
+                s
+                for i in range(0, len(forms), _SCORE_ROWS)
+                for s in self.score_forms(
+                    instructions[i : i + _SCORE_ROWS],
+                    envs[i : i + _SCORE_ROWS],
+                    forms[i : i + _SCORE_ROWS],
+                )
+            ]
+        if not forms:
+            return []
+        frames = self.frames(instructions, envs)
+        batch = self.encode(instructions, envs, frames)
+        targets = list(forms)
+        if frames is not None:
+            targets = [f.abstract(form) for f, form in zip(frames, forms, strict=True)]
+        labels = self.output_tok(
+            targets, padding=True, truncation=True, max_length=512, return_tensors="pt"
+        )["input_ids"].to(self.device)
+        pad, unk = self.output_tok.pad_token_id, self.output_tok.unk_token_id
+        mask = labels != pad
+        decoder_in = torch.full_like(labels, pad)
+        decoder_in[:, 0] = self.output_tok.bos_token_id
+        decoder_in[:, 1:] = labels[:, :-1].masked_fill(~mask[:, :-1], pad)
+        with decoding_threads(self.device, self.threads):
+            logits = self.model(
+                input_ids=batch["input_ids"],
+                attention_mask=batch["attention_mask"],
+                decoder_input_ids=decoder_in,  # padding trails: the causal mask hides it
+            ).logits.float()
+        logp = torch.log_softmax(logits, dim=-1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+        total = (logp * mask).sum(dim=1)
+        lengths = mask.sum(dim=1).clamp(min=1)
+        scores = (total / lengths).tolist()
+        if unk is not None:
+            spelt = ((labels == unk) & mask).any(dim=1).tolist()
+            scores = [-math.inf if bad else s for s, bad in zip(scores, spelt, strict=True)]
+        return scores
 
     def _generate(self, batch: dict[str, torch.Tensor], beams: int, processors: list[Any]) -> Any:
         """Beam search (greedy for one beam) as ``model.generate`` does it, through the lean

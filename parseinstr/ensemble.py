@@ -1,0 +1,191 @@
+"""Ensembles: several independently trained parsers that vote on each candidate.
+
+Small models trained from scratch on a few hundred examples disagree in their mistakes: one
+turns "largest state" into ``MIN(AREA)``, another copies a negation that is not there. An
+ensemble pools their n-best lists (constrained beam search in each member) and ranks every
+pooled candidate by its log-probability per output token averaged over all members
+(:meth:`Parser.score_forms`, teacher forcing), a product of experts. Execution-guided
+selection then runs on that ranking as for a single parser.
+
+A model folder is an ensemble when it holds ``ensemble.json``::
+
+    {"members": ["member-0", "member-1"]}
+
+whose entries are model folders relative to it; :meth:`Parser.load` returns an
+:class:`EnsembleParser` for it, so ``run``, ``evaluate`` and the API accept it anywhere a
+model folder goes. ``parseinstr train --members N`` trains the members side by side, one
+process each (seeds ``seed``, ``seed + 1``, ...), and writes the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from .environment import Environment
+from .errors import ModelError
+from .io import write_json_atomic
+from .model import load_model
+from .parser import Candidate, Parser
+
+#: The file that makes a folder an ensemble.
+ENSEMBLE_FILE = "ensemble.json"
+
+
+def is_ensemble(folder: str | Path) -> bool:
+    """Whether ``folder`` is an ensemble (holds ``ensemble.json``)."""
+    return (Path(folder) / ENSEMBLE_FILE).is_file()
+
+
+def write_ensemble(folder: str | Path, members: Sequence[str | Path]) -> Path:
+    """Make ``folder`` an ensemble of ``members`` (model folders inside it)."""
+    folder = Path(folder)
+    names = []
+    for m in members:
+        path = Path(m)
+        path = path if path.is_absolute() else folder / path
+        try:
+            names.append(str(path.resolve().relative_to(folder.resolve())))
+        except ValueError:
+            raise ModelError(f"{m}: an ensemble's members must lie inside {folder}") from None
+    path = folder / ENSEMBLE_FILE
+    write_json_atomic(path, {"members": names})
+    return path
+
+
+def member_folders(folder: str | Path) -> list[Path]:
+    """The member model folders an ensemble file lists (``ModelError`` if it is bad)."""
+    folder = Path(folder)
+    path = folder / ENSEMBLE_FILE
+    try:
+        members = json.loads(path.read_text())["members"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: not a readable ensemble file ({exc})") from None
+    if not isinstance(members, list) or not members:
+        raise ModelError(f"{path}: lists no members")
+    return [folder / str(m) for m in members]
+
+
+class EnsembleParser(Parser):
+    """Parsers whose pooled n-best lists are ranked by their mean per-token log-probability.
+
+    Behaves as a :class:`Parser` (the first member supplies the card and tokenizers that
+    callers read); ``parse_batch`` is what differs.
+    """
+
+    def __init__(self, members: Sequence[Parser]) -> None:
+        if not members:
+            raise ModelError("an ensemble needs at least one member")
+        for m in members:
+            if type(m) is not Parser:
+                raise ModelError(
+                    f"ensemble members must be plain parsers, not {type(m).__name__} "
+                    "(models learned with lexeme slots cannot be pooled yet)"
+                )
+        first = members[0]
+        super().__init__(first.loaded, first.device, first.threads)
+        self.members = list(members)
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str = "cpu") -> EnsembleParser:  # type: ignore[override]
+        """Load every member of the ensemble in ``folder``."""
+        return cls([Parser(load_model(m, device), device) for m in member_folders(folder)])
+
+    def parse_batch(
+        self,
+        instructions: Sequence[str],
+        envs: Sequence[Environment | None],
+        n_best: int = 1,
+        constrained: bool | None = None,
+    ) -> list[list[Candidate]]:
+        """The ``n_best`` pooled candidates with the highest mean member score."""
+        if not instructions:
+            return []
+        pools: list[list[str]] = [[] for _ in instructions]
+        for member in self.members:
+            for pool, cands in zip(
+                pools, member.parse_batch(instructions, envs, n_best, constrained), strict=True
+            ):
+                pool.extend(c.form for c in cands if c.form not in pool)
+        rows = [(i, form) for i, pool in enumerate(pools) for form in pool]
+        totals = [0.0] * len(rows)
+        for member in self.members:
+            scores = member.score_forms(
+                [instructions[i] for i, _ in rows], [envs[i] for i, _ in rows], [f for _, f in rows]
+            )
+            totals = [t + s for t, s in zip(totals, scores, strict=True)]
+        result: list[list[Candidate]] = [[] for _ in instructions]
+        for (i, form), total in zip(rows, totals, strict=True):
+            result[i].append(Candidate(form, total / len(self.members)))
+        for cands in result:
+            cands.sort(key=lambda c: -c.score if not math.isnan(c.score) else math.inf)
+        return [cands[:n_best] for cands in result]
+
+
+def member_arguments(argv: Sequence[str], out: Path, index: int, seed: int) -> list[str]:
+    """``parseinstr train`` arguments for member ``index``: ``argv`` without ``--members``,
+    its output in ``out/member-<index>`` and its seed ``seed + index``.
+
+    Example:
+        >>> member_arguments(["train", "scan", "--out", "m", "--members", "2"], Path("m"), 1, 0)
+        ['train', 'scan', '--out', 'm/member-1', '--seed', '1']
+    """
+    rest: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in ("--members", "--out", "--seed"):
+            skip = "=" not in arg
+            continue
+        rest.append(arg)
+    return [*rest, "--out", str(out / f"member-{index}"), "--seed", str(seed + index)]
+
+
+def _train_member(argv: list[str], threads: int) -> None:  # runs in a child process
+    import os
+    import sys
+
+    import torch
+
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    torch.set_num_threads(threads)
+    from .cli import main
+
+    sys.exit(main(argv))
+
+
+def train_members(
+    argv: Sequence[str], out: Path, members: int, seed: int, threads: int | None = None
+) -> list[Path]:
+    """Train ``members`` parsers side by side, one process each, and make ``out`` their
+    ensemble; each process gets an equal share of the CPU threads (at least one).
+
+    Raises:
+        ModelError: a member's training failed (its own error was printed by its process).
+    """
+    import multiprocessing
+    import os
+
+    total = threads or len(os.sched_getaffinity(0))
+    share = max(1, total // members)
+    context = multiprocessing.get_context("spawn")
+    jobs = []
+    for k in range(members):
+        job = context.Process(
+            target=_train_member, args=(member_arguments(argv, out, k, seed), share)
+        )
+        job.start()
+        jobs.append(job)
+    for job in jobs:
+        job.join()
+    failed = [k for k, job in enumerate(jobs) if job.exitcode != 0]
+    if failed:
+        raise ModelError(f"ensemble training: member(s) {failed} failed; see their messages")
+    folders = [out / f"member-{k}" for k in range(members)]
+    write_ensemble(out, folders)
+    return folders

@@ -1,0 +1,179 @@
+"""Ensembles: teacher-forced scores, pooled n-best lists, ensemble folders, --members."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+
+import pytest
+
+from parseinstr import ModelError, get_task
+from parseinstr.cli import main
+from parseinstr.ensemble import (
+    EnsembleParser,
+    is_ensemble,
+    member_arguments,
+    member_folders,
+    write_ensemble,
+)
+from parseinstr.environments.sql import SqlEnvironment
+from parseinstr.model import ModelSpec
+from parseinstr.parser import InstructionExecutor, Parser
+from parseinstr.training import TrainConfig, train_parser
+
+from conftest import DATA
+
+TINY = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64, dropout=0.0)
+QUESTIONS = ["who lives in paris", "how many customers are there", "list the products"]
+
+
+@pytest.fixture(scope="module")
+def two_models(tmp_path_factory):
+    """Two tiny parsers trained with different seeds, inside one folder, and their db."""
+    folder = tmp_path_factory.mktemp("ensemble")
+    db = folder / "shop.sqlite"
+    conn = sqlite3.connect(db)
+    conn.executescript((DATA / "shop.sql").read_text())
+    conn.close()
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    for seed in (0, 1):
+        config = TrainConfig(
+            epochs=40,
+            batch_size=4,
+            eval_every=40,
+            input_vocab=200,
+            output_vocab=300,
+            seed=seed,
+            lr=3e-3,
+        )
+        train_parser(task, folder / f"member-{seed}", TINY, config, log=lambda m: None)
+    return folder, db
+
+
+def test_score_forms_matches_the_beam_scores(two_models):
+    folder, db = two_models
+    parser = Parser.load(folder / "member-0")
+    with SqlEnvironment(db) as env:
+        for question in QUESTIONS:
+            cands = parser.parse(question, env, n_best=3, constrained=False)
+            forced = parser.score_forms(
+                [question] * len(cands), [env] * len(cands), [c.form for c in cands]
+            )
+            # Unconstrained beam search ranks by log-probability per generated token: the
+            # same quantity teacher forcing computes for the decoded form.
+            for cand, score in zip(cands, forced, strict=True):
+                assert score == pytest.approx(cand.score, abs=1e-4), cand.form
+
+
+def test_score_forms_scores_many_rows_in_chunks(two_models, monkeypatch):
+    from parseinstr import parser as parser_module
+
+    folder, db = two_models
+    parser = Parser.load(folder / "member-0")
+    forms = ["SELECT name FROM customers", "SELECT COUNT(*) FROM customers", "SELECT 1"]
+    with SqlEnvironment(db) as env:
+        whole = parser.score_forms([QUESTIONS[0]] * 3, [env] * 3, forms)
+        monkeypatch.setattr(parser_module, "_SCORE_ROWS", 2)
+        chunked = parser.score_forms([QUESTIONS[0]] * 3, [env] * 3, forms)
+    assert chunked == pytest.approx(whole, abs=1e-5)
+    assert all(s < 0 for s in whole)
+
+
+def test_ensemble_pools_candidates_and_ranks_by_the_mean_member_score(two_models):
+    folder, db = two_models
+    write_ensemble(folder, ["member-0", "member-1"])
+    ensemble = Parser.load(folder)
+    assert isinstance(ensemble, EnsembleParser) and len(ensemble.members) == 2
+    a, b = ensemble.members
+    with SqlEnvironment(db) as env:
+        for question in QUESTIONS:
+            got = ensemble.parse(question, env, n_best=4, constrained=False)
+            pool = {c.form for m in (a, b) for c in m.parse(question, env, 4, False)}
+            assert {c.form for c in got} <= pool and len(got) == min(4, len(pool))
+            forms = [c.form for c in got]
+            mean = [
+                (x + y) / 2
+                for x, y in zip(
+                    a.score_forms([question] * len(forms), [env] * len(forms), forms),
+                    b.score_forms([question] * len(forms), [env] * len(forms), forms),
+                    strict=True,
+                )
+            ]
+            assert [c.score for c in got] == pytest.approx(mean, abs=1e-5)
+            assert [c.score for c in got] == sorted((c.score for c in got), reverse=True)
+            # Nothing left out of the top scores better than what was kept.
+            rest = sorted(pool - set(forms))
+            if rest and len(got) == 4:
+                left = [
+                    (x + y) / 2
+                    for x, y in zip(
+                        a.score_forms([question] * len(rest), [env] * len(rest), rest),
+                        b.score_forms([question] * len(rest), [env] * len(rest), rest),
+                        strict=True,
+                    )
+                ]
+                assert max(left) <= got[-1].score + 1e-6
+        result = InstructionExecutor(ensemble, env, n_best=3).run(QUESTIONS[0])
+    assert result.alternatives and all(not math.isnan(x.score) for x in result.alternatives)
+
+
+def test_ensemble_files_are_checked(two_models, tmp_path):
+    folder, _ = two_models
+    assert is_ensemble(folder) or write_ensemble(folder, ["member-0", "member-1"])
+    assert member_folders(folder) == [folder / "member-0", folder / "member-1"]
+    with pytest.raises(ModelError, match="inside"):
+        write_ensemble(tmp_path, [folder / "member-0"])
+    (tmp_path / "ensemble.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not a readable ensemble file"):
+        Parser.load(tmp_path)
+    (tmp_path / "ensemble.json").write_text(json.dumps({"members": []}))
+    with pytest.raises(ModelError, match="lists no members"):
+        Parser.load(tmp_path)
+    (tmp_path / "ensemble.json").write_text(json.dumps({"members": ["gone"]}))
+    with pytest.raises(ModelError, match="no model here"):
+        Parser.load(tmp_path)
+
+
+def test_member_arguments_replace_out_and_seed():
+    argv = ["train", "sheet", "--out=m", "--members", "3", "--seed", "5", "--half"]
+    from pathlib import Path
+
+    assert member_arguments(argv, Path("m"), 2, 5) == [
+        "train", "sheet", "--half", "--out", "m/member-2", "--seed", "7",
+    ]  # fmt: skip
+
+
+def test_cli_trains_members_side_by_side(capsys, shop_db, tmp_path):
+    out = tmp_path / "ens"
+    code = main(
+        [
+            "train", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(shop_db),
+            "--out", str(out), "--epochs", "1", "--decoder-width", "64",
+            "--output-vocab", "300", "--members", "2",
+        ]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert is_ensemble(out)
+    cards = [json.loads((out / f"member-{k}" / "model_card.json").read_text()) for k in (0, 1)]
+    assert [c["train"]["seed"] for c in cards] == [0, 1]
+    assert isinstance(Parser.load(out), EnsembleParser)
+    code = main(
+        [
+            "run", "sql", QUESTIONS[0], "--db", str(shop_db),
+            "--model", str(out), "--json",
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+
+
+def test_cli_members_refuses_denotation_supervision(capsys, shop_db, tmp_path):
+    code = main(
+        [
+            "train", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(shop_db),
+            "--out", str(tmp_path / "e"), "--members", "2", "--supervision", "denotation",
+        ]
+    )  # fmt: skip
+    assert code != 0 and "--members" in capsys.readouterr().err
+    assert not (tmp_path / "e").exists()
