@@ -8,11 +8,13 @@ constrained beam with execution-guided selection; it also measures the latency o
     python -m benchmarks.bench_parser [--quick] [--minutes 25] [--encoders scratch,minilm]
         [--synthetic N --synthetic-ratio R] [--epochs N --patience N --eval-every N] [--half]
         [--freeze-encoder [--tune-top-layers N]] [--output-split spaces] [--decoder-width W]
-        [--results NAME]
+        [--members N] [--results NAME]
 
 The recipe options are ``parseinstr train``'s; ``--results NAME`` writes
 ``benchmarks/results/NAME.json`` (default ``parser``). Latency runs each dev question once
-with the SQL caches cleared first, as a new question would.
+with the SQL caches cleared first, as a new question would. ``--members N`` trains N parsers
+side by side (one process each, sharing the cores, each within ``--minutes``) as one ensemble
+(:mod:`parseinstr.ensemble`) and evaluates the ensemble and every member alone.
 """
 
 from __future__ import annotations
@@ -128,6 +130,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--output-split", default="bytelevel", help="bytelevel or spaces")
     ap.add_argument("--decoder-width", type=int, default=None)
     ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
+    ap.add_argument(
+        "--members",
+        type=int,
+        default=1,
+        help="train an ensemble of N members side by side (parseinstr train --members N), "
+        "each within --minutes; each member is also evaluated alone",
+    )
     ap.add_argument("--results", default="parser", help="results file name")
     args = ap.parse_args(argv)
     minutes = 1.0 if args.quick else args.minutes
@@ -166,9 +175,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         folder = args.out / name.replace(", ", "-").replace(" ", "_")
         started = time.monotonic()
         # Early stopping uses a seeded 10% of train; dev chooses nothing.
-        card = train_parser(
-            train, folder, spec, config, command=" ".join(sys.argv), synthetic=synth
-        )
+        if args.members > 1:
+            card = train_ensemble(args, encoder, folder, minutes)
+        else:
+            card = train_parser(
+                train, folder, spec, config, command=" ".join(sys.argv), synthetic=synth
+            )
         trained = (time.monotonic() - started) / 60
         parser = Parser.load(folder)
         row = {
@@ -177,12 +189,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "spec": asdict(spec),
                 "synthetic": len(synth),
                 **{k: v for k, v in asdict(config).items() if k != "device"},
+            }
+            if args.members == 1
+            else {  # each member's own settings, as parseinstr train recorded them
+                "members": args.members,
+                "spec": card.get("spec"),
+                "synthetic": args.synthetic,
+                **card.get("train", {}),
             },
             "card_metrics": card.get("metrics"),
             "history": card.get("history"),
             "ablation": ablation(parser, dev, args.beams),
             "latency": latency(parser, dev, args.beams, 10 if args.quick else 49),
         }
+        if args.members > 1:
+            for k, member in enumerate(parser.members):
+                results["encoders"][f"{name}, member {k}"] = {
+                    "ablation": ablation(member, dev, args.beams),
+                    "latency": latency(member, dev, args.beams, 10 if args.quick else 49),
+                }
+            name = f"{name}, ensemble of {args.members}"
         results["encoders"][name] = row
     results["summary"] = [
         {
@@ -203,6 +229,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print_table(results)
     write_results(results_path(args.results), results)
     return results
+
+
+def train_ensemble(args: argparse.Namespace, encoder: str, folder: Path, minutes: float) -> dict:
+    """Train ``args.members`` parsers side by side through ``parseinstr train --members``
+    (the recipe options passed on) and return the first member's card."""
+    import json
+
+    from parseinstr.cli import main as cli_main
+
+    argv = [
+        "train", "text2sql", "--data", str(GEO), "--split", "question", "--part", "train",
+        "--out", str(folder), "--encoder", encoder, "--members", str(args.members),
+        "--max-minutes", str(minutes), "--epochs", str(args.epochs),
+        "--patience", str(args.patience), "--output-split", args.output_split,
+        "--precision", args.precision,
+    ]  # fmt: skip
+    if args.synthetic:
+        argv += ["--synthetic", str(args.synthetic), "--synthetic-ratio", str(args.synthetic_ratio)]
+    if args.half:
+        argv.append("--half")
+    if args.freeze_encoder and encoder != "scratch":
+        argv += ["--freeze-encoder", "--tune-top-layers", str(args.tune_top_layers)]
+    if args.decoder_width:
+        argv += ["--decoder-width", str(args.decoder_width)]
+    if cli_main(argv) != 0:
+        raise SystemExit(f"ensemble training failed: parseinstr {' '.join(argv)}")
+    return json.loads((folder / "member-0" / "model_card.json").read_text())
 
 
 def print_table(results: dict[str, Any]) -> None:

@@ -35,7 +35,9 @@ def default_model(env_cls: type[Environment]) -> Path:
             f"environment {env_cls.name!r} bundles no model: give one with --model DIR "
             "(train it with `parseinstr train`)"
         )
-    if not (path / "model_card.json").exists():
+    from .ensemble import is_ensemble
+
+    if not ((path / "model_card.json").exists() or is_ensemble(path)):
         rebuild = env_cls.bundled_model_command or "parseinstr train ..."
         raise ModelError(
             f"the bundled {env_cls.name} model is missing ({path}); build it with: {rebuild}"

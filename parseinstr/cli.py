@@ -504,6 +504,18 @@ def synthesize(
     )
 
 
+@app.command()
+def ensemble(
+    members: Annotated[list[Path], typer.Argument(help="Trained model folders to pool.")],
+    out: Annotated[Path, typer.Option("--out", help="New folder for the ensemble.")],
+) -> None:
+    """Pool trained model folders into one ensemble model folder (copies them)."""
+    from .ensemble import assemble
+
+    folders = assemble(out, members)
+    console.print(f"ensemble of {len(folders)} members in {out}")
+
+
 @app.command("environments")
 def list_environments() -> None:
     """List the registered environments and tasks."""

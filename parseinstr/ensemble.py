@@ -14,7 +14,8 @@ A model folder is an ensemble when it holds ``ensemble.json``::
 whose entries are model folders relative to it; :meth:`Parser.load` returns an
 :class:`EnsembleParser` for it, so ``run``, ``evaluate`` and the API accept it anywhere a
 model folder goes. ``parseinstr train --members N`` trains the members side by side, one
-process each (seeds ``seed``, ``seed + 1``, ...), and writes the file.
+process each (seeds ``seed``, ``seed + 1``, ...), and writes the file; ``parseinstr ensemble
+A B --out DIR`` pools folders trained apart (say, one from scratch and one on MiniLM).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .environment import Environment
-from .errors import ModelError
+from .errors import ModelError, UsageError
 from .io import write_json_atomic
 from .model import load_model
 from .parser import Candidate, Parser
@@ -47,7 +48,7 @@ def write_ensemble(folder: str | Path, members: Sequence[str | Path]) -> Path:
         path = Path(m)
         path = path if path.is_absolute() else folder / path
         try:
-            names.append(str(path.resolve().relative_to(folder.resolve())))
+            names.append(str(path.absolute().relative_to(folder.absolute())))
         except ValueError:
             raise ModelError(f"{m}: an ensemble's members must lie inside {folder}") from None
     path = folder / ENSEMBLE_FILE
@@ -189,3 +190,39 @@ def train_members(
     folders = [out / f"member-{k}" for k in range(members)]
     write_ensemble(out, folders)
     return folders
+
+
+def assemble(out: Path, members: Sequence[Path]) -> list[Path]:
+    """Copy trained model folders (without their checkpoints) into a new ensemble ``out``.
+
+    The folder appears whole or not at all: members are copied into a temporary sibling
+    that is renamed to ``out`` last.
+
+    Raises:
+        UsageError: ``out`` exists, or fewer than two members are given.
+        ModelError: a member is not a model folder (or is itself an ensemble).
+    """
+    import shutil
+    import tempfile
+
+    if len(members) < 2:
+        raise UsageError("an ensemble needs at least two model folders")
+    if out.exists():
+        raise UsageError(f"{out} exists; give a new folder")
+    for m in members:
+        if is_ensemble(m) or not (Path(m) / "model_card.json").is_file():
+            raise ModelError(f"{m}: not a model folder (no model_card.json)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        folders = []
+        for k, m in enumerate(members):
+            target = tmp / f"member-{k}"
+            shutil.copytree(m, target, ignore=shutil.ignore_patterns("checkpoint"))
+            folders.append(target)
+        write_ensemble(tmp, folders)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / f"member-{k}" for k in range(len(members))]

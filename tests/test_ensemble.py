@@ -30,7 +30,7 @@ QUESTIONS = ["who lives in paris", "how many customers are there", "list the pro
 
 @pytest.fixture(scope="module")
 def two_models(tmp_path_factory):
-    """Two tiny parsers trained with different seeds, inside one folder, and their db."""
+    """Two tiny parsers trained with different seeds, as one ensemble folder, and a db."""
     folder = tmp_path_factory.mktemp("ensemble")
     db = folder / "shop.sqlite"
     conn = sqlite3.connect(db)
@@ -48,6 +48,7 @@ def two_models(tmp_path_factory):
             lr=3e-3,
         )
         train_parser(task, folder / f"member-{seed}", TINY, config, log=lambda m: None)
+    write_ensemble(folder, ["member-0", "member-1"])
     return folder, db
 
 
@@ -82,7 +83,6 @@ def test_score_forms_scores_many_rows_in_chunks(two_models, monkeypatch):
 
 def test_ensemble_pools_candidates_and_ranks_by_the_mean_member_score(two_models):
     folder, db = two_models
-    write_ensemble(folder, ["member-0", "member-1"])
     ensemble = Parser.load(folder)
     assert isinstance(ensemble, EnsembleParser) and len(ensemble.members) == 2
     a, b = ensemble.members
@@ -120,7 +120,7 @@ def test_ensemble_pools_candidates_and_ranks_by_the_mean_member_score(two_models
 
 def test_ensemble_files_are_checked(two_models, tmp_path):
     folder, _ = two_models
-    assert is_ensemble(folder) or write_ensemble(folder, ["member-0", "member-1"])
+    assert is_ensemble(folder) and not is_ensemble(folder / "member-0")
     assert member_folders(folder) == [folder / "member-0", folder / "member-1"]
     with pytest.raises(ModelError, match="inside"):
         write_ensemble(tmp_path, [folder / "member-0"])
@@ -177,3 +177,42 @@ def test_cli_members_refuses_denotation_supervision(capsys, shop_db, tmp_path):
     )  # fmt: skip
     assert code != 0 and "--members" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
+
+
+def test_cli_ensemble_pools_trained_folders(capsys, two_models, tmp_path):
+    folder, db = two_models
+    out = tmp_path / "pooled"
+    args = ["ensemble", str(folder / "member-0"), str(folder / "member-1"), "--out", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert member_folders(out) == [out / "member-0", out / "member-1"]
+    assert not (out / "member-0" / "checkpoint").exists()  # weights and card only
+    with SqlEnvironment(db) as env:
+        pooled = Parser.load(out).parse(QUESTIONS[1], env, 3, False)
+        direct = Parser.load(folder).parse(QUESTIONS[1], env, 3, False)
+    assert [(c.form, round(c.score, 5)) for c in pooled] == [
+        (c.form, round(c.score, 5)) for c in direct
+    ]
+    # A folder that exists, one member, or a folder that is no model: one line, nothing made.
+    for bad, message in [
+        (args, "exists"),
+        (["ensemble", str(folder / "member-0"), "--out", str(tmp_path / "one")], "at least two"),
+        (["ensemble", str(tmp_path), str(folder / "member-0"), "--out", str(tmp_path / "x")],
+         "not a model folder"),
+    ]:  # fmt: skip
+        assert main(bad) != 0
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "one").exists() and not (tmp_path / "x").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_bundled_model_may_be_an_ensemble(two_models, tmp_path, monkeypatch):
+    from parseinstr import bundled
+    from parseinstr.environments.sql import SqlEnvironment as Env
+
+    folder, _ = two_models
+    monkeypatch.setattr(bundled, "bundled_model_path", lambda cls: folder)
+    assert bundled.default_model(Env) == folder
+    monkeypatch.setattr(bundled, "bundled_model_path", lambda cls: tmp_path / "none")
+    with pytest.raises(ModelError, match="parseinstr train"):
+        bundled.default_model(Env)
