@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "encoders": {},
     }
     synth: list[Any] = []
-    if args.synthetic:
+    if args.synthetic and args.members == 1:  # members sample their own (seeded apart)
         from parseinstr.synthesis import synthetic_examples
 
         synth, _ = synthetic_examples(train, 100 if args.quick else args.synthetic, 0)
