@@ -288,11 +288,17 @@ class Parser:
             ]
         if not forms:
             return []
-        frames = self.frames(instructions, envs)
-        batch = self.encode(instructions, envs, frames)
+        # Each distinct instruction is encoded once, however many forms it has.
+        keys = [(text, id(env)) for text, env in zip(instructions, envs, strict=True)]
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}
+        order = list(dict.fromkeys(keys))
+        rows = torch.tensor([order.index(k) for k in keys], device=self.device)
+        texts = [instructions[first[k]] for k in order]
+        frames = self.frames(texts, [envs[first[k]] for k in order])
+        batch = self.encode(texts, [envs[first[k]] for k in order], frames)
         targets = list(forms)
         if frames is not None:
-            targets = [f.abstract(form) for f, form in zip(frames, forms, strict=True)]
+            targets = [frames[int(r)].abstract(form) for r, form in zip(rows, forms, strict=True)]
         labels = self.output_tok(
             targets, padding=True, truncation=True, max_length=512, return_tensors="pt"
         )["input_ids"].to(self.device)
@@ -302,9 +308,12 @@ class Parser:
         decoder_in[:, 0] = self.output_tok.bos_token_id
         decoder_in[:, 1:] = labels[:, :-1].masked_fill(~mask[:, :-1], pad)
         with decoding_threads(self.device, self.threads):
+            states = self.model.encoder(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+            ).last_hidden_state
             logits = self.model(
-                input_ids=batch["input_ids"],
-                attention_mask=batch["attention_mask"],
+                encoder_outputs=(states.index_select(0, rows),),
+                attention_mask=batch["attention_mask"].index_select(0, rows),
                 decoder_input_ids=decoder_in,  # padding trails: the causal mask hides it
             ).logits.float()
         logp = torch.log_softmax(logits, dim=-1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
