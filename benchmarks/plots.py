@@ -54,6 +54,10 @@ def _sources(results: list[Result]) -> str:
     return ", ".join(named)
 
 
+#: Issue #6's GeoQuery dev execution accuracy target, drawn as a dashed line.
+GEOQUERY_TARGET = 0.85
+
+
 def geoquery_accuracy(results: list[Result], path: Path) -> str | None:
     """Horizontal bars: GeoQuery dev execution accuracy of every parser run and synthetic
     arm, one colour per results file."""
@@ -86,8 +90,10 @@ def geoquery_accuracy(results: list[Result], path: Path) -> str | None:
         ax.bar_label(h, fmt="%.3f", padding=2, fontsize=7)
     ax.set_yticks(ys, [b[0] for b in bars], fontsize=8)
     ax.set_xlim(0, 1.08)
+    ax.axvline(GEOQUERY_TARGET, color="black", linestyle="--", linewidth=0.8)
+    ax.text(GEOQUERY_TARGET, len(bars) - 0.4, " target 0.85", fontsize=7, va="bottom")
     ax.set_xlabel("execution accuracy")
-    ax.set_title("GeoQuery dev (question split) by encoder / training data and decoding")
+    ax.set_title("GeoQuery dev (question split), per run and decoding", fontsize=10)
     fig.legend(fontsize=7, loc="outside lower center", ncols=min(4, len(sources)))
     _save(fig, path)
     return f"GeoQuery dev execution accuracy per run and decoding setting; from {_sources(sources)}"
