@@ -463,3 +463,38 @@ def test_sheet_benchmark_breaks_held_out_accuracy_down_by_kind() -> None:
         "2": {"n": 2, "execution_accuracy": 0.5},
         "4+": {"n": 1, "execution_accuracy": 1.0},
     }
+
+
+def test_bench_parser_members_train_through_the_cli(tmp_path: Path, monkeypatch) -> None:
+    """``--members N`` hands the recipe to ``parseinstr train --members N`` (members sample
+    their own synthetic data) and reads back the first member's card."""
+    import argparse
+
+    from benchmarks import bench_parser
+    from parseinstr import cli
+
+    seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        member = Path(argv[argv.index("--out") + 1]) / "member-0"
+        member.mkdir(parents=True)
+        (member / "model_card.json").write_text(json.dumps({"train": {"seed": 0}}))
+        return 0
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    args = argparse.Namespace(
+        members=3, epochs=80, patience=12, output_split="spaces", precision="bf16",
+        synthetic=6000, synthetic_ratio=1.0, half=True, freeze_encoder=False,
+        tune_top_layers=0, decoder_width=None,
+    )  # fmt: skip
+    card = bench_parser.train_ensemble(args, "scratch", tmp_path / "e", 28.0)
+    assert card == {"train": {"seed": 0}}
+    argv = seen[0]
+    assert argv[:2] == ["train", "text2sql"]
+    pairs = dict(zip(argv[2::2], argv[3::2], strict=False))
+    assert pairs["--members"] == "3" and pairs["--max-minutes"] == "28.0"
+    assert pairs["--synthetic"] == "6000" and "--half" in argv and "--freeze-encoder" not in argv
+    monkeypatch.setattr(cli, "main", lambda argv: 1)
+    with pytest.raises(SystemExit, match="ensemble training failed"):
+        bench_parser.train_ensemble(args, "scratch", tmp_path / "f", 28.0)
