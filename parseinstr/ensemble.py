@@ -172,7 +172,8 @@ def train_members(
     import multiprocessing
     import os
 
-    total = threads or len(os.sched_getaffinity(0))
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere, all the cores
+    total = threads or (len(affinity(0)) if affinity else os.cpu_count() or 1)
     share = max(1, total // members)
     context = multiprocessing.get_context("spawn")
     jobs = []
