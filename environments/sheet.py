@@ -457,19 +457,15 @@ class SheetEnvironment(Environment):
         """What the sheet knows about the instruction's words: for each column the
         instruction names (by header or as ``column D``) its data range, and for each value
         of the sheet it names the columns that hold it, and its cells when there are at most
-        two, and where such a row meets a named column: ``Amount: C2:C9; column D: Payee
-        D2:D9; Airline: in Payee; Horizon: in Payee D7; Horizon Amount: C7``. The description
-        shows three rows; these are the facts a form needs (which column a value lives in,
-        which row a key names, which cell a row and a column share, where a lettered range
-        ends)."""
+        two: ``Amount: C2:C9; column D: Payee D2:D9; Airline: in Payee; Horizon: in Payee
+        D7``. The description shows three rows; these are the facts a form needs (which
+        column a value lives in, which row a key names, where a lettered range ends)."""
         table = self.table()
         last = max(table.last_row, 2)
         facts: list[str] = []
         by_col = {c: h for h, c in table.columns.items()}
         mentions = sorted(self.mention_values(instruction))
         seen: set[str] = set()
-        named_cols: dict[int, str] = {}  # column -> how the instruction names it
-        keys: list[tuple[str, list[tuple[int, int]]]] = []  # values that name their rows
         for _, _, name in mentions:
             if name in seen:
                 continue
@@ -477,7 +473,6 @@ class SheetEnvironment(Environment):
             if name in table.columns:
                 letter = col_letters(table.columns[name])
                 facts.append(f"{name}: {letter}2:{letter}{last}")
-                named_cols.setdefault(table.columns[name], name)
                 continue
             cells = [
                 (r, c)
@@ -492,7 +487,6 @@ class SheetEnvironment(Environment):
             if len(cells) <= _LINKED_CELLS:
                 # A key names its row: a command on it needs the cell (``set D7 = ...``).
                 fact += " " + " ".join(f"{col_letters(c)}{r}" for r, c in cells)
-                keys.append((name, cells))
             facts.append(fact)
         for letter in dict.fromkeys(COLUMN_LETTER.findall(instruction)):
             try:
@@ -502,14 +496,6 @@ class SheetEnvironment(Environment):
             header = by_col.get(col)
             named = f" {header}" if header else ""
             facts.append(f"column {letter}:{named} {letter}2:{letter}{last}")
-            named_cols.setdefault(col, f"column {letter}")
-        # Where a named row meets a named column ("set Horizon's Amount to 40": C7): the
-        # cell a command on that row and column needs, which no single fact above gives.
-        for name, cells in keys:
-            for col, said in named_cols.items():
-                hits = [f"{col_letters(col)}{r}" for r, c in cells if c != col]
-                if hits:
-                    facts.append(f"{name} {said}: {' '.join(hits)}")
         return "; ".join(facts)
 
     def part_program(self, nonterminal: str, form: str) -> str | None:
