@@ -289,13 +289,18 @@ class Parser:
         if not forms:
             return []
         # Each distinct instruction is encoded once, however many forms it has.
-        keys = [(text, id(env)) for text, env in zip(instructions, envs, strict=True)]
-        first = {k: i for i, k in reversed(list(enumerate(keys)))}
-        order = list(dict.fromkeys(keys))
-        rows = torch.tensor([order.index(k) for k in keys], device=self.device)
-        texts = [instructions[first[k]] for k in order]
-        frames = self.frames(texts, [envs[first[k]] for k in order])
-        batch = self.encode(texts, [envs[first[k]] for k in order], frames)
+        where: dict[tuple[str, int], int] = {}  # (instruction, env) -> its encoder row
+        firsts: list[int] = []
+        for i, key in enumerate(zip(instructions, map(id, envs), strict=True)):
+            if key not in where:
+                where[key] = len(firsts)
+                firsts.append(i)
+        rows = torch.tensor(
+            [where[k] for k in zip(instructions, map(id, envs), strict=True)], device=self.device
+        )
+        texts, text_envs = [instructions[i] for i in firsts], [envs[i] for i in firsts]
+        frames = self.frames(texts, text_envs)
+        batch = self.encode(texts, text_envs, frames)
         targets = list(forms)
         if frames is not None:
             targets = [frames[int(r)].abstract(form) for r, form in zip(rows, forms, strict=True)]

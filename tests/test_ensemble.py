@@ -81,6 +81,14 @@ def test_score_forms_scores_many_rows_in_chunks(two_models, monkeypatch):
     assert all(s < 0 for s in whole)
 
 
+def mean_score(a, b, question, env, forms):
+    """Each form's score averaged over the members ``a`` and ``b``."""
+    n = len(forms)
+    xs = a.score_forms([question] * n, [env] * n, forms)
+    ys = b.score_forms([question] * n, [env] * n, forms)
+    return [(x + y) / 2 for x, y in zip(xs, ys, strict=True)]
+
+
 def test_ensemble_pools_candidates_and_ranks_by_the_mean_member_score(two_models):
     folder, db = two_models
     ensemble = Parser.load(folder)
@@ -92,27 +100,13 @@ def test_ensemble_pools_candidates_and_ranks_by_the_mean_member_score(two_models
             pool = {c.form for m in (a, b) for c in m.parse(question, env, 4, False)}
             assert {c.form for c in got} <= pool and len(got) == min(4, len(pool))
             forms = [c.form for c in got]
-            mean = [
-                (x + y) / 2
-                for x, y in zip(
-                    a.score_forms([question] * len(forms), [env] * len(forms), forms),
-                    b.score_forms([question] * len(forms), [env] * len(forms), forms),
-                    strict=True,
-                )
-            ]
+            mean = mean_score(a, b, question, env, forms)
             assert [c.score for c in got] == pytest.approx(mean, abs=1e-5)
             assert [c.score for c in got] == sorted((c.score for c in got), reverse=True)
             # Nothing left out of the top scores better than what was kept.
             rest = sorted(pool - set(forms))
             if rest and len(got) == 4:
-                left = [
-                    (x + y) / 2
-                    for x, y in zip(
-                        a.score_forms([question] * len(rest), [env] * len(rest), rest),
-                        b.score_forms([question] * len(rest), [env] * len(rest), rest),
-                        strict=True,
-                    )
-                ]
+                left = mean_score(a, b, question, env, rest)
                 assert max(left) <= got[-1].score + 1e-6
         result = InstructionExecutor(ensemble, env, n_best=3).run(QUESTIONS[0])
     assert result.alternatives and all(not math.isnan(x.score) for x in result.alternatives)
@@ -216,3 +210,20 @@ def test_bundled_model_may_be_an_ensemble(two_models, tmp_path, monkeypatch):
     monkeypatch.setattr(bundled, "bundled_model_path", lambda cls: tmp_path / "none")
     with pytest.raises(ModelError, match="parseinstr train"):
         bundled.default_model(Env)
+
+
+def test_score_forms_keeps_each_instruction_with_its_forms(two_models):
+    """Rows of different instructions, interleaved, score as they do one at a time."""
+    folder, db = two_models
+    parser = Parser.load(folder / "member-0")
+    forms = ["SELECT name FROM customers", "SELECT COUNT(*) FROM customers"]
+    with SqlEnvironment(db) as env:
+        mixed = [(q, f) for f in forms for q in QUESTIONS]
+        together = parser.score_forms(
+            [q for q, _ in mixed], [env] * len(mixed), [f for _, f in mixed]
+        )
+        alone = [parser.score_forms([q], [env], [f])[0] for q, f in mixed]
+    # Padding to the longest instruction moves scores by float noise only (under 0.005).
+    assert together == pytest.approx(alone, abs=5e-3)
+    spread = max(together[:3]) - min(together[:3])
+    assert spread > 0.01  # the instruction matters more than that noise
