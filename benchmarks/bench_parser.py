@@ -14,7 +14,8 @@ The recipe options are ``parseinstr train``'s; ``--results NAME`` writes
 ``benchmarks/results/NAME.json`` (default ``parser``). Latency runs each dev question once
 with the SQL caches cleared first, as a new question would. ``--members N`` trains N parsers
 side by side (one process each, sharing the cores, each within ``--minutes``) as one ensemble
-(:mod:`parseinstr.ensemble`) and evaluates the ensemble and every member alone.
+(:mod:`parseinstr.ensemble`) and evaluates the ensemble, the ensemble with greedy members
+(``member_beams`` 1, the fast setting) and every member alone.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from parseinstr import get_task
+from parseinstr.ensemble import EnsembleParser
 from parseinstr.evaluate import evaluate_task
 from parseinstr.model import ModelSpec, sized_spec
 from parseinstr.parser import InstructionExecutor, Parser
@@ -208,6 +210,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "ablation": ablation(member, dev, args.beams),
                     "latency": latency(member, dev, args.beams, 10 if args.quick else 49),
                 }
+            # The same members searching greedily (member_beams 1): the fast setting.
+            greedy = EnsembleParser(parser.members, member_beams=1)
+            results["encoders"][f"{name}, ensemble of {args.members}, greedy members"] = {
+                "ablation": ablation(greedy, dev, args.beams),
+                "latency": latency(greedy, dev, args.beams, 10 if args.quick else 49),
+            }
             name = f"{name}, ensemble of {args.members}"
         results["encoders"][name] = row
     results["summary"] = [

@@ -8,12 +8,13 @@ import sqlite3
 
 import pytest
 
-from parseinstr import ModelError, get_task
+from parseinstr import ModelError, UsageError, get_task
 from parseinstr.cli import main
 from parseinstr.ensemble import (
     EnsembleParser,
     is_ensemble,
     member_arguments,
+    member_beams,
     member_folders,
     write_ensemble,
 )
@@ -227,3 +228,54 @@ def test_score_forms_keeps_each_instruction_with_its_forms(two_models):
     assert together == pytest.approx(alone, abs=5e-3)
     spread = max(together[:3]) - min(together[:3])
     assert spread > 0.01  # the instruction matters more than that noise
+
+
+def test_member_beams_fix_each_members_search(two_models, tmp_path):
+    """With ``member_beams`` each member adds its own best few, however many are asked."""
+    folder, db = two_models
+    plain = Parser.load(folder)
+    greedy = EnsembleParser(plain.members, member_beams=1)
+    a, b = plain.members
+    with SqlEnvironment(db) as env:
+        for question in QUESTIONS:
+            got = greedy.parse(question, env, n_best=4, constrained=False)
+            tops = {m.parse(question, env, 1, False)[0].form for m in (a, b)}
+            assert {c.form for c in got} == tops  # a pool of the members' greedy forms only
+            assert [c.score for c in got] == pytest.approx(
+                mean_score(a, b, question, env, [c.form for c in got]), abs=1e-5
+            )
+    # The setting travels in ensemble.json.
+    write_ensemble(folder, ["member-0", "member-1"], member_beams=2)
+    try:
+        assert member_beams(folder) == 2 and Parser.load(folder).member_beams == 2
+    finally:
+        write_ensemble(folder, ["member-0", "member-1"])
+    assert member_beams(folder) is None
+    for bad in (0, "2", 1.5):
+        (tmp_path / "ensemble.json").write_text(json.dumps({"members": ["m"], "member_beams": bad}))
+        with pytest.raises(ModelError, match="member_beams"):
+            member_folders(tmp_path)
+    with pytest.raises(UsageError, match="member_beams"):
+        EnsembleParser(plain.members, member_beams=0)
+
+
+def test_cli_member_beams(capsys, two_models, shop_db, tmp_path):
+    folder, _ = two_models
+    out = tmp_path / "pooled"
+    args = ["ensemble", str(folder / "member-0"), str(folder / "member-1"), "--out", str(out)]
+    assert main([*args, "--member-beams", "1"]) == 0, capsys.readouterr().err
+    assert member_beams(out) == 1
+    # Without --members there is no ensemble to set it for: one line, nothing trained.
+    code = main(
+        [
+            "train", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(shop_db),
+            "--out", str(tmp_path / "single"), "--member-beams", "1",
+        ]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code != 0 and "--member-beams" in err and err.count("\n") == 1
+    assert not (tmp_path / "single").exists()
+    argv = ["train", "sql", "--members", "2", "--member-beams", "1", "--out", "m"]
+    from pathlib import Path
+
+    assert "--member-beams" not in member_arguments(argv, Path("m"), 0, 0)
