@@ -50,13 +50,14 @@ import lark
 from rich.table import Table as RichTable
 
 from parseinstr.environment import Demo, Environment
-from parseinstr.errors import ExecutionError, ParseError
+from parseinstr.errors import ExecutionError, ParseError, ParseInstrError
 from parseinstr.grammar import Grammar, quote_literal
 from parseinstr.registry import register_environment
 
 from .sheet_ast import Area, Cols, Header, Ref, parse_formula
 from .sheet_ast import to_text as formula_text
 from .sheet_commands import answer, run_command
+from .sheet_doubts import doubt as sheet_doubt
 from .sheet_explain import explain_command
 from .sheet_functions import load_all
 from .sheet_io import check_suffix, contents_from_json, load_sheet, save_sheet
@@ -65,7 +66,7 @@ from .sheet_lf import Ask, Command, Undo, build
 from .sheet_model import Formula, Sheet, Snapshot
 from .sheet_refs import col_letters, format_addr, parse_addr
 from .sheet_table import Table
-from .sheet_values import Value, is_number, number_text, same_value, to_json_value
+from .sheet_values import ExcelError, Value, is_number, number_text, same_value, to_json_value
 
 UNDO_DEPTH = 50
 
@@ -442,6 +443,15 @@ class SheetEnvironment(Environment):
         for r in range(2, min(table.last_row, 4) + 1):
             lines.append(f"{r}: " + " | ".join(self._shown((r, c)) for c in range(1, width + 1)))
         return "\n".join(lines)
+
+    def doubt(self, form: str) -> str | None:
+        """A numeric function over a range without numbers, or a criterion no cell of its
+        range matches (:mod:`.sheet_doubts`): Excel answers 0, a person rarely meant it."""
+        try:
+            command = self.command(form)
+            return sheet_doubt(self.sheet, command)
+        except (ParseInstrError, ExcelError):
+            return None
 
     def is_trivial(self, form: str, denotation: Any) -> bool:
         """Whether ``form`` is a question that reads nothing of the sheet (``ask LEN("x")``,

@@ -55,7 +55,8 @@ def text_matches(text: str, pattern: str) -> bool:
     return wildcard_regex(pattern).fullmatch(text) is not None
 
 
-def _split(criterion: str) -> tuple[str, str]:
+def split_criterion(criterion: str) -> tuple[str, str]:
+    """A text criterion's operator ("" when none) and operand: ``"<=9"`` -> ``("<=", "9")``."""
     for op in _OPERATORS:
         if criterion.startswith(op):
             return op, criterion[len(op) :]
@@ -122,7 +123,7 @@ def matcher(criterion: Value) -> Matcher:
         return _numeric("=", 0.0)
     if is_number(criterion):
         return _numeric("=", float(criterion))
-    op, operand = _split(str(criterion))
+    op, operand = split_criterion(str(criterion))
     number = number_from_text(operand)
     if number is not None:
         return _numeric(op, number)

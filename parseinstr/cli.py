@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import registry
 from .bundled import default_model
@@ -463,6 +464,8 @@ def run(
         raise ExecutionError(f"no candidate executed: {result.error}")
     render = getattr(result.denotation, "__rich__", None)
     console.print(render() if render else json.dumps(result.denotation.to_json(), default=str))
+    if result.doubt:
+        console.print(f"[yellow]doubt:[/yellow] {escape(result.doubt)}")
     if result.ambiguous:
         console.print("[yellow]ambiguous:[/yellow] close alternatives disagree:")
         for alt in result.alternatives[1:]:

@@ -203,6 +203,16 @@ class Environment(ABC):
         """
         return None
 
+    def doubt(self, form: str) -> str | None:
+        """Why ``form``, which runs, is probably not what a person meant, or None.
+
+        Execution-guided selection prefers candidates without a doubt (the form stays
+        valid: a user who writes it gets its result). Called on the environment as it is
+        before the form runs; must change nothing. None by default; the sheet environment
+        doubts, for example, a SUM over a column of names.
+        """
+        return None
+
     def is_trivial(self, form: str, denotation: Denotation) -> bool:
         """Whether a denotation says nothing ("everything"), so a sampled form is dropped.
 

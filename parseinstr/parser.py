@@ -357,6 +357,8 @@ class Alternative:
     score: float
     denotation: Denotation | None = None
     error: str | None = None
+    #: Why the form, though it runs, is probably not what was meant (``Environment.doubt``).
+    doubt: str | None = None
 
 
 @dataclass
@@ -370,6 +372,9 @@ class RunResult:
     alternatives: list[Alternative] = field(default_factory=list)
     ambiguous: bool = False
     error: str | None = None
+    #: Why the chosen form is probably not what was meant, when every candidate that ran
+    #: had such a doubt (:meth:`Environment.doubt`).
+    doubt: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -379,12 +384,14 @@ class RunResult:
             "explanation": self.explanation,
             "ambiguous": self.ambiguous,
             "error": self.error,
+            "doubt": self.doubt,
             "alternatives": [
                 {
                     "logical_form": a.form,
                     "score": a.score,
                     "denotation": a.denotation.to_json() if a.denotation is not None else None,
                     "error": a.error,
+                    "doubt": a.doubt,
                 }
                 for a in self.alternatives
             ],
@@ -399,8 +406,10 @@ def select_by_execution(
 ) -> tuple[int | None, list[Alternative], bool]:
     """Execute candidates; return (index of the best that runs, alternatives, ambiguous).
 
-    The best is the highest-scoring candidate that runs with a non-empty denotation, else
-    the highest-scoring one that runs (``prefer_nonempty=False``: the first that runs).
+    The best is the highest-scoring candidate that runs with a non-empty denotation and no
+    doubt (:meth:`Environment.doubt`), else the highest-scoring one that runs with a
+    non-empty denotation, else the highest-scoring one that runs (``prefer_nonempty=False``:
+    the first that runs without a doubt, else the first that runs).
 
     ``ambiguous`` is True when another candidate that runs has a different denotation and a
     score within ``margin`` (log-probability) of the chosen one.
@@ -409,13 +418,17 @@ def select_by_execution(
     for cand in candidates:
         try:
             with env.isolated():  # each candidate sees the instance as it was
-                alts.append(Alternative(cand.form, cand.score, env.execute(cand.form)))
+                denotation = env.execute(cand.form)
         except ParseInstrError as exc:
             alts.append(Alternative(cand.form, cand.score, None, f"{type(exc).__name__}: {exc}"))
+            continue
+        alts.append(Alternative(cand.form, cand.score, denotation, doubt=env.doubt(cand.form)))
     runs = [i for i, a in enumerate(alts) if a.denotation is not None]
-    # An empty result is weak evidence (many wrong forms give one): prefer one with content.
-    nonempty = [i for i in runs if not alts[i].denotation.is_empty()] if prefer_nonempty else []
-    best = (nonempty or runs or [None])[0]
+    # An empty result is weak evidence (many wrong forms give one): prefer one with content;
+    # and one the environment has no doubt about (a SUM over names runs, but is rarely meant).
+    nonempty = [i for i in runs if not alts[i].denotation.is_empty()] if prefer_nonempty else runs
+    trusted = [i for i in nonempty if alts[i].doubt is None]
+    best = (trusted or nonempty or runs or [None])[0]
     ambiguous = False
     if best is not None:
         chosen = alts[best]
@@ -478,4 +491,12 @@ class InstructionExecutor:
             explanation = self.env.explain(chosen.form)
         except (NotImplementedError, ParseInstrError):
             explanation = None
-        return RunResult(instruction, chosen.form, chosen.denotation, explanation, alts, ambiguous)
+        return RunResult(
+            instruction,
+            chosen.form,
+            chosen.denotation,
+            explanation,
+            alts,
+            ambiguous,
+            doubt=chosen.doubt,
+        )

@@ -1,0 +1,152 @@
+"""Doubts about sheet forms that run: formulas Excel evaluates without complaint that a
+person would hardly mean.
+
+Excel sums a column of names to 0, takes the minimum of text as 0, and counts the rows
+equal to a value that no row holds as 0. A parser that picks such a formula has almost
+always copied the wrong column or the wrong value ("the largest Stock when category is
+Kitchen" read as ``MAXIFS([Category], [Category], "Kitchen")``; "column B is Cleo" read as
+``COUNTIF(B2:B12, "B")``). The formula stays valid (a user who writes it gets Excel's
+answer); execution-guided selection only prefers a candidate without a doubt
+(:meth:`parseinstr.environment.Environment.doubt`).
+
+Two checks, on every function call of the form's formulas with ``[Header]`` resolved to
+its data rows:
+
+- a range a numeric function reads for its numbers (SUM, AVERAGE, MAX, MIN, MEDIAN,
+  SUMPRODUCT, LARGE and SMALL's first argument, the value range of SUMIF(S),
+  AVERAGEIF(S), MAXIFS, MINIFS) holds values but no number;
+- a literal criterion of COUNTIF(S), SUMIF(S), AVERAGEIF(S), MAXIFS or MINIFS compares
+  with a kind of value (number, boolean, text) that no cell of its range holds, or asks
+  for a text that no cell of its range equals (each criterion on its own: together they
+  may rightly match none). A number threshold or a boolean that matches nothing is not
+  doubted: "how many are below -7" may rightly be none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .sheet_ast import Area, Call, Cols, Node, literal_value, to_text, walk
+from .sheet_commands import resolve
+from .sheet_criteria import matcher, split_criterion
+from .sheet_eval import Evaluator
+from .sheet_lf import Ask, DeleteWhere, Fill, SetCells
+from .sheet_model import Sheet
+from .sheet_table import Table
+from .sheet_values import Array, ErrorValue, Value, is_number, number_from_text
+
+#: Functions whose every range argument is read for its numbers.
+_NUMERIC_ALL = frozenset({"SUM", "AVERAGE", "MAX", "MIN", "MEDIAN", "SUMPRODUCT"})
+#: Functions whose first argument is read for its numbers (the rest are not ranges of it).
+_NUMERIC_FIRST = frozenset({"LARGE", "SMALL", "SUMIFS", "AVERAGEIFS", "MAXIFS", "MINIFS"})
+#: Functions taking (range, criterion) pairs from the first argument on.
+_PAIRS_FROM_FIRST = frozenset({"COUNTIF", "COUNTIFS", "SUMIF", "AVERAGEIF"})
+#: Functions taking (range, criterion) pairs after a value range.
+_PAIRS_FROM_SECOND = frozenset({"SUMIFS", "AVERAGEIFS", "MAXIFS", "MINIFS"})
+
+
+def _formulas(command: object) -> list[Node]:
+    """The formulas a command evaluates (a question's, a set/fill's, a filter's)."""
+    if isinstance(command, Ask):
+        return list(command.exprs)
+    if isinstance(command, SetCells | Fill):
+        return [command.expr]
+    if isinstance(command, DeleteWhere):
+        return [command.condition]
+    expr = getattr(command, "expr", None)  # add column = ...
+    return [expr] if expr is not None else []
+
+
+def _cells(evaluator: Evaluator, node: Node) -> list[Value] | None:
+    """The values of a range argument (None when the argument is not a range)."""
+    if not isinstance(node, Area | Cols):
+        return None
+    result = evaluator.evaluate(node)
+    return list(result.flat()) if isinstance(result, Array) else [result]
+
+
+def _numeric_ranges(call: Call) -> Iterator[Node]:
+    if call.name in _NUMERIC_ALL:
+        yield from call.args
+    elif call.name in _NUMERIC_FIRST and call.args:
+        yield call.args[0]
+    elif call.name in ("SUMIF", "AVERAGEIF") and call.args:
+        yield call.args[2] if len(call.args) == 3 else call.args[0]
+
+
+def _criteria(call: Call) -> Iterator[tuple[Node, Node]]:
+    start = 0 if call.name in _PAIRS_FROM_FIRST else 1 if call.name in _PAIRS_FROM_SECOND else None
+    if start is None:
+        return
+    args = call.args[start:]
+    if call.name in ("SUMIF", "AVERAGEIF"):
+        args = args[:2]
+    for i in range(0, len(args) - 1, 2):
+        yield args[i], args[i + 1]
+
+
+def _doubt_of_call(evaluator: Evaluator, call: Call) -> str | None:
+    for node in _numeric_ranges(call):
+        values = _cells(evaluator, node)
+        if values is None:
+            continue
+        filled = [v for v in values if v is not None and v != "" and not isinstance(v, ErrorValue)]
+        if filled and not any(is_number(v) for v in filled):
+            return f"{call.name} reads numbers from {to_text(node)}, which holds none"
+    for range_node, criterion in _criteria(call):
+        literal, value = literal_value(criterion)
+        values = _cells(evaluator, range_node)
+        if not literal or values is None:
+            continue
+        kind, equality = _criterion_kind(value)
+        if kind is None:
+            continue
+        if not any(_kind(v) == kind for v in values):
+            return (
+                f"{call.name}: {to_text(criterion)} compares with {kind}s, and "
+                f"{to_text(range_node)} holds none"
+            )
+        if kind == "text" and equality and not any(map(matcher(value), values)):
+            return f"{call.name}: {to_text(criterion)} matches no cell of {to_text(range_node)}"
+    return None
+
+
+def _kind(value: Value) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if is_number(value):
+        return "number"
+    if isinstance(value, str) and value != "":
+        return "text"
+    return None
+
+
+def _criterion_kind(criterion: Value) -> tuple[str | None, bool]:
+    """What a criterion compares with (number, boolean, text; None: empty cells or an
+    empty text) and whether it asks for equality (no operator, or ``=``)."""
+    if isinstance(criterion, bool) or is_number(criterion):
+        return _kind(criterion), True
+    if not isinstance(criterion, str):
+        return None, False
+    op, operand = split_criterion(criterion)
+    if operand == "":
+        return None, False
+    if number_from_text(operand) is not None:
+        return "number", op in ("", "=")
+    if operand.upper() in ("TRUE", "FALSE"):
+        return "boolean", op in ("", "=")
+    return "text", op in ("", "=")
+
+
+def doubt(sheet: Sheet, command: object) -> str | None:
+    """Why ``command`` (already run without error on ``sheet``) is probably not what was
+    meant, or None. Read-only: nothing on the sheet changes."""
+    table = Table.of(sheet)
+    evaluator = sheet.evaluator()
+    for formula in _formulas(command):
+        for node in walk(resolve(formula, table, None)):
+            if isinstance(node, Call):
+                reason = _doubt_of_call(evaluator, node)
+                if reason is not None:
+                    return reason
+    return None
