@@ -444,12 +444,13 @@ class SheetEnvironment(Environment):
             lines.append(f"{r}: " + " | ".join(self._shown((r, c)) for c in range(1, width + 1)))
         return "\n".join(lines)
 
-    def doubt(self, form: str) -> str | None:
-        """A numeric function over a range without numbers, or a criterion no cell of its
-        range matches (:mod:`.sheet_doubts`): Excel answers 0, a person rarely meant it."""
+    def doubt(self, form: str, denotation: SheetDenotation) -> str | None:  # type: ignore[override]
+        """An answer or a written cell that is an error value, rows written backwards, a
+        numeric function over a range without numbers, a criterion no cell of its range
+        matches (:mod:`.sheet_doubts`): Excel allows them, a person rarely means them."""
         try:
             command = self.command(form)
-            return sheet_doubt(self.sheet, command)
+            return sheet_doubt(self.sheet, command, denotation)
         except (ParseInstrError, ExcelError):
             return None
 

@@ -9,8 +9,11 @@ Kitchen" read as ``MAXIFS([Category], [Category], "Kitchen")``; "column B is Cle
 answer); execution-guided selection only prefers a candidate without a doubt
 (:meth:`parseinstr.environment.Environment.doubt`).
 
-Two checks, on every function call of the form's formulas with ``[Header]`` resolved to
-its data rows:
+Doubted: an answer, or a cell a command writes, that is an error value (``#N/A`` from a
+lookup of a value no row holds, ``#CYCLE!`` from a total written into its own range,
+``#VALUE!`` from ranges of different sizes); rows written backwards (``insert rows 9:8``);
+and, on every function call of the form's formulas with ``[Header]`` resolved to its data
+rows:
 
 - a range a numeric function reads for its numbers (SUM, AVERAGE, MAX, MIN, MEDIAN,
   SUMPRODUCT, LARGE and SMALL's first argument, the value range of SUMIF(S),
@@ -25,12 +28,13 @@ its data rows:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from .sheet_ast import Area, Call, Cols, Node, literal_value, to_text, walk
 from .sheet_commands import resolve
 from .sheet_criteria import matcher, split_criterion
 from .sheet_eval import Evaluator
-from .sheet_lf import Ask, DeleteWhere, Fill, SetCells
+from .sheet_lf import Ask, DeleteRows, DeleteWhere, Fill, InsertRows, SetCells
 from .sheet_model import Sheet
 from .sheet_table import Table
 from .sheet_values import Array, ErrorValue, Value, is_number, number_from_text
@@ -138,9 +142,28 @@ def _criterion_kind(criterion: Value) -> tuple[str | None, bool]:
     return "text", op in ("", "=")
 
 
-def doubt(sheet: Sheet, command: object) -> str | None:
-    """Why ``command`` (already run without error on ``sheet``) is probably not what was
-    meant, or None. Read-only: nothing on the sheet changes."""
+def _error_values(denotation: Any) -> str | None:
+    """The first error value the denotation holds (an answer, or a written cell)."""
+    if denotation is None:
+        return None
+    answer = getattr(denotation, "answer", None)
+    for value in answer or ():
+        if isinstance(value, ErrorValue):
+            return f"the answer is {value}"
+    for addr, value in getattr(denotation, "cells", {}).items():
+        if isinstance(value, ErrorValue):
+            return f"it writes {value} into {addr}"
+    return None
+
+
+def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
+    """Why ``command``, which ran on ``sheet`` (as it still is) and gave ``denotation``, is
+    probably not what was meant, or None. Read-only: nothing on the sheet changes."""
+    reason = _error_values(denotation)
+    if reason is not None:
+        return reason
+    if isinstance(command, InsertRows | DeleteRows) and command.first > command.last:
+        return f"rows {command.first}:{command.last} are written backwards"
     table = Table.of(sheet)
     evaluator = sheet.evaluator()
     for formula in _formulas(command):

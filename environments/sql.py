@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,10 @@ def _specialised(base: Grammar, schema: Schema) -> Grammar:
     return specialise(base, schema)
 
 
+# A column (``alias.COLUMN`` or ``COLUMN``) compared by = or <> with a string literal.
+_TEXT_COMPARISON = re.compile(
+    r"""(?:\b\w+\.)?(\w+)\s*(?:=|<>|!=)\s*(?:"((?:[^"]|"")*)"|'((?:[^']|'')*)')"""
+)
 _ACCEPTED_CAP = 4096  # forms remembered as in the grammar, per environment
 
 
@@ -278,6 +283,22 @@ class SqlEnvironment(Environment):
         from .sql_synth import verbalize
 
         return verbalize(self, form, rng, meta)
+
+    def doubt(self, form: str, denotation: SqlDenotation) -> str | None:  # type: ignore[override]
+        """A text column compared (``=``, ``<>``) with a value it never holds: the query
+        runs (an empty list, a count of 0, every row), but the value belongs to another
+        column ("texas" as a city) or the column is the wrong one."""
+        if self._values is None:
+            self._values = ValueIndex(self.backend)
+        for match in _TEXT_COMPARISON.finditer(form):
+            column = match.group(1)
+            if match.group(2) is not None:
+                value = match.group(2).replace('""', '"')
+            else:
+                value = match.group(3).replace("''", "'")
+            if self._values.holds(column, value) is False:
+                return f'{column} never holds "{value}"'
+        return None
 
     def is_trivial(self, form: str, denotation: SqlDenotation) -> bool:  # type: ignore[override]
         """Whether the query's WHERE keeps every row of its table (see ``sql_synth``)."""

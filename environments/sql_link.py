@@ -26,6 +26,7 @@ class ValueIndex:
     def __init__(self, backend: Backend) -> None:
         columns: dict[str, set[str]] = defaultdict(set)
         spellings: dict[str, set[str]] = defaultdict(set)
+        truncated: set[str] = set()
         for table in backend.schema().tables:
             for col in table.columns:
                 if col.kind != "text":
@@ -33,13 +34,28 @@ class ValueIndex:
                 sql = (
                     f"SELECT DISTINCT {table.name}.{col.name} FROM {table.name} LIMIT {MAX_VALUES}"
                 )
-                for (value,) in backend.run(sql).rows:
+                rows = backend.run(sql).rows
+                if len(rows) >= MAX_VALUES:
+                    truncated.add(col.name.lower())
+                for (value,) in rows:
                     if isinstance(value, str) and value.strip():
                         key = " ".join(_WORD.findall(value.lower()))
                         columns[key].add(col.name.lower())
                         spellings[key].add(value)
         self.columns = {k: sorted(v) for k, v in columns.items() if k}
         self.spellings = {k: sorted(v) for k, v in spellings.items() if k}
+        # Text columns whose every distinct value was indexed (none cut at MAX_VALUES).
+        self.complete = {
+            c.name.lower() for t in backend.schema().tables for c in t.columns if c.kind == "text"
+        } - truncated
+
+    def holds(self, column: str, value: str) -> bool | None:
+        """Whether a text column of that name holds ``value`` (case and punctuation aside);
+        None when the index cannot tell (not a text column, or one too large to index)."""
+        if column.lower() not in self.complete:
+            return None
+        key = " ".join(_WORD.findall(value.lower()))
+        return column.lower() in self.columns.get(key, ())
 
     def _spans(self, instruction: str) -> list[str]:
         words = _WORD.findall(instruction.lower())

@@ -203,13 +203,14 @@ class Environment(ABC):
         """
         return None
 
-    def doubt(self, form: str) -> str | None:
-        """Why ``form``, which runs, is probably not what a person meant, or None.
+    def doubt(self, form: str, denotation: Denotation) -> str | None:
+        """Why ``form``, which ran and gave ``denotation``, is probably not what a person
+        meant, or None.
 
         Execution-guided selection prefers candidates without a doubt (the form stays
-        valid: a user who writes it gets its result). Called on the environment as it is
-        before the form runs; must change nothing. None by default; the sheet environment
-        doubts, for example, a SUM over a column of names.
+        valid: a user who writes it gets its result). Called on the environment as it was
+        before the form ran; must change nothing. None by default; the sheet environment
+        doubts, for example, a SUM over a column of names or an answer that is an error.
         """
         return None
 

@@ -422,7 +422,8 @@ def select_by_execution(
         except ParseInstrError as exc:
             alts.append(Alternative(cand.form, cand.score, None, f"{type(exc).__name__}: {exc}"))
             continue
-        alts.append(Alternative(cand.form, cand.score, denotation, doubt=env.doubt(cand.form)))
+        doubt = env.doubt(cand.form, denotation)
+        alts.append(Alternative(cand.form, cand.score, denotation, doubt=doubt))
     runs = [i for i, a in enumerate(alts) if a.denotation is not None]
     # An empty result is weak evidence (many wrong forms give one): prefer one with content;
     # and one the environment has no doubt about (a SUM over names runs, but is rarely meant).

@@ -1,5 +1,5 @@
-"""Doubts about sheet forms that run (``SheetEnvironment.doubt``) and how execution-guided
-selection uses them."""
+"""Doubts about forms that run (``Environment.doubt``: sheet and SQL) and how
+execution-guided selection uses them."""
 
 from __future__ import annotations
 
@@ -22,24 +22,37 @@ def env() -> SheetEnvironment:
     return SheetEnvironment.from_cells(CELLS)
 
 
+def ran(env, form):
+    """The form's doubt, asked as selection asks it: after a run, on the sheet as it was."""
+    try:
+        with env.isolated():
+            denotation = env.execute(form)
+    except Exception:  # a form that does not run is never asked about
+        denotation = None
+    return env.doubt(form, denotation)
+
+
 @pytest.mark.parametrize(
     ("form", "reason"),
     [
         ("ask SUM([Item])", "SUM reads numbers from A2:A4"),
         ('ask MAXIFS([Category], [Category], "Kitchen")', "MAXIFS reads numbers from B2:B4"),
-        ("ask INDEX([Item], MATCH(MIN([Category]), [Category], 0))", "MIN reads numbers"),
+        ("ask INDEX([Item], MATCH(MIN([Category]), [Category], 0))", "the answer is #N/A"),
+        ("ask MIN([Category])", "MIN reads numbers"),
         ('ask SUMIF([Category], "Kitchen", [Item])', "SUMIF reads numbers from A2:A4"),
         ('ask COUNTIF(B2:B4, "B")', '"B" matches no cell of B2:B4'),
         ('ask SUMIFS([Stock], [Item], "Stock")', "matches no cell of A2:A4"),
         ('ask COUNTIF([Stock], "<>Kitchen")', "compares with texts, and C2:C4 holds none"),
         ('ask COUNTIF([Category], ">5")', "compares with numbers, and B2:B4 holds none"),
-        ("set C5 = AVERAGE([Category])", "AVERAGE reads numbers"),
+        ("set C5 = AVERAGE([Category])", "it writes #DIV/0! into C5"),
+        ("set C5 = SUM([Category])", "SUM reads numbers"),
         ('delete rows where COUNTIF([Item], "Hammer") > 0', "matches no cell"),
     ],
 )
 def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
-    env.execute(form)  # Excel answers them all without an error
-    doubt = env.doubt(form)
+    with env.isolated():
+        env.execute(form)  # Excel answers them all without an error
+    doubt = ran(env, form)
     assert doubt is not None and reason in doubt
 
 
@@ -55,16 +68,19 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         "ask COUNT([Item])",  # counting numbers in a text column is a real question
         "sort by [Stock] desc",
         "ask [Stock]*2",
+        'ask IFERROR(VLOOKUP("Hammer", A2:C4, 3, FALSE), 0)',
+        "insert rows 2:3",
+        "set C5 = SUM(C2:C4)",
         "not a form",
     ],
 )
 def test_plausible_forms_and_bad_input_raise_no_doubt(env, form):
-    assert env.doubt(form) is None
+    assert ran(env, form) is None
 
 
 def test_doubt_reads_the_sheet_without_changing_it(env):
     before = {a: env.value(a) for a in CELLS}
-    assert env.doubt("ask SUM([Item])")
+    assert ran(env, "ask SUM([Item])")
     assert {a: env.value(a) for a in CELLS} == before
 
 
@@ -83,9 +99,30 @@ def test_selection_prefers_a_form_without_doubt(env):
     assert best == 1
 
 
-def test_environments_doubt_nothing_by_default(shop_db):
+def test_environments_doubt_nothing_by_default():
+    from parseinstr.environment import Environment
+
+    assert Environment.doubt(object(), "anything", None) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("form", "doubt"),
+    [
+        ("SELECT name FROM customer", None),
+        ("SELECT name FROM customer WHERE city = 'paris'", None),
+        ("SELECT name FROM customer WHERE city = 'PARIS'", None),  # case aside
+        (
+            "SELECT COUNT(*) FROM customer AS customeralias0 WHERE customeralias0.name = 'paris'",
+            'name never holds "paris"',
+        ),
+        ("SELECT name FROM customer WHERE city <> 'pen'", 'city never holds "pen"'),
+        ('SELECT title FROM product WHERE category = "office"', None),
+        ("SELECT title FROM product WHERE price = 7", None),
+    ],
+)
+def test_sql_doubts_a_text_column_compared_with_a_value_it_never_holds(shop_db, form, doubt):
     with SqlEnvironment(shop_db) as sql:
-        assert sql.doubt("SELECT name FROM customer") is None
+        assert sql.doubt(form, sql.execute(form)) == doubt  # every one runs
 
 
 def test_run_reports_the_doubt_of_a_form_chosen_despite_one(env, capsys, tmp_path, monkeypatch):
