@@ -482,6 +482,14 @@ def _check(item: Item, form: str) -> bool:
     return bool(item.env.same_denotation(denotation, item.expected))
 
 
+def _coincidence(env: Environment, form: str, denotation: Any) -> bool:
+    """Whether ``form`` gives ``denotation`` without saying anything about the instance
+    (``Environment.is_trivial``) or in a way the environment doubts (``Environment.doubt``:
+    a sum over a column of names is 0 whatever was asked), so it is kept out of memory and
+    does not take the place of a real form among forms de-duplicated by denotation."""
+    return bool(env.is_trivial(form, denotation)) or env.doubt(form, denotation) is not None
+
+
 def _only_operators(template: str) -> bool:
     """Whether every word of a template applies to arguments (``twice(``), so no constant
     program (``drop``) pads it."""
@@ -601,7 +609,7 @@ class Learner:
             form = self.model_spec.fill(abstract_form, it.mapping)
             # A form that says nothing about the instance matches by coincidence (its
             # denotation is the expected one once ``_check`` holds).
-            if _check(it, form) and not it.env.is_trivial(form, it.expected):
+            if _check(it, form) and not _coincidence(it.env, form, it.expected):
                 self.memory.add(it.id, form, source, round_)
                 found += 1
         return found
@@ -632,7 +640,7 @@ class Learner:
                     return env.execute(self.model_spec.fill(form, mapping))
 
             def keep(form: str, den: Any) -> bool:
-                return not env.is_trivial(self.model_spec.fill(form, mapping), den)
+                return not _coincidence(env, self.model_spec.fill(form, mapping), den)
 
             enum = Enumerator(
                 sg,

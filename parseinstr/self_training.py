@@ -86,7 +86,11 @@ def _with_form(source: Example, form: str | None) -> Example:
 def consistent_form(
     env: Environment, candidates: Sequence[Any], expected: Denotation
 ) -> str | None:
-    """The first (highest-scoring) candidate whose execution gives ``expected``."""
+    """The first (highest-scoring) candidate whose execution gives ``expected`` and that
+    the environment has no doubt about (:meth:`Environment.doubt`: a count of 0 from a
+    value compared with the wrong column is right for the wrong reason), else the first
+    that gives ``expected`` at all."""
+    doubted: str | None = None
     for cand in candidates:
         try:
             with env.isolated():
@@ -94,8 +98,10 @@ def consistent_form(
         except ParseInstrError:
             continue
         if env.same_denotation(got, expected):
-            return cand.form
-    return None
+            if env.doubt(cand.form, got) is None:
+                return cand.form
+            doubted = doubted or cand.form
+    return doubted
 
 
 def self_train(

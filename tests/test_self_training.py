@@ -90,6 +90,25 @@ def test_consistent_form_is_the_best_candidate_with_the_expected_denotation() ->
     assert consistent_form(env, cands[:2], expected) is None
 
 
+def test_consistent_form_passes_over_a_doubted_match() -> None:
+    """A count of 0 from a value no cell holds matches an expected 0 for the wrong reason:
+    a later candidate that gives 0 without a doubt is kept instead (the doubted one only
+    when nothing else matches)."""
+    from parseinstr.environments.sheet import SheetEnvironment
+    from parseinstr.parser import Candidate
+    from parseinstr.self_training import consistent_form
+
+    env = SheetEnvironment.from_cells(
+        {"A1": "Item", "B1": "Units", "A2": "pen", "B2": 3, "A3": "ink", "B3": 4}
+    )
+    with env.isolated():
+        expected = env.execute('ask COUNTIF([Units], ">9")')  # 0: no row has more than 9
+    spurious = Candidate('ask COUNTIF([Item], "Units")', -0.1)  # also 0, by accident
+    right = Candidate('ask COUNTIF([Units], ">9")', -0.5)
+    assert consistent_form(env, [spurious, right], expected) == right.form
+    assert consistent_form(env, [spurious], expected) == spurious.form
+
+
 def test_cli_self_training(tmp_path: Path) -> None:
     from parseinstr.cli import main
 
