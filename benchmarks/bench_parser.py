@@ -57,6 +57,9 @@ def ablation(parser: Parser, task: Any, beams: int, per_example: bool = False) -
     settings = {
         "unconstrained greedy": dict(n_best=1, constrained=False, execution_guided=False),
         "constrained beam": dict(n_best=beams, constrained=True, execution_guided=False),
+        "constrained beam + execution, no doubts": dict(
+            n_best=beams, constrained=True, execution_guided=True, doubts=False
+        ),
         "constrained beam + execution": dict(n_best=beams, constrained=True, execution_guided=True),
     }
     out = {}

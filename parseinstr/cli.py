@@ -399,6 +399,13 @@ def evaluate(
     n_best: Annotated[int, typer.Option(help="Beam size / candidates.")] = 5,
     unconstrained: Annotated[bool, typer.Option("--unconstrained")] = False,
     no_execution_guided: Annotated[bool, typer.Option("--no-execution-guided")] = False,
+    no_doubts: Annotated[
+        bool,
+        typer.Option(
+            "--no-doubts",
+            help="Execution-guided selection without the environment's doubts (ablation).",
+        ),
+    ] = False,
     option: ExtraOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
 ) -> None:
@@ -414,6 +421,7 @@ def evaluate(
         n_best,
         False if unconstrained else None,
         not no_execution_guided,
+        doubts=not no_doubts,
     )
     report.update(provenance("full", _command_line()))
     console.print(

@@ -41,6 +41,7 @@ def predict_and_score(
     constrained: bool | None = None,
     execution_guided: bool = False,
     batch_size: int = 32,
+    doubts: bool = True,
 ) -> list[dict[str, Any]]:
     """One row per example: prediction, its denotation or error, and whether it is right."""
     rows = []
@@ -50,7 +51,7 @@ def predict_and_score(
         nbest = parser.parse_batch([e.instruction for e in chunk], envs, n_best, constrained)
         for example, env, cands in zip(chunk, envs, nbest, strict=True):
             pool = cands if execution_guided else cands[:1]
-            best, alts, ambiguous = select_by_execution(env, pool)
+            best, alts, ambiguous = select_by_execution(env, pool, doubts=doubts)
             chosen = alts[best] if best is not None else (alts[0] if alts else None)
             expected = expected_of(task, example)
             correct = bool(
@@ -89,10 +90,14 @@ def evaluate_task(
     n_best: int = 5,
     constrained: bool | None = None,
     execution_guided: bool = True,
+    doubts: bool = True,
 ) -> dict[str, Any]:
-    """The evaluation report (``execution_accuracy``, ``exact_match``, ``n``, ``tags``, ...)."""
+    """The evaluation report (``execution_accuracy``, ``exact_match``, ``n``, ``tags``, ...);
+    ``doubts=False``: execution-guided selection without the environment's doubts."""
     examples = task.examples()
-    rows = predict_and_score(parser, task, examples, n_best, constrained, execution_guided)
+    rows = predict_and_score(
+        parser, task, examples, n_best, constrained, execution_guided, doubts=doubts
+    )
     n = len(rows)
     report: dict[str, Any] = {
         "execution_accuracy": sum(r["correct"] for r in rows) / n if n else 0.0,

@@ -403,13 +403,15 @@ def select_by_execution(
     candidates: Sequence[Candidate],
     margin: float = 1.0,
     prefer_nonempty: bool = True,
+    doubts: bool = True,
 ) -> tuple[int | None, list[Alternative], bool]:
     """Execute candidates; return (index of the best that runs, alternatives, ambiguous).
 
     The best is the highest-scoring candidate that runs with a non-empty denotation and no
     doubt (:meth:`Environment.doubt`), else the highest-scoring one that runs with a
     non-empty denotation, else the highest-scoring one that runs (``prefer_nonempty=False``:
-    the first that runs without a doubt, else the first that runs).
+    the first that runs without a doubt, else the first that runs). ``doubts=False`` asks
+    the environment for none (an ablation).
 
     ``ambiguous`` is True when another candidate that runs has a different denotation and a
     score within ``margin`` (log-probability) of the chosen one.
@@ -422,7 +424,7 @@ def select_by_execution(
         except ParseInstrError as exc:
             alts.append(Alternative(cand.form, cand.score, None, f"{type(exc).__name__}: {exc}"))
             continue
-        doubt = env.doubt(cand.form, denotation)
+        doubt = env.doubt(cand.form, denotation) if doubts else None
         alts.append(Alternative(cand.form, cand.score, denotation, doubt=doubt))
     runs = [i for i, a in enumerate(alts) if a.denotation is not None]
     # An empty result is weak evidence (many wrong forms give one): prefer one with content;

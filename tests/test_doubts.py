@@ -97,6 +97,8 @@ def test_selection_prefers_a_form_without_doubt(env):
     assert best == 0 and alts[0].doubt
     best, _, _ = select_by_execution(env, cands, prefer_nonempty=False)
     assert best == 1
+    best, alts, _ = select_by_execution(env, cands, doubts=False)  # the ablation
+    assert best == 0 and alts[0].doubt is None
 
 
 def test_environments_doubt_nothing_by_default():
@@ -153,3 +155,37 @@ def test_run_reports_the_doubt_of_a_form_chosen_despite_one(env, capsys, tmp_pat
         ["run", "sheet", "add up the items", "--sheet", str(sheet), "--model", "x", "--json"]
     )
     assert json.loads(capsys.readouterr().out)["doubt"] == result.doubt
+
+
+def test_cli_evaluate_no_doubts_is_the_ablation(tmp_path, monkeypatch, capsys):
+    """The same candidates, selected with and without doubts: a lookup answering #N/A ranked
+    first loses to the gold form only when doubts are on."""
+    import json
+
+    from parseinstr import cli
+    from parseinstr.parser import Parser
+
+    from conftest import write_sheet_tasks
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 6, 3)
+    gold = {}
+    for line in data.read_text().splitlines():
+        row = json.loads(line)
+        gold[row["instruction"]] = row["logical_form"]
+    lookup = 'ask VLOOKUP("no such key", A2:A3, 1, FALSE)'
+
+    class Fixed(Parser):
+        def __init__(self) -> None:
+            pass
+
+        def parse_batch(self, instructions, envs, n_best=1, constrained=None):
+            return [[Candidate(lookup, -0.1), Candidate(gold[i], -0.3)] for i in instructions]
+
+    monkeypatch.setattr("parseinstr.learning.load_parser", lambda folder: Fixed())
+    reports = {}
+    for flag in ([], ["--no-doubts"]):
+        out = tmp_path / f"r{len(flag)}.json"
+        args = ["evaluate", "sheet", "--data", str(data), "--model", "x", "--json", str(out)]
+        assert cli.main(args + flag) == 0, capsys.readouterr().err
+        reports[bool(flag)] = json.loads(out.read_text())["execution_accuracy"]
+    assert reports == {False: 1.0, True: 0.0}
