@@ -57,6 +57,7 @@ from parseinstr.registry import register_environment
 from .sheet_ast import Area, Cols, Header, Ref, parse_formula
 from .sheet_ast import to_text as formula_text
 from .sheet_commands import answer, run_command
+from .sheet_doubts import backwards
 from .sheet_doubts import doubt as sheet_doubt
 from .sheet_explain import explain_command
 from .sheet_functions import load_all
@@ -449,8 +450,8 @@ class SheetEnvironment(Environment):
         numeric function over a range without numbers, a criterion no cell of its range
         matches (:mod:`.sheet_doubts`): Excel allows them, a person rarely means them."""
         try:
-            command = self.command(form)
-            return sheet_doubt(self.sheet, command, denotation)
+            tree = self.parse(form)
+            return backwards(tree) or sheet_doubt(self.sheet, build(tree), denotation)
         except (ParseInstrError, ExcelError):
             return None
 

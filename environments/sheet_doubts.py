@@ -9,20 +9,23 @@ Kitchen" read as ``MAXIFS([Category], [Category], "Kitchen")``; "column B is Cle
 answer); execution-guided selection only prefers a candidate without a doubt
 (:meth:`parseinstr.environment.Environment.doubt`).
 
-Doubted: an answer, or a cell a command writes, that is an error value (``#N/A`` from a
-lookup of a value no row holds, ``#CYCLE!`` from a total written into its own range,
-``#VALUE!`` from ranges of different sizes); rows written backwards (``insert rows 9:8``);
-and, on every function call of the form's formulas with ``[Header]`` resolved to its data
-rows:
+Doubted: a question asking for a constant beside other values (``ask 11, A2:A14``); a
+table column compared (``=``, ``<>``) with a text none of its data cells holds (``delete
+rows where C2 <> "C"``); an answer, or a cell a command writes, that is an error value
+(``#N/A`` from a lookup of a value no row holds, ``#CYCLE!`` from a total written into its
+own range, ``#VALUE!`` from ranges of different sizes); rows written backwards (``insert
+rows 9:8``); and, on every function call of the form's formulas with ``[Header]`` resolved
+to its data rows:
 
 - a range a numeric function reads for its numbers (SUM, AVERAGE, MAX, MIN, MEDIAN,
   SUMPRODUCT, LARGE and SMALL's first argument, the value range of SUMIF(S),
   AVERAGEIF(S), MAXIFS, MINIFS) holds values but no number;
 - a literal criterion of COUNTIF(S), SUMIF(S), AVERAGEIF(S), MAXIFS or MINIFS compares
-  with a kind of value (number, boolean, text) that no cell of its range holds, or asks
-  for a text that no cell of its range equals (each criterion on its own: together they
-  may rightly match none). A number threshold or a boolean that matches nothing is not
-  doubted: "how many are below -7" may rightly be none.
+  with a kind of value (number, boolean, text) that no cell of its range holds, asks for
+  a text that no cell of its range equals, or excludes (``"<>Globex"``) a text no cell
+  holds (each criterion on its own: together they may rightly match none). A number
+  threshold or a boolean that matches nothing is not doubted: "how many are below -7" may
+  rightly be none.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .sheet_ast import Area, Call, Cols, Node, literal_value, to_text, walk
+import lark
+
+from .sheet_ast import Area, Binary, Call, Cols, Header, Node, Ref, literal_value, to_text, walk
 from .sheet_commands import resolve
 from .sheet_criteria import matcher, split_criterion
 from .sheet_eval import Evaluator
-from .sheet_lf import Ask, DeleteRows, DeleteWhere, Fill, InsertRows, SetCells
+from .sheet_lf import Ask, DeleteWhere, Fill, SetCells
 from .sheet_model import Sheet
 from .sheet_table import Table
 from .sheet_values import Array, ErrorValue, Value, is_number, number_from_text
@@ -112,6 +117,9 @@ def _doubt_of_call(evaluator: Evaluator, call: Call) -> str | None:
             )
         if kind == "text" and equality and not any(map(matcher(value), values)):
             return f"{call.name}: {to_text(criterion)} matches no cell of {to_text(range_node)}"
+        excluded = value[2:] if isinstance(value, str) and value.startswith("<>") else None
+        if kind == "text" and excluded is not None and not any(map(matcher(excluded), values)):
+            return f"{call.name}: {to_text(criterion)} excludes no cell of {to_text(range_node)}"
     return None
 
 
@@ -142,6 +150,17 @@ def _criterion_kind(criterion: Value) -> tuple[str | None, bool]:
     return "text", op in ("", "=")
 
 
+def backwards(tree: lark.Tree) -> str | None:
+    """``insert rows 9:8``: a row span written last row first (the command reads it as
+    8:9, but a person counts forwards)."""
+    for node in tree.iter_subtrees():
+        if node.data in ("insert_rows", "delete_rows"):
+            first, last = (int(t) for t in node.children[:2])
+            if first > last:
+                return f"rows {first}:{last} are written backwards"
+    return None
+
+
 def _error_values(denotation: Any) -> str | None:
     """The first error value the denotation holds (an answer, or a written cell)."""
     if denotation is None:
@@ -162,14 +181,38 @@ def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
     reason = _error_values(denotation)
     if reason is not None:
         return reason
-    if isinstance(command, InsertRows | DeleteRows) and command.first > command.last:
-        return f"rows {command.first}:{command.last} are written backwards"
     table = Table.of(sheet)
     evaluator = sheet.evaluator()
+    if isinstance(command, Ask) and len(command.exprs) > 1:
+        for expr in command.exprs:
+            if not any(isinstance(n, Ref | Area | Cols | Header) for n in walk(expr)):
+                return f"it asks for {to_text(expr)}, which reads nothing of the sheet"
     for formula in _formulas(command):
         for node in walk(resolve(formula, table, None)):
             if isinstance(node, Call):
                 reason = _doubt_of_call(evaluator, node)
-                if reason is not None:
-                    return reason
+            elif isinstance(node, Binary) and node.op in ("=", "<>"):
+                reason = _doubt_of_comparison(evaluator, table, node)
+            else:
+                reason = None
+            if reason is not None:
+                return reason
+    return None
+
+
+def _doubt_of_comparison(evaluator: Evaluator, table: Table, node: Binary) -> str | None:
+    """``[Region] = "Weast"`` or ``C2 <> "C"`` (a row's cell in a filter): a comparison of a
+    table column with a text that no data cell of that column holds."""
+    for side, other in ((node.left, node.right), (node.right, node.left)):
+        literal, value = literal_value(other)
+        if not literal or not isinstance(value, str) or value == "":
+            continue
+        rows = table.data_rows
+        if isinstance(side, Ref) and side.row in rows:
+            side = Area(Ref(rows[0], side.col), Ref(rows[-1], side.col))
+        values = _cells(evaluator, side)
+        if values is None:
+            continue
+        if not any(isinstance(v, str) and v.lower() == value.lower() for v in values):
+            return f"no cell of {to_text(side)} holds {to_text(other)}"
     return None

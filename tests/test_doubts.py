@@ -47,6 +47,15 @@ def ran(env, form):
         ("set C5 = AVERAGE([Category])", "it writes #DIV/0! into C5"),
         ("set C5 = SUM([Category])", "SUM reads numbers"),
         ('delete rows where COUNTIF([Item], "Hammer") > 0', "matches no cell"),
+        ('ask VLOOKUP("Item", A2:C4, 3, FALSE)', "the answer is #N/A"),
+        ('ask MINIFS(C2:C4, B2:B5, "Tools")', "the answer is #VALUE!"),
+        ("set C4 = SUM(C2:C4)", "it writes #CYCLE! into C4"),
+        ("insert rows 3:2", "rows 3:2 are written backwards"),
+        ("delete rows 4:3", "rows 4:3 are written backwards"),
+        ('ask SUMIF([Category], "<>Pliers", [Stock])', "excludes no cell of B2:B4"),
+        ('delete rows where [Category] = "Garden"', 'no cell of B2:B4 holds "Garden"'),
+        ('delete rows where B2 <> "B"', 'no cell of B2:B4 holds "B"'),
+        ("ask 11, A2:A4", "it asks for 11, which reads nothing"),
     ],
 )
 def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
@@ -68,6 +77,14 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         "ask COUNT([Item])",  # counting numbers in a text column is a real question
         "sort by [Stock] desc",
         "ask [Stock]*2",
+        'ask IFERROR(VLOOKUP("Hammer", A2:C4, 3, FALSE), 0)',
+        "insert rows 2:3",
+        "set C5 = SUM(C2:C4)",
+        'ask SUMIF([Category], "<>Tools", [Stock])',
+        'delete rows where [Category] = "kitchen"',  # text compares in any case
+        'delete rows where B2 <> "Tools"',
+        "ask 11",  # a constant alone is for is_trivial to judge
+        "ask MAX([Stock]), 2*MIN([Stock])",
         'ask IFERROR(VLOOKUP("Hammer", A2:C4, 3, FALSE), 0)',
         "insert rows 2:3",
         "set C5 = SUM(C2:C4)",
