@@ -38,14 +38,19 @@ def _result_view(denotation: Any) -> RenderableType:
     return Text(_short(denotation.to_json()))
 
 
-def _panel(instruction: str, form: str, meaning: str, result: RenderableType) -> Panel:
-    """One instruction: what ran, what it means and what it gave."""
+def _panel(
+    instruction: str, form: str, meaning: str, result: RenderableType, doubt: str | None = None
+) -> Panel:
+    """One instruction: what ran, what it means, what it gave, and why it may be wrong
+    (the environment's doubt, when every candidate had one)."""
     facts = Table.grid(padding=(0, 1))
     facts.add_column(style="bold cyan", no_wrap=True)
     facts.add_column(overflow="fold")
     facts.add_row("logical form", Text(form))
     facts.add_row("meaning", Text(meaning))
     facts.add_row("result", result)
+    if doubt:
+        facts.add_row("doubt", Text(doubt, style="yellow"))
     return Panel(Group(facts), title=Text(instruction, style="bold"), title_align="left")
 
 
@@ -83,7 +88,13 @@ def run_environment_demo(
                     if picture is not None:
                         written += env.export(result.denotation)
                 console.print(
-                    _panel(instruction, result.logical_form or "", result.explanation or "", shown)
+                    _panel(
+                        instruction,
+                        result.logical_form or "",
+                        result.explanation or "",
+                        shown,
+                        result.doubt,
+                    )
                 )
             finally:
                 if env is not shared:

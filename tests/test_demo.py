@@ -135,3 +135,19 @@ def test_demo_draws_a_result_as_its_environment_does():
 
     shown = _result_view(Plain())
     assert isinstance(shown, Text) and '"answer": 7' in shown.plain
+
+
+def test_demo_panel_shows_a_doubt_only_when_there_is_one():
+    from rich.console import Console
+    from rich.text import Text
+
+    from parseinstr.demo import _panel
+
+    def drawn(doubt):
+        console = Console(width=100, record=True)
+        console.print(_panel("add up the reps", "ask SUM([Rep])", "sum of Rep", Text("0"), doubt))
+        return console.export_text()
+
+    assert "doubt" in drawn("SUM reads numbers from B2:B9, which holds none")
+    assert "which holds none" in drawn("SUM reads numbers from B2:B9, which holds none")
+    assert "doubt" not in drawn(None)
