@@ -39,7 +39,7 @@ from .sheet_ast import Area, Binary, Call, Cols, Header, Node, Ref, literal_valu
 from .sheet_commands import resolve
 from .sheet_criteria import matcher, split_criterion
 from .sheet_eval import Evaluator
-from .sheet_lf import Ask, DeleteWhere, Fill, SetCells
+from .sheet_lf import Ask, DeleteWhere
 from .sheet_model import Sheet
 from .sheet_table import Table
 from .sheet_values import Array, ErrorValue, Value, is_number, number_from_text
@@ -58,11 +58,9 @@ def _formulas(command: object) -> list[Node]:
     """The formulas a command evaluates (a question's, a set/fill's, a filter's)."""
     if isinstance(command, Ask):
         return list(command.exprs)
-    if isinstance(command, SetCells | Fill):
-        return [command.expr]
     if isinstance(command, DeleteWhere):
         return [command.condition]
-    expr = getattr(command, "expr", None)  # add column = ...
+    expr = getattr(command, "expr", None)  # set, fill, add column = ...
     return [expr] if expr is not None else []
 
 

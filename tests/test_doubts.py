@@ -206,3 +206,17 @@ def test_cli_evaluate_no_doubts_is_the_ablation(tmp_path, monkeypatch, capsys):
         assert cli.main(args + flag) == 0, capsys.readouterr().err
         reports[bool(flag)] = json.loads(out.read_text())["execution_accuracy"]
     assert reports == {False: 1.0, True: 0.0}
+
+
+def test_sql_cannot_doubt_a_column_too_large_to_index(shop_db, monkeypatch):
+    """A column cut at MAX_VALUES distinct values may hold what the index lacks: no doubt."""
+    from parseinstr.environments import sql_link
+
+    monkeypatch.setattr(sql_link, "MAX_VALUES", 4)  # customer.name has 4 distinct values
+    form = "SELECT COUNT(*) FROM customer AS customeralias0 WHERE customeralias0.name = 'paris'"
+    with SqlEnvironment(shop_db) as sql:
+        assert sql.doubt(form, sql.execute(form)) is None
+        index = sql_link.ValueIndex(sql.backend)
+    assert index.holds("name", "paris") is None  # cut: the index cannot tell
+    assert index.holds("city", "paris") is True and index.holds("category", "paris") is False
+    assert index.holds("price", "7") is None  # not a text column

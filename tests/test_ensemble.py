@@ -257,6 +257,10 @@ def test_member_beams_fix_each_members_search(two_models, tmp_path):
             member_folders(tmp_path)
     with pytest.raises(UsageError, match="member_beams"):
         EnsembleParser(plain.members, member_beams=0)
+    before = (tmp_path / "ensemble.json").read_text()
+    with pytest.raises(UsageError, match="member_beams"):
+        write_ensemble(tmp_path, [], member_beams=0)
+    assert (tmp_path / "ensemble.json").read_text() == before  # nothing written
 
 
 def test_cli_member_beams(capsys, two_models, shop_db, tmp_path):
