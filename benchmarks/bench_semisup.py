@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--supervised-minutes", type=float, default=28.0)
     ap.add_argument("--beams", type=int, default=5, help="beam of the dev evaluation")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--edits", type=int, default=0, help="search one token around the top K candidates"
+    )
     ap.add_argument("--results", default=None, help="results file name (default from the options)")
     ap.add_argument("--out", type=Path, default=Path("runs/bench_semisup"))
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
@@ -91,6 +94,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "freeze_encoder": args.freeze_encoder,
         "output_split": args.output_split,
         "precision": args.precision,
+        "edit_candidates": args.edits,
     }
     t0 = time.monotonic()
     log = self_train(
@@ -105,6 +109,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         config=config,
         synthetic=synth,
         synthetic_per_epoch=round(args.ratio * len(train.examples())),
+        edit_candidates=args.edits,
         command=results["command"],
     )
     results["semisup"] = {

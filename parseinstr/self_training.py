@@ -29,6 +29,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from .edits import nearest_consistent
 from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError
 from .io import write_json_atomic
@@ -104,6 +105,30 @@ def consistent_form(
     return doubted
 
 
+def _edit_search(parser: Parser, item: Any, candidates: Sequence[Any]) -> str | None:
+    """The parser's favourite one-token neighbour of ``candidates`` that executes to the
+    item's expected denotation without a doubt (:func:`parseinstr.edits.nearest_consistent`)."""
+    env = item.env
+
+    def run(form: str) -> Denotation | None:
+        try:
+            with env.isolated():
+                return env.execute(form)
+        except ParseInstrError:
+            return None
+
+    def consistent(form: str, denotation: Denotation) -> bool:
+        same = env.same_denotation(denotation, item.expected)
+        return same and env.doubt(form, denotation) is None
+
+    def score(forms: list[str]) -> list[float]:
+        return parser.score_forms([item.instruction] * len(forms), [env] * len(forms), forms)
+
+    return nearest_consistent(
+        env.grammar(), [c.form for c in candidates], item.instruction, run, consistent, score
+    )
+
+
 def self_train(
     task: Task,
     out: Path,
@@ -117,6 +142,7 @@ def self_train(
     synthetic: Sequence[Example] = (),
     synthetic_per_epoch: int | None = None,
     validation_share: float = 0.1,
+    edit_candidates: int = 0,
     command: str = "",
     log: Log = _stderr,
 ) -> dict[str, Any]:
@@ -127,6 +153,9 @@ def self_train(
     everything found, so it may get the budget a supervised parser would have;
     with ``synthetic_per_epoch`` every epoch adds that many synthetic examples however few
     forms are labelled yet (else ``config.synthetic_ratio`` per labelled example).
+    With ``edit_candidates`` K > 0, an example whose n-best list holds no consistent form
+    is searched one token around its top K candidates (:mod:`parseinstr.edits`); the
+    neighbour the parser scores best among those consistent and undoubted is remembered.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
@@ -174,7 +203,7 @@ def self_train(
             synthetic=synthetic,
         )
         parser = Parser.load(folder)
-        searched = found = changed = 0
+        searched = found = changed = edited = 0
         if not last_round:
             open_items = [it for it in train if not it.gold and not it.weak]
             searched = len(open_items)
@@ -185,6 +214,9 @@ def self_train(
                 )
                 for it, cands in zip(chunk, nbest, strict=True):
                     form = consistent_form(it.env, cands, it.expected)
+                    if form is None and edit_candidates > 0 and it.id not in memory:
+                        form = _edit_search(parser, it, cands[:edit_candidates])
+                        edited += form is not None
                     if form is None or memory.get(it.id) == form:
                         continue
                     if it.id in memory:
@@ -201,6 +233,7 @@ def self_train(
             "searched": searched,
             "found": found,
             "changed": changed,
+            "found_by_edits": edited,
             "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
             "validation_execution_accuracy": acc,
             "model_validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
@@ -209,7 +242,7 @@ def self_train(
         history.append(entry)
         log(
             f"round {r}: trained on {entry['labelled']} forms; searched {searched}: "
-            f"{found} new, {changed} changed; "
+            f"{found} new ({edited} by edits), {changed} changed; "
             f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
         )
         write_json_atomic(
@@ -223,6 +256,7 @@ def self_train(
         "minutes_per_round": minutes_per_round,
         "final_minutes": final_minutes,
         "beam": beam,
+        "edit_candidates": edit_candidates,
         "config": asdict(config),
         "history": history,
         "model": str(out),
