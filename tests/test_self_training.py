@@ -49,13 +49,17 @@ def test_self_training_reads_only_the_gold_share(tmp_path: Path) -> None:
         beam=3,
         spec=spec,
         config=config,
+        edit_candidates=1,
         log=lambda m: None,
     )
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
     gold = {i for i, m in memory.items() if m["source"] == "gold"}
     assert gold and _Watched.reads == gold  # nothing else had its form read
     assert [h["round"] for h in log["history"]] == [0, 1]
-    assert {"coverage", "found", "validation_execution_accuracy"} <= set(log["history"][0])
+    assert {"coverage", "found", "found_by_edits", "validation_execution_accuracy"} <= set(
+        log["history"][0]
+    )
+    assert log["edit_candidates"] == 1
     assert (tmp_path / "out" / "learning_log.json").exists()
     assert (tmp_path / "out" / "round-1" / "model_card.json").exists()
     # The final round's model is also the output folder itself.
