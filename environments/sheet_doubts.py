@@ -14,8 +14,10 @@ table column compared (``=``, ``<>``) with a text none of its data cells holds (
 rows where C2 <> "C"``); an answer, or a cell a command writes, that is an error value
 (``#N/A`` from a lookup of a value no row holds, ``#CYCLE!`` from a total written into its
 own range, ``#VALUE!`` from ranges of different sizes); rows written backwards (``insert
-rows 9:8``); and, on every function call of the form's formulas with ``[Header]`` resolved
-to its data rows:
+rows 9:8``); a repetition a person would not write (rows sorted by one column twice, an
+arithmetic operator or SUMPRODUCT given the same operand twice: ``D2+D2``,
+``SUMPRODUCT(C2:C9, C2:C9)``, the same criterion twice in COUNTIFS); and, on every function
+call of the form's formulas with ``[Header]`` resolved to its data rows:
 
 - a range a numeric function reads for its numbers (SUM, AVERAGE, MAX, MIN, MEDIAN,
   SUMPRODUCT, LARGE and SMALL's first argument, the value range of SUMIF(S),
@@ -39,7 +41,7 @@ from .sheet_ast import Area, Binary, Call, Cols, Header, Node, Ref, literal_valu
 from .sheet_commands import resolve
 from .sheet_criteria import matcher, split_criterion
 from .sheet_eval import Evaluator
-from .sheet_lf import Ask, DeleteWhere
+from .sheet_lf import Ask, DeleteWhere, Sort
 from .sheet_model import Sheet
 from .sheet_table import Table
 from .sheet_values import Array, ErrorValue, Value, is_number, number_from_text
@@ -179,6 +181,9 @@ def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
     reason = _error_values(denotation)
     if reason is not None:
         return reason
+    reason = _repetition(command)
+    if reason is not None:
+        return reason
     table = Table.of(sheet)
     evaluator = sheet.evaluator()
     if isinstance(command, Ask) and len(command.exprs) > 1:
@@ -195,6 +200,36 @@ def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
                 reason = None
             if reason is not None:
                 return reason
+    return None
+
+
+def _repetition(command: object) -> str | None:
+    """One column sorted twice; ``x op x`` for an arithmetic operator; SUMPRODUCT of a range
+    with itself; one (range, criterion) pair given twice. Squares are rare in instructions
+    (a person asks for "E times D", the parser may copy one side twice)."""
+    if isinstance(command, Sort):
+        columns = [key.column for key in command.keys]
+        for column in columns:
+            if columns.count(column) > 1:
+                return "it sorts by one column twice"
+    for formula in _formulas(command):
+        for node in walk(formula):
+            if (
+                isinstance(node, Binary)
+                and node.op in ("+", "-", "*", "/")
+                and node.left == node.right
+            ):
+                return f"it computes {to_text(node)}, one operand twice"
+            if (
+                isinstance(node, Call)
+                and node.name == "SUMPRODUCT"
+                and len(set(node.args)) < len(node.args)
+            ):
+                return f"{to_text(node)} multiplies a range by itself"
+            if isinstance(node, Call):
+                pairs = list(_criteria(node))
+                if len(set(pairs)) < len(pairs):
+                    return f"{to_text(node)} gives one criterion twice"
     return None
 
 

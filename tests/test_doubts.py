@@ -56,6 +56,11 @@ def ran(env, form):
         ('delete rows where [Category] = "Garden"', 'no cell of B2:B4 holds "Garden"'),
         ('delete rows where B2 <> "B"', 'no cell of B2:B4 holds "B"'),
         ("ask 11, A2:A4", "it asks for 11, which reads nothing"),
+        ("sort by [Stock] desc, [Stock] asc", "it sorts by one column twice"),
+        ("fill F2:F4 = C2+C2", "it computes C2+C2, one operand twice"),
+        ("add column \"Net\" = [Stock]-[Stock]", "one operand twice"),
+        ("ask SUMPRODUCT(C2:C4, C2:C4)", "multiplies a range by itself"),
+        ('ask COUNTIFS([Category], "<>Tools", [Category], "<>Tools")', "one criterion twice"),
     ],
 )
 def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
@@ -85,6 +90,10 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         'delete rows where B2 <> "Tools"',
         "ask 11",  # a constant alone is for is_trivial to judge
         "ask MAX([Stock]), 2*MIN([Stock])",
+        "sort by [Stock] desc, [Low] asc",
+        "fill F2:F4 = C2+E2",
+        "ask SUMPRODUCT(C2:C4, E2:E4)",
+        'ask COUNTIFS([Category], "<>Tools", [Category], "<>Kitchen")',
         'ask IFERROR(VLOOKUP("Hammer", A2:C4, 3, FALSE), 0)',
         "insert rows 2:3",
         "set C5 = SUM(C2:C4)",
