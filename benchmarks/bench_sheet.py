@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--gold-fraction", type=float, default=0.0, help="denotation: share keeping gold forms"
     )
     ap.add_argument("--rounds", type=int, default=3, help="self-training rounds")
+    ap.add_argument("--seed", type=int, default=0, help="training seed (the data stay the same)")
     ap.add_argument("--results", default=None, help="results file name (default from options)")
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tune_top_layers=args.tune_top_layers,
         output_split=args.output_split,
         precision=args.precision,
+        seed=args.seed,
     )
     # Provenance as the run starts: the commit that trains is the one recorded.
     metadata = run_metadata("quick" if quick else "full", sys.argv)
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "freeze_encoder": args.freeze_encoder,
         "tune_top_layers": args.tune_top_layers,
         "precision": args.precision,
+        "seed": args.seed,
         "supervision": args.supervision,
         "gold_fraction": args.gold_fraction if args.supervision == "denotation" else 1.0,
         "learning": learning,
