@@ -214,9 +214,11 @@ def self_train(
                 )
                 for it, cands in zip(chunk, nbest, strict=True):
                     form = consistent_form(it.env, cands, it.expected)
+                    how = "beam"
                     if form is None and edit_candidates > 0 and it.id not in memory:
                         form = _edit_search(parser, it, cands[:edit_candidates])
                         edited += form is not None
+                        how = "edit"
                     if form is None or memory.get(it.id) == form:
                         continue
                     if it.id in memory:
@@ -224,7 +226,7 @@ def self_train(
                     else:
                         found += 1
                     memory[it.id] = form
-                    sources[it.id] = f"beam, round {r}"
+                    sources[it.id] = f"{how}, round {r}"
         val_task = DenotationTask(task, dev_examples, expected)
         acc = execution_accuracy(parser, val_task, dev_examples)
         entry = {

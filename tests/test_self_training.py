@@ -55,6 +55,7 @@ def test_self_training_reads_only_the_gold_share(tmp_path: Path) -> None:
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
     gold = {i for i, m in memory.items() if m["source"] == "gold"}
     assert gold and _Watched.reads == gold  # nothing else had its form read
+    assert {m["source"].split(",")[0] for m in memory.values()} <= {"gold", "beam", "edit"}
     assert [h["round"] for h in log["history"]] == [0, 1]
     assert {"coverage", "found", "found_by_edits", "validation_execution_accuracy"} <= set(
         log["history"][0]
