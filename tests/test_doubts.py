@@ -58,7 +58,7 @@ def ran(env, form):
         ("ask 11, A2:A4", "it asks for 11, which reads nothing"),
         ("sort by [Stock] desc, [Stock] asc", "it sorts by one column twice"),
         ("fill F2:F4 = C2+C2", "it computes C2+C2, one operand twice"),
-        ("add column \"Net\" = [Stock]-[Stock]", "one operand twice"),
+        ('add column "Net" = [Stock]-[Stock]', "one operand twice"),
         ("ask SUMPRODUCT(C2:C4, C2:C4)", "multiplies a range by itself"),
         ('ask COUNTIFS([Category], "<>Tools", [Category], "<>Tools")', "one criterion twice"),
     ],
