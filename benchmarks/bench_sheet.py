@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     ap.add_argument("--rounds", type=int, default=3, help="self-training rounds")
     ap.add_argument("--seed", type=int, default=0, help="training seed (the data stay the same)")
+    ap.add_argument(
+        "--edits", type=int, default=0, help="denotation: edit search around the top K candidates"
+    )
     ap.add_argument("--results", default=None, help="results file name (default from options)")
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
@@ -164,6 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "tune_top_layers": args.tune_top_layers,
         "precision": args.precision,
         "seed": args.seed,
+        "edit_candidates": args.edits,
         "supervision": args.supervision,
         "gold_fraction": args.gold_fraction if args.supervision == "denotation" else 1.0,
         "learning": learning,
@@ -225,6 +229,7 @@ def learn(
             spec=spec,
             config=config,
             command=command,
+            edit_candidates=args.edits,
         )
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
         return card, log
@@ -239,6 +244,7 @@ def learn(
         enum_max_size=4,
         enum_seconds=420.0,
         enum_seconds_per_input=6.0,
+        edit_candidates=args.edits,
     )
     card = learn_from_denotations(train, out, config, command=command)
     log = json.loads((out / "learning_log.json").read_text(encoding="utf-8"))

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from .edits import nearest_consistent
 from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError, UsageError
 from .io import write_json_atomic
@@ -75,6 +76,7 @@ class LearnConfig:
     beam_words_ahead: int = 2  # ... up to this many words past the enumeration's reach
     split_seconds: float = 240.0  # composition of parsed parts, per round
     samples: int = 0  # sampled candidates per input, beside the beam
+    edit_candidates: int = 0  # one-token edits around this many top candidates (0: none)
     enum_max_words: int = 5  # round 0 enumerates for instructions up to this many words
     enum_words_step: int = 1  # ... and each later round one more word
     enum_words_cap: int = 6  # ... up to this many (longer ones: beam and composition)
@@ -716,9 +718,34 @@ class Learner:
                 hit = 0
                 for cand in cands:
                     hit += self._verify(group, cand.form, "beam", round_)
+                if not hit and self.config.edit_candidates > 0:
+                    form = self._edit_search(parser, rep, cands[: self.config.edit_candidates])
+                    if form is not None:
+                        hit = self._verify(group, form, "edit", round_)
+                        stats["edits_found"] = stats.get("edits_found", 0) + (hit > 0)
                 stats["examples_found"] += hit
                 stats["inputs_found"] += hit > 0
         return stats
+
+    def _edit_search(self, parser: Parser, rep: Item, cands: Sequence[Any]) -> str | None:
+        """The parser's favourite one-token neighbour of ``cands`` (abstract forms) that
+        fits ``rep`` without being a coincidence (:func:`parseinstr.edits.nearest_consistent`)."""
+        env = SlottedEnvironment(rep.env, self.model_spec)
+
+        def run(form: str) -> Denotation | None:
+            return _execute(rep, self.model_spec.fill(form, rep.mapping))
+
+        def consistent(form: str, denotation: Denotation) -> bool:
+            filled = self.model_spec.fill(form, rep.mapping)
+            same = rep.env.same_denotation(denotation, rep.expected)
+            return bool(same) and not _coincidence(rep.env, filled, denotation)
+
+        def score(forms: list[str]) -> list[float]:
+            return parser.score_forms([rep.abstract] * len(forms), [env] * len(forms), forms)
+
+        return nearest_consistent(
+            env.grammar(), [c.form for c in cands], rep.abstract, run, consistent, score, 1500
+        )
 
     def split_round(self, round_: int, parser: Parser, seconds: float) -> dict[str, int]:
         """Compositional candidates for uncovered inputs, shortest first: the instruction is

@@ -274,3 +274,28 @@ def test_composition_joins_parsed_parts(tmp_path: Path) -> None:
     assert forms["jump twice and walk left"].form == "seq(twice(jump), walk(left))"
     assert forms["walk left after run thrice"].form == "seq(thrice(run), walk(left))"
     assert forms["jump twice and walk left"].source == "composition"
+
+
+class _ShortestFirst(_TableParser):
+    """A stand-in parser that scores shorter forms higher."""
+
+    def score_forms(self, instructions: list[str], envs: list[Any], forms: list[str]) -> Any:
+        return [-len(f) for f in forms]
+
+
+def test_edit_search_fixes_a_candidate_one_token_off(tmp_path: Path) -> None:
+    from parseinstr.parser import Candidate
+
+    path = tmp_path / "one.txt"
+    path.write_text("IN: jump twice and walk left OUT: I_JUMP I_JUMP I_TURN_LEFT I_WALK\n")
+    task = ScanTask(path)
+    items = examples_for_learning(task, task.examples())
+    learner = Learner(items, [], TINY, tmp_path / "out")
+    rep = items[0]
+    assert rep.abstract == "ACTION0 twice and ACTION1 DIR0"
+    # The parser's candidate repeats the first action: one token from the right form.
+    near = Candidate("seq(twice(ACTION0), ACTION0(DIR0))", -0.1)
+    found = learner._edit_search(_ShortestFirst({}), rep, [near])  # type: ignore[arg-type]
+    assert found == "seq(twice(ACTION0), ACTION1(DIR0))"
+    far = Candidate("walk", -0.1)
+    assert learner._edit_search(_ShortestFirst({}), rep, [far]) is None  # type: ignore[arg-type]
