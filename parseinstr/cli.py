@@ -290,6 +290,14 @@ def train(
             help="self-training: the last round's budget (the others share --max-minutes)."
         ),
     ] = None,
+    edits: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="denotation: when no candidate fits, search one token around the top K "
+            "candidates (grammar-guided edits; 0: off).",
+        ),
+    ] = 0,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -316,7 +324,9 @@ def train(
         raise UsageError(f"--learner {learner!r}: use search or self-training")
     by_denotation = pick_supervision(train_task, supervision, gold_fraction) == "denotation"
     if by_denotation and learner == "search":
-        learn_cli(train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print)
+        learn_cli(
+            train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print, edits
+        )
         return
     wide = encoder != "scratch"
     spec = sized_spec(encoder, decoder_width)
@@ -369,6 +379,7 @@ def train(
             synthetic_per_epoch=round(synthetic_ratio * len(train_task.examples()))
             if synth
             else None,
+            edit_candidates=edits,
             command=command,
             log=console.print,
         )

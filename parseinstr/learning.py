@@ -1084,6 +1084,7 @@ def learn_cli(
     seed: int,
     device: str,
     echo: Callable[[str], None],
+    edit_candidates: int = 0,
 ) -> dict[str, Any]:
     """``parseinstr train TASK --supervision denotation``: learn and print a summary."""
     from .model import pick_device
@@ -1092,6 +1093,7 @@ def learn_cli(
         max_minutes=max_minutes if max_minutes is not None else LearnConfig.max_minutes,
         seed=seed,
         device=pick_device(device),
+        edit_candidates=edit_candidates,
     )
     command = " ".join(["parseinstr", *sys.argv[1:]])
     card = learn_from_denotations(task, Path(out), config, dev, gold_fraction, command)

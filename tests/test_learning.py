@@ -240,6 +240,7 @@ def test_cli_flags(scan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*base, "--supervision", "logical-form", "--gold-fraction", "0.5"]) != 0
     assert "--gold-fraction" in capsys.readouterr().err
     assert main([*base, "--gold-fraction", "2"]) != 0
+    assert main([*base, "--edits", "-1"]) != 0
 
 
 class _TableParser:

@@ -119,11 +119,13 @@ def test_cli_self_training(tmp_path: Path) -> None:
 
     data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 1)
     args = ["train", "sheet", "--data", str(data), "--out", str(tmp_path / "m")]
-    args += ["--supervision", "denotation", "--gold-fraction", "0.5", "--learner"]
+    args += ["--edits", "2", "--supervision", "denotation", "--gold-fraction", "0.5"]
+    args += ["--learner"]
     args += ["self-training", "--rounds", "1", "--epochs", "1", "--max-minutes", "0.1"]
     assert main(args) == 0
     log = json.loads((tmp_path / "m" / "learning_log.json").read_text())
     assert log["gold_fraction"] == 0.5 and len(log["history"]) == 1
+    assert log["edit_candidates"] == 2
     assert (tmp_path / "m" / "model.safetensors").exists()
     assert main([*args[:-8], "--learner", "nonsense"]) != 0
 
