@@ -283,3 +283,24 @@ def test_cli_member_beams(capsys, two_models, shop_db, tmp_path):
     from pathlib import Path
 
     assert "--member-beams" not in member_arguments(argv, Path("m"), 0, 0)
+
+
+def test_ensemble_benchmark_scores_members_and_pool_side_by_side(two_models, tmp_path, monkeypatch):
+    import benchmarks.common
+    from benchmarks.ensemble_eval import main as bench
+
+    folder, db = two_models
+    monkeypatch.setattr(benchmarks.common, "RESULTS", tmp_path / "results")
+    argv = ["--task", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(db)]
+    argv += ["--models", str(folder / "member-0"), str(folder / "member-1")]
+    argv += ["--beams", "2", "--results", "pooled", "--out", str(tmp_path / "runs")]
+    results = bench(argv)
+    assert set(results["scores"]) == {
+        "member 0", "member 1", "ensemble", "ensemble, greedy members"
+    }  # fmt: skip
+    written = json.loads((tmp_path / "results" / "pooled.json").read_text())
+    assert [r["value"] for r in written["summary"]] == [
+        s["execution_accuracy"] for s in results["scores"].values()
+    ]
+    assert written["commit"] and written["command"].startswith("python -m benchmarks.")
+    assert is_ensemble(tmp_path / "runs" / "ensemble")
