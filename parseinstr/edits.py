@@ -106,9 +106,10 @@ def one_token_edits(
                 continue
             if glued and option[-1:].isalnum():  # "STATEalias0." -> "DISTINCT ", not glued
                 option += " "
-            edited = (form[:start] + option + form[end:]).strip()
-            if not option:
-                edited = re.sub(r"  +", " ", edited)
+            left, right = form[:start], form[end:]
+            if not option and left.endswith(" ") and right.startswith(" "):
+                right = right[1:]  # a deleted word leaves one space, not two
+            edited = (left + option + right).strip()
             if edited in seen:
                 continue
             seen.add(edited)

@@ -101,3 +101,18 @@ def test_edit_search_finds_a_form_one_token_from_the_candidate(shop_db) -> None:
         assert _edit_search(_Scorer(), item, [wrong]) in {gold, gold.replace("'", '"')}
         far = SimpleNamespace(form="SELECT product.title FROM product")
         assert _edit_search(_Scorer(), item, [far]) is None
+
+
+def test_a_deleted_token_leaves_one_space_and_literals_stay_as_written() -> None:
+    grammar = Grammar(
+        "words",
+        """
+start: WORD+ NAME?
+WORD: "very" | "big" | "red"
+NAME: /"[a-z ]+"/
+%ignore " "
+""",
+    )
+    edits = one_token_edits(grammar, 'very big red "a  b"')
+    assert 'very red "a  b"' in edits  # "big" deleted: one space left, the literal untouched
+    assert "very big red" in edits
