@@ -431,10 +431,10 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
 
     monkeypatch.setattr(self_training, "self_train", fake_self_train)
     monkeypatch.setattr(learning, "learn_from_denotations", fake_search)
-    args = argparse.Namespace(gold_fraction=0.1, rounds=2)
+    args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
     assert card == {"task": "sheet"} and log["history"][0]["coverage"] == 0.5
-    args = argparse.Namespace(gold_fraction=0.0, rounds=2)
+    args = argparse.Namespace(gold_fraction=0.0, rounds=2, edits=0)
     card, log = bench_sheet.learn(None, tmp_path / "b", args, None, None, 6.0)
     assert log == {"rounds": []}
     assert calls == [("self-training", 0.1), ("search", 6.0)]
