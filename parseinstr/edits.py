@@ -37,8 +37,8 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'.\-]*")
 def _terminals(grammar: Grammar) -> tuple[dict[str, list[str] | None], dict[str, re.Pattern[str]]]:
     parser = grammar.parser()
     lexemes = {t.name: finite_lexemes(t.pattern) for t in parser.terminals}
-    flags = {t.name: re.I if "i" in t.pattern.flags else 0 for t in parser.terminals}
-    patterns = {t.name: re.compile(t.pattern.to_regexp(), flags[t.name]) for t in parser.terminals}
+    # to_regexp() carries the terminal's flags inline ("(?i:...)").
+    patterns = {t.name: re.compile(t.pattern.to_regexp()) for t in parser.terminals}
     return lexemes, patterns
 
 

@@ -702,7 +702,7 @@ class Learner:
         ]
         todo.sort(key=lambda g: (len(g[0].abstract.split()), self.rng.random()))
         todo = todo[: self.config.beam_inputs]
-        stats = {"inputs": len(todo), "inputs_found": 0, "examples_found": 0}
+        stats = {"inputs": len(todo), "inputs_found": 0, "examples_found": 0, "edits_found": 0}
         reps = [g[0] for g in todo]
         for i in range(0, len(reps), 64):
             chunk = reps[i : i + 64]
@@ -722,7 +722,7 @@ class Learner:
                     form = self._edit_search(parser, rep, cands[: self.config.edit_candidates])
                     if form is not None:
                         hit = self._verify(group, form, "edit", round_)
-                        stats["edits_found"] = stats.get("edits_found", 0) + (hit > 0)
+                        stats["edits_found"] += hit > 0
                 stats["examples_found"] += hit
                 stats["inputs_found"] += hit > 0
         return stats

@@ -300,3 +300,20 @@ def test_edit_search_fixes_a_candidate_one_token_off(tmp_path: Path) -> None:
     assert found == "seq(twice(ACTION0), ACTION1(DIR0))"
     far = Candidate("walk", -0.1)
     assert learner._edit_search(_ShortestFirst({}), rep, [far]) is None  # type: ignore[arg-type]
+
+
+def test_cli_passes_edits_to_the_search_learner(
+    scan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import parseinstr.learning as learning
+
+    seen: list[LearnConfig] = []
+
+    def fake_learn(task: Any, out: Path, config: LearnConfig, *args: Any) -> dict[str, Any]:
+        seen.append(config)
+        return {"history": [{"coverage": 1.0}], "metrics": {}}
+
+    monkeypatch.setattr(learning, "learn_from_denotations", fake_learn)
+    base = ["train", "scan", "--data", str(scan_file), "--out", str(tmp_path / "m")]
+    assert main([*base, "--supervision", "denotation", "--edits", "2"]) == 0
+    assert [c.edit_candidates for c in seen] == [2]
