@@ -556,6 +556,44 @@ def ensemble(
     console.print(f"ensemble of {len(folders)} members in {out}")
 
 
+@app.command()
+def reconstructor(
+    task: Annotated[str, typer.Argument(help="Task the parser was trained on: text2sql, ...")],
+    data: Annotated[Path, typer.Option("--data", help="The parser's training data file.")],
+    model: Annotated[Path, typer.Option("--model", help="Trained model folder to extend.")],
+    db: DbOpt = None,
+    split: Annotated[str | None, typer.Option(help="text2sql: question or query.")] = None,
+    part: Annotated[str | None, typer.Option(help="Parts trained on, e.g. train.")] = None,
+    max_minutes: Annotated[float, typer.Option(help="Training budget in minutes.")] = 8.0,
+    epochs: Annotated[int, typer.Option(min=1)] = 80,
+    beams: Annotated[int, typer.Option(min=2, help="n-best reranked when fitting.")] = 5,
+    seed: Annotated[int, typer.Option()] = 0,
+    precision: Annotated[str, typer.Option(help="auto, bf16 or fp32 (as for train).")] = "auto",
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    half: Annotated[bool, typer.Option("--half", help="Store float16 weights.")] = False,
+    option: ExtraOpt = None,
+) -> None:
+    """Train p(instruction | form) for MODEL and fit the weight with which it reranks the
+    n-best, on the examples the parser held out (saved in MODEL/reconstructor)."""
+    from .model import pick_device
+    from .reconstruction import ReconstructorConfig
+    from .reranking import attach_reconstructor
+    from .training import autocast_bf16
+
+    dev = pick_device(device)
+    config = ReconstructorConfig(
+        epochs=epochs, max_minutes=max_minutes, seed=seed, bf16=autocast_bf16(precision, dev)
+    )
+    card = attach_reconstructor(
+        model, _task(task, data, db, split, part, None, option), config, beams, dev, half
+    )
+    console.print(
+        f"reconstructor in {model / 'reconstructor'}: weight {card['weight']} "
+        f"(held-out accuracy {card['validation'][str(card['weight'])]:.3f}, "
+        f"without it {card['validation']['0.0']:.3f})"
+    )
+
+
 @app.command("environments")
 def list_environments() -> None:
     """List the registered environments and tasks."""

@@ -23,6 +23,8 @@ from .copying import CopyFrame, copy_frame, slot_expansions, slot_ids
 from .environment import Denotation, Environment
 from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
+from .reconstruction import FOLDER as RECONSTRUCTOR
+from .reconstruction import Reconstructor, rerank_order
 
 MAX_INPUT = 512
 #: Rows scored in one forward pass by ``Parser.score_forms``.
@@ -118,6 +120,9 @@ class Parser:
         #: Copy slots (``parseinstr.copying``): how many, 0 for a model without them.
         self.copy_slots = int(loaded.card.get("copy_slots", 0))
         self.copy_names = bool(loaded.card.get("copy_names", False))
+        #: p(instruction | form) for reranking the n-best (``parseinstr.reconstruction``),
+        #: loaded from the model folder's ``reconstructor/`` when there is one.
+        self.reconstructor: Reconstructor | None = None
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "cpu") -> Parser:
@@ -137,8 +142,12 @@ class Parser:
         if cls is Parser and loaded.card.get("lexeme_slots"):
             from .learning import SlottedParser
 
-            return SlottedParser(loaded, device)
-        return cls(loaded, device)
+            parser: Parser = SlottedParser(loaded, device)
+        else:
+            parser = cls(loaded, device)
+        if (Path(folder) / RECONSTRUCTOR).is_dir():
+            parser.reconstructor = Reconstructor.load(Path(folder) / RECONSTRUCTOR, device)
+        return parser
 
     def frames(
         self, instructions: Sequence[str], envs: Sequence[Environment | None]
@@ -261,7 +270,32 @@ class Parser:
             seen: set[str] = set()
             unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
             result.append(unique[:n_best])
+        if self.reconstructor is not None and self.reconstructor.weight and n_best > 1:
+            result = self.rerank(instructions, result, self.reconstructor)
         return result
+
+    def rerank(
+        self,
+        instructions: Sequence[str],
+        nbest: Sequence[Sequence[Candidate]],
+        reconstructor: Reconstructor,
+        weight: float | None = None,
+    ) -> list[list[Candidate]]:
+        """Each n-best reordered by parser score + ``weight`` x reconstruction score (the
+        reconstructor's fitted weight by default); a candidate's score becomes that sum, so
+        the ambiguity margin of execution-guided selection compares like with like."""
+        w = reconstructor.weight if weight is None else weight
+        forms = [c.form for cands in nbest for c in cands]
+        texts = [t for t, cands in zip(instructions, nbest, strict=True) for _ in cands]
+        with decoding_threads(self.device, self.threads):
+            rec = iter(reconstructor.score(forms, texts))
+        out = []
+        for cands in nbest:
+            scores = [c.score for c in cands]
+            recs = [next(rec) for _ in cands]
+            order = rerank_order(scores, recs, w)
+            out.append([Candidate(cands[i].form, scores[i] + w * recs[i]) for i in order])
+        return out
 
     @torch.no_grad()
     def score_forms(
@@ -398,6 +432,18 @@ class RunResult:
         }
 
 
+def preferred(alts: Sequence[Alternative], prefer_nonempty: bool = True) -> int | None:
+    """Index of the alternative execution-guided selection takes from executed ``alts``
+    (best first): the first that runs with a non-empty denotation and no doubt, else the
+    first non-empty one, else the first that runs; None when none runs."""
+    runs = [i for i, a in enumerate(alts) if a.denotation is not None]
+    # An empty result is weak evidence (many wrong forms give one): prefer one with content;
+    # and one the environment has no doubt about (a SUM over names runs, but is rarely meant).
+    nonempty = [i for i in runs if not alts[i].denotation.is_empty()] if prefer_nonempty else runs
+    trusted = [i for i in nonempty if alts[i].doubt is None]
+    return (trusted or nonempty or runs or [None])[0]
+
+
 def select_by_execution(
     env: Environment,
     candidates: Sequence[Candidate],
@@ -426,12 +472,7 @@ def select_by_execution(
             continue
         doubt = env.doubt(cand.form, denotation) if doubts else None
         alts.append(Alternative(cand.form, cand.score, denotation, doubt=doubt))
-    runs = [i for i, a in enumerate(alts) if a.denotation is not None]
-    # An empty result is weak evidence (many wrong forms give one): prefer one with content;
-    # and one the environment has no doubt about (a SUM over names runs, but is rarely meant).
-    nonempty = [i for i in runs if not alts[i].denotation.is_empty()] if prefer_nonempty else runs
-    trusted = [i for i in nonempty if alts[i].doubt is None]
-    best = (trusted or nonempty or runs or [None])[0]
+    best = preferred(alts, prefer_nonempty)
     ambiguous = False
     if best is not None:
         chosen = alts[best]
