@@ -61,6 +61,7 @@ from .sheet_doubts import backwards
 from .sheet_doubts import doubt as sheet_doubt
 from .sheet_explain import explain_command
 from .sheet_functions import load_all
+from .sheet_gloss import gloss
 from .sheet_io import check_suffix, contents_from_json, load_sheet, save_sheet
 from .sheet_lexemes import COLUMN_LETTER, sheet_search_lexemes
 from .sheet_lf import Ask, Command, Undo, build
@@ -543,6 +544,10 @@ class SheetEnvironment(Environment):
 
     def _shown(self, addr: tuple[int, int]) -> str:
         return _shown(self.sheet.value(addr))
+
+    def reconstruction_text(self, form: str) -> str:
+        """The form with each reference glossed by what it holds (``sheet_gloss``)."""
+        return gloss(form, self.sheet, self.table())
 
     def explain(self, form: str) -> str:
         """The form in plain English, e.g. ``add a column Revenue equal to Units times Price``."""

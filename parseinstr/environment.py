@@ -203,6 +203,17 @@ class Environment(ABC):
         """
         return None
 
+    def reconstruction_text(self, form: str) -> str:
+        """``form`` as the reconstructor (:mod:`parseinstr.reconstruction`) reads it when it
+        scores how well the form explains an instruction: the form itself by default.
+
+        An environment whose forms point at things by address adds what the address holds,
+        so a person's words can be matched to it: a sheet writes ``D4`` as ``D4 (Pages of
+        Frankenstein)``. Must not change the instance; a form it cannot read is returned
+        as it is.
+        """
+        return form
+
     def doubt(self, form: str, denotation: Denotation) -> str | None:
         """Why ``form``, which ran and gave ``denotation``, is probably not what a person
         meant, or None.

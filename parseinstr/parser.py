@@ -24,7 +24,7 @@ from .environment import Denotation, Environment
 from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
 from .reconstruction import FOLDER as RECONSTRUCTOR
-from .reconstruction import Reconstructor, rerank_order
+from .reconstruction import Reconstructor, reconstruction_input, rerank_order
 
 MAX_INPUT = 512
 #: Rows scored in one forward pass by ``Parser.score_forms``.
@@ -271,7 +271,7 @@ class Parser:
             unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
             result.append(unique[:n_best])
         if self.reconstructor is not None and self.reconstructor.weight and n_best > 1:
-            result = self.rerank(instructions, result, self.reconstructor)
+            result = self.rerank(instructions, result, self.reconstructor, envs=envs)
         return result
 
     def rerank(
@@ -280,12 +280,18 @@ class Parser:
         nbest: Sequence[Sequence[Candidate]],
         reconstructor: Reconstructor,
         weight: float | None = None,
+        envs: Sequence[Environment | None] | None = None,
     ) -> list[list[Candidate]]:
         """Each n-best reordered by parser score + ``weight`` x reconstruction score (the
         reconstructor's fitted weight by default); a candidate's score becomes that sum, so
         the ambiguity margin of execution-guided selection compares like with like."""
         w = reconstructor.weight if weight is None else weight
-        forms = [c.form for cands in nbest for c in cands]
+        envs = envs if envs is not None else [None] * len(nbest)
+        forms = [
+            reconstruction_input(env, c.form)
+            for env, cands in zip(envs, nbest, strict=True)
+            for c in cands
+        ]
         texts = [t for t, cands in zip(instructions, nbest, strict=True) for _ in cands]
         with decoding_threads(self.device, self.threads):
             rec = iter(reconstructor.score(forms, texts))

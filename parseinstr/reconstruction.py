@@ -36,7 +36,8 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from .errors import ModelError
+from .environment import Environment
+from .errors import ModelError, ParseInstrError
 from .tokenization import train_input_tokenizer, train_output_tokenizer
 
 FOLDER = "reconstructor"
@@ -232,6 +233,18 @@ def train_reconstructor(
     model.eval()
     rec.card.update({"n_train": len(pairs), "epochs_run": epoch + 1, "minutes": round(minutes, 1)})
     return rec
+
+
+def reconstruction_input(env: Environment | None, form: str) -> str:
+    """What the reconstructor reads for ``form``: the environment's
+    :meth:`~parseinstr.environment.Environment.reconstruction_text`, or the form itself
+    without an environment or when the environment cannot read it."""
+    if env is None:
+        return form
+    try:
+        return env.reconstruction_text(form)
+    except (ParseInstrError, ValueError, KeyError):
+        return form
 
 
 def rerank_order(scores: Sequence[float], rec_scores: Sequence[float], weight: float) -> list[int]:

@@ -22,8 +22,14 @@ from .environment import Example, Task
 from .errors import UsageError
 from .evaluate import expected_of
 from .parser import Candidate, Parser, preferred, select_by_execution
-from .reconstruction import FOLDER, Reconstructor, ReconstructorConfig, train_reconstructor
-from .training import split_validation
+from .reconstruction import (
+    FOLDER,
+    Reconstructor,
+    ReconstructorConfig,
+    reconstruction_input,
+    train_reconstructor,
+)
+from .training import data_hash, split_validation
 
 #: Weights tried when fitting; 0 keeps the parser's order.
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -57,7 +63,11 @@ def weight_accuracies(
         nbest += parser.parse_batch(
             [e.instruction for e in examples[i : i + 32]], envs[i : i + 32], beams, None
         )
-    forms = [c.form for cands in nbest for c in cands]
+    forms = [
+        reconstruction_input(env, c.form)
+        for env, cands in zip(envs, nbest, strict=True)
+        for c in cands
+    ]
     texts = [e.instruction for e, cands in zip(examples, nbest, strict=True) for _ in cands]
     flat = iter(reconstructor.score(forms, texts))
     runs = []  # per example: executed alternatives, reconstruction scores, verdicts
@@ -105,10 +115,17 @@ def attach_reconstructor(
     weight, sizes, minutes)."""
     parser = Parser.load(model, device)
     train_ex, held = held_out_split(parser, task)
+    if parser.card.get("data_hash") not in (None, data_hash(train_ex)):
+        log(
+            "warning: these are not the examples the parser trained on (data hash differs); "
+            "the weight is fitted on a seeded 10% of them all the same"
+        )
     log(f"reconstructor: {len(train_ex)} training pairs, weight fitted on {len(held)} held out")
-    rec = train_reconstructor(
-        [(e.logical_form or "", e.instruction) for e in train_ex], config, device, log
-    )
+    pairs = [
+        (reconstruction_input(task.environment_for(e), e.logical_form or ""), e.instruction)
+        for e in train_ex
+    ]
+    rec = train_reconstructor(pairs, config, device, log)
     measured = weight_accuracies(parser, rec, task, held, beams)
     # Most accurate first; among equals the one that ranks right candidates highest; then
     # the smallest weight (the parser's own order unless reranking shows a gain).
