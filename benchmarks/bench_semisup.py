@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--freeze-encoder", action="store_true", help="a frozen pretrained encoder (cached)"
     )
     ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
+    ap.add_argument(
+        "--patience", type=int, default=12, help="evaluations without gain before a round stops"
+    )
     ap.add_argument("--reference", type=Path, help="a fully supervised model to compare")
     ap.add_argument("--supervised-minutes", type=float, default=28.0)
     ap.add_argument("--beams", type=int, default=5, help="beam of the dev evaluation")
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         freeze_encoder=args.freeze_encoder,
         output_split=args.output_split,
         precision=args.precision,
+        patience=args.patience,
     )
     results: dict[str, Any] = {
         **run_metadata("quick" if quick else "full", [sys.argv[0], *(argv or sys.argv[1:])]),
@@ -95,6 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "output_split": args.output_split,
         "precision": args.precision,
         "edit_candidates": args.edits,
+        "patience": args.patience,
     }
     t0 = time.monotonic()
     log = self_train(

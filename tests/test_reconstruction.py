@@ -171,3 +171,19 @@ def test_cli_reconstructor_writes_the_folder(shop, capsys):
     assert code == 0
     assert "weight" in capsys.readouterr().out
     assert (model / FOLDER / "model.safetensors").is_file()
+
+
+def test_reconstruction_input_asks_the_environment_and_falls_back_to_the_form():
+    from parseinstr.environments.sheet import SheetEnvironment
+    from parseinstr.reconstruction import reconstruction_input
+
+    env = SheetEnvironment.from_cells({"A1": "Name", "B1": "Age", "A2": "Ann", "B2": 30})
+    assert reconstruction_input(env, "set B2 = 31") == "set B2 (Age of Ann) = 31"
+    assert reconstruction_input(None, "set B2 = 31") == "set B2 = 31"
+
+    class Broken(SheetEnvironment):
+        def reconstruction_text(self, form):
+            raise ModelError("cannot read it")
+
+    broken = Broken.from_cells({"A1": "Name"})
+    assert reconstruction_input(broken, "set B2 = 31") == "set B2 = 31"
