@@ -35,6 +35,8 @@ from .errors import ModelError, UsageError
 from .io import write_json_atomic
 from .model import load_model
 from .parser import Candidate, Parser
+from .reconstruction import FOLDER as RECONSTRUCTOR
+from .reconstruction import Reconstructor
 
 #: The file that makes a folder an ensemble.
 ENSEMBLE_FILE = "ensemble.json"
@@ -125,11 +127,15 @@ class EnsembleParser(Parser):
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "cpu") -> EnsembleParser:  # type: ignore[override]
-        """Load every member of the ensemble in ``folder`` (and its ``member_beams``)."""
-        return cls(
+        """Load every member of the ensemble in ``folder`` (and its ``member_beams``), and
+        the ensemble's own reconstructor when the folder has one (members' are not used)."""
+        parser = cls(
             [Parser(load_model(m, device), device) for m in member_folders(folder)],
             member_beams(folder),
         )
+        if (Path(folder) / RECONSTRUCTOR).is_dir():
+            parser.reconstructor = Reconstructor.load(Path(folder) / RECONSTRUCTOR, device)
+        return parser
 
     def parse_batch(
         self,
@@ -160,7 +166,10 @@ class EnsembleParser(Parser):
             result[i].append(Candidate(form, total / len(self.members)))
         for cands in result:
             cands.sort(key=lambda c: -c.score if not math.isnan(c.score) else math.inf)
-        return [cands[:n_best] for cands in result]
+        result = [cands[:n_best] for cands in result]
+        if self.reconstructor is not None and self.reconstructor.weight and n_best > 1:
+            result = self.rerank(instructions, result, self.reconstructor, envs=envs)
+        return result
 
 
 def member_arguments(argv: Sequence[str], out: Path, index: int, seed: int) -> list[str]:

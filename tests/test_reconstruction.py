@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sqlite3
 
 import pytest
@@ -187,3 +188,26 @@ def test_reconstruction_input_asks_the_environment_and_falls_back_to_the_form():
 
     broken = Broken.from_cells({"A1": "Name"})
     assert reconstruction_input(broken, "set B2 = 31") == "set B2 = 31"
+
+
+def test_an_ensemble_folder_reranks_with_its_own_reconstructor(shop, reconstructor, tmp_path):
+    from parseinstr.ensemble import write_ensemble
+
+    model, db, _ = shop
+    folder = tmp_path / "ens"
+    folder.mkdir()
+    shutil.copytree(model, folder / "member-0", ignore=shutil.ignore_patterns(FOLDER))
+    write_ensemble(folder, ["member-0"])
+    plain = Parser.load(folder)
+    assert plain.reconstructor is None
+    reconstructor.card["weight"] = 5.0
+    reconstructor.save(folder / FOLDER)
+    reranked = Parser.load(folder)
+    question = "how many customers are there"
+    with SqlEnvironment(db) as env:
+        base = plain.parse_batch([question], [env], 3)[0]
+        got = reranked.parse_batch([question], [env], 3)[0]
+    recs = reranked.reconstructor.score([c.form for c in base], [question] * len(base))
+    assert sorted(c.score for c in got) == pytest.approx(
+        sorted(c.score + 5.0 * r for c, r in zip(base, recs, strict=True))
+    )
