@@ -571,6 +571,10 @@ def reconstructor(
     precision: Annotated[str, typer.Option(help="auto, bf16 or fp32 (as for train).")] = "auto",
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     half: Annotated[bool, typer.Option("--half", help="Store float16 weights.")] = False,
+    reuse: Annotated[
+        Path | None,
+        typer.Option(help="A trained reconstructor folder: fit only its weight for MODEL."),
+    ] = None,
     option: ExtraOpt = None,
 ) -> None:
     """Train p(instruction | form) for MODEL and fit the weight with which it reranks the
@@ -585,7 +589,7 @@ def reconstructor(
         epochs=epochs, max_minutes=max_minutes, seed=seed, bf16=autocast_bf16(precision, dev)
     )
     card = attach_reconstructor(
-        model, _task(task, data, db, split, part, None, option), config, beams, dev, half
+        model, _task(task, data, db, split, part, None, option), config, beams, dev, half, reuse
     )
     console.print(
         f"reconstructor in {model / 'reconstructor'}: weight {card['weight']} "

@@ -108,12 +108,15 @@ def attach_reconstructor(
     beams: int = 5,
     device: str = "cpu",
     half: bool = False,
+    reuse: Path | None = None,
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> dict[str, Any]:
     """Train a reconstructor for the parser in ``model``, fit its weight, save it there
-    (``half``: float16 weights); returns its card (weight, validation accuracy per
+    (``half``: float16 weights; ``reuse``: a trained reconstructor's folder, whose weight
+    alone is refitted for this parser); returns its card (weight, validation accuracy per
     weight, sizes, minutes)."""
     parser = Parser.load(model, device)
+    parser.reconstructor = None  # the weight is fitted on the parser's own order
     train_ex, held = held_out_split(parser, task)
     if parser.card.get("data_hash") not in (None, data_hash(train_ex)):
         log(
@@ -121,11 +124,16 @@ def attach_reconstructor(
             "the weight is fitted on a seeded 10% of them all the same"
         )
     log(f"reconstructor: {len(train_ex)} training pairs, weight fitted on {len(held)} held out")
-    pairs = [
-        (reconstruction_input(task.environment_for(e), e.logical_form or ""), e.instruction)
-        for e in train_ex
-    ]
-    rec = train_reconstructor(pairs, config, device, log)
+    if reuse is not None:  # a trained reconstructor (of another parser): refit the weight
+        rec = Reconstructor.load(Path(reuse), device)
+        rec.card = {k: v for k, v in rec.card.items() if k not in ("weight", "validation")}
+        log(f"reconstructor from {reuse}; only its weight is fitted")
+    else:
+        pairs = [
+            (reconstruction_input(task.environment_for(e), e.logical_form or ""), e.instruction)
+            for e in train_ex
+        ]
+        rec = train_reconstructor(pairs, config, device, log)
     measured = weight_accuracies(parser, rec, task, held, beams)
     # Most accurate first; among equals the one that ranks right candidates highest; then
     # the smallest weight (the parser's own order unless reranking shows a gain).

@@ -211,3 +211,30 @@ def test_an_ensemble_folder_reranks_with_its_own_reconstructor(shop, reconstruct
     assert sorted(c.score for c in got) == pytest.approx(
         sorted(c.score + 5.0 * r for c, r in zip(base, recs, strict=True))
     )
+
+
+def test_cli_reuse_refits_only_the_weight(shop, reconstructor, tmp_path, capsys):
+    model, db, _ = shop
+    reconstructor.card["weight"] = 7.0
+    reconstructor.save(tmp_path / "trained")
+    code = main(
+        [
+            "reconstructor",
+            "text2sql",
+            "--data",
+            str(DATA / "shop.json"),
+            "--db",
+            str(db),
+            "--model",
+            str(model),
+            "--reuse",
+            str(tmp_path / "trained"),
+            "--beams",
+            "2",
+        ]
+    )
+    assert code == 0
+    saved = Reconstructor.load(model / FOLDER)
+    assert saved.weight in WEIGHTS
+    forms, texts = [f for f, _ in PAIRS], [t for _, t in PAIRS]
+    assert saved.score(forms, texts) == pytest.approx(reconstructor.score(forms, texts))
