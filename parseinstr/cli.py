@@ -575,6 +575,9 @@ def reconstructor(
         Path | None,
         typer.Option(help="A trained reconstructor folder: fit only its weight for MODEL."),
     ] = None,
+    synthetic: Annotated[
+        int, typer.Option(min=0, help="Synthetic examples (parseinstr.synthesis) to add.")
+    ] = 0,
     option: ExtraOpt = None,
 ) -> None:
     """Train p(instruction | form) for MODEL and fit the weight with which it reranks the
@@ -585,12 +588,16 @@ def reconstructor(
     from .training import autocast_bf16
 
     dev = pick_device(device)
+    train_task = _task(task, data, db, split, part, None, option)
+    synth = []
+    if synthetic:
+        from .synthesis import synthetic_examples
+
+        synth, _ = synthetic_examples(train_task, synthetic, seed)
     config = ReconstructorConfig(
         epochs=epochs, max_minutes=max_minutes, seed=seed, bf16=autocast_bf16(precision, dev)
     )
-    card = attach_reconstructor(
-        model, _task(task, data, db, split, part, None, option), config, beams, dev, half, reuse
-    )
+    card = attach_reconstructor(model, train_task, config, beams, dev, half, reuse, synth)
     console.print(
         f"reconstructor in {model / 'reconstructor'}: weight {card['weight']} "
         f"(held-out accuracy {card['validation'][str(card['weight'])]:.3f}, "

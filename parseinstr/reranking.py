@@ -109,11 +109,13 @@ def attach_reconstructor(
     device: str = "cpu",
     half: bool = False,
     reuse: Path | None = None,
+    synthetic: Sequence[Example] = (),
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> dict[str, Any]:
     """Train a reconstructor for the parser in ``model``, fit its weight, save it there
     (``half``: float16 weights; ``reuse``: a trained reconstructor's folder, whose weight
-    alone is refitted for this parser); returns its card (weight, validation accuracy per
+    alone is refitted for this parser; ``synthetic``: generated examples trained on too);
+    returns its card (weight, validation accuracy per
     weight, sizes, minutes)."""
     parser = Parser.load(model, device)
     parser.reconstructor = None  # the weight is fitted on the parser's own order
@@ -131,7 +133,8 @@ def attach_reconstructor(
     else:
         pairs = [
             (reconstruction_input(task.environment_for(e), e.logical_form or ""), e.instruction)
-            for e in train_ex
+            for e in [*train_ex, *synthetic]
+            if e.logical_form
         ]
         rec = train_reconstructor(pairs, config, device, log)
     measured = weight_accuracies(parser, rec, task, held, beams)

@@ -238,3 +238,13 @@ def test_cli_reuse_refits_only_the_weight(shop, reconstructor, tmp_path, capsys)
     assert saved.weight in WEIGHTS
     forms, texts = [f for f, _ in PAIRS], [t for _, t in PAIRS]
     assert saved.score(forms, texts) == pytest.approx(reconstructor.score(forms, texts))
+
+
+def test_cli_synthetic_examples_join_the_reconstructors_training_pairs(shop, capsys):
+    model, db, task = shop
+    argv = ["reconstructor", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(db)]
+    argv += ["--model", str(model), "--epochs", "1", "--beams", "2"]
+    assert main(argv) == 0
+    alone = Reconstructor.load(model / FOLDER).card["n_train"]
+    assert main([*argv, "--synthetic", "20"]) == 0
+    assert Reconstructor.load(model / FOLDER).card["n_train"] > alone
