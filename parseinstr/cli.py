@@ -578,6 +578,9 @@ def reconstructor(
     synthetic: Annotated[
         int, typer.Option(min=0, help="Synthetic examples (parseinstr.synthesis) to add.")
     ] = 0,
+    width: Annotated[
+        int, typer.Option(min=64, help="Model width (a multiple of 64; heads of 64).")
+    ] = 256,
     option: ExtraOpt = None,
 ) -> None:
     """Train p(instruction | form) for MODEL and fit the weight with which it reranks the
@@ -594,8 +597,15 @@ def reconstructor(
         from .synthesis import synthetic_examples
 
         synth, _ = synthetic_examples(train_task, synthetic, seed)
+    if width % 64:
+        raise UsageError(f"--width {width}: use a multiple of 64")
     config = ReconstructorConfig(
-        epochs=epochs, max_minutes=max_minutes, seed=seed, bf16=autocast_bf16(precision, dev)
+        d_model=width,
+        heads=width // 64,
+        epochs=epochs,
+        max_minutes=max_minutes,
+        seed=seed,
+        bf16=autocast_bf16(precision, dev),
     )
     card = attach_reconstructor(model, train_task, config, beams, dev, half, reuse, synth)
     console.print(

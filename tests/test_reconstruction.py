@@ -248,3 +248,10 @@ def test_cli_synthetic_examples_join_the_reconstructors_training_pairs(shop, cap
     alone = Reconstructor.load(model / FOLDER).card["n_train"]
     assert main([*argv, "--synthetic", "20"]) == 0
     assert Reconstructor.load(model / FOLDER).card["n_train"] > alone
+
+
+def test_cli_width_must_be_a_multiple_of_64(shop, capsys):
+    model, db, _ = shop
+    argv = ["reconstructor", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(db)]
+    assert main([*argv, "--model", str(model), "--width", "100"]) != 0
+    assert "multiple of 64" in capsys.readouterr().err
