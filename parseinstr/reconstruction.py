@@ -114,7 +114,8 @@ class Reconstructor:
         but does not change the order)."""
         return float(self.card.get("weight", 0.0))
 
-    def _losses(self, forms: Sequence[str], texts: Sequence[str]) -> tuple[torch.Tensor, Any]:
+    def _logits(self, forms: Sequence[str], texts: Sequence[str]) -> tuple[torch.Tensor, Any]:
+        """Teacher-forced logits of ``texts`` given ``forms``, with the labels and their mask."""
         enc = self.form_tok(
             list(forms), padding=True, truncation=True, max_length=512, return_tensors="pt"
         ).to(self.device)
@@ -138,7 +139,7 @@ class Reconstructor:
         out: list[float] = []
         for i in range(0, len(forms), _ROWS):
             f, t = forms[i : i + _ROWS], instructions[i : i + _ROWS]
-            logits, (labels, mask) = self._losses(f, t)
+            logits, (labels, mask) = self._logits(f, t)
             logp = torch.log_softmax(logits, -1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
             out += ((logp * mask).sum(1) / mask.sum(1).clamp(min=1)).tolist()
         return out
@@ -215,7 +216,7 @@ def train_reconstructor(
                 dtype=torch.bfloat16,
                 enabled=cfg.bf16,
             ):
-                logits, (labels, mask) = rec._losses(
+                logits, (labels, mask) = rec._logits(
                     [forms[j] for j in idx], [texts[j] for j in idx]
                 )
             loss = (loss_fn(logits.transpose(1, 2), labels) * mask).sum() / mask.sum()
