@@ -111,6 +111,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--edits", type=int, default=0, help="denotation: edit search around the top K candidates"
     )
+    ap.add_argument(
+        "--workers", type=int, default=1, help="denotation: processes enumerating side by side"
+    )
+    ap.add_argument(
+        "--enum-seconds", type=float, default=420.0, help="denotation: enumeration per round"
+    )
+    ap.add_argument(
+        "--per-input", type=float, default=6.0, help="denotation: enumeration seconds per input"
+    )
+    ap.add_argument(
+        "--beam-inputs", type=int, default=100, help="denotation: inputs searched by beam a round"
+    )
     ap.add_argument("--results", default=None, help="results file name (default from options)")
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
@@ -242,8 +254,10 @@ def learn(
         enum_max_words=SHEET_ENUM_WORDS,
         enum_words_cap=SHEET_ENUM_WORDS,
         enum_max_size=4,
-        enum_seconds=420.0,
-        enum_seconds_per_input=6.0,
+        enum_seconds=args.enum_seconds,
+        enum_seconds_per_input=args.per_input,
+        enum_workers=args.workers,
+        beam_inputs=args.beam_inputs,
         edit_candidates=args.edits,
     )
     card = learn_from_denotations(train, out, config, command=command)

@@ -183,6 +183,30 @@ def _base_grammar() -> Grammar:
     return Grammar.load("sheet")
 
 
+@functools.lru_cache(maxsize=1 << 15)
+def _parse_base(form: str) -> tuple[lark.Tree | None, ParseError | None, tuple[lark.Token, ...]]:
+    """``form`` parsed by the base grammar: (tree, None, its HEADER tokens) or (None, the
+    error, ()). Cached: the search learner parses each form it executes three times (to run
+    it, to doubt it, to see whether it reads the sheet), and many forms on many sheets; the
+    trees are only read."""
+    try:
+        tree = _base_grammar().parse(form)
+    except ParseError as exc:
+        return None, exc, ()
+    headers = tuple(tree.scan_values(lambda t: isinstance(t, lark.Token) and t.type == "HEADER"))
+    return tree, None, headers
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _build_form(form: str) -> Command:
+    """The (frozen) command of a form that parses."""
+    tree, error, _ = _parse_base(form)
+    if error is not None:
+        raise error.with_traceback(None)
+    assert tree is not None
+    return build(tree)
+
+
 @functools.lru_cache(maxsize=64)
 def _specialised(base: Grammar, headers: tuple[str, ...]) -> Grammar:
     if not headers:
@@ -324,12 +348,12 @@ class SheetEnvironment(Environment):
         Raises:
             ParseError: the form is not in the specialised grammar.
         """
-        try:
-            tree = self.base_grammar().parse(form)
-        except ParseError as exc:
-            raise _name_the_function(exc) from None
+        tree, error, header_tokens = _parse_base(form)
+        if error is not None:
+            raise _name_the_function(error.with_traceback(None)) from None
+        assert tree is not None
         known = set(self.table().headers)
-        for token in tree.scan_values(lambda t: isinstance(t, lark.Token) and t.type == "HEADER"):
+        for token in header_tokens:
             if token[1:-1] not in known:
                 raise ParseError(
                     f"not a valid sheet logical form: {token} is not a header of this sheet",
@@ -342,8 +366,10 @@ class SheetEnvironment(Environment):
         return tree
 
     def command(self, form: str) -> Command:
-        """Parse ``form`` (see :meth:`parse`) into a command."""
-        return build(self.parse(form))
+        """Parse ``form`` (see :meth:`parse`) into a command (built once per form: commands
+        are immutable, and a search runs the same forms on many sheets)."""
+        self.parse(form)  # this sheet's headers
+        return _build_form(form)
 
     def execute(self, form: str) -> SheetDenotation:
         """Run a logical form: answer a question, or change the sheet as one transaction.
@@ -452,7 +478,7 @@ class SheetEnvironment(Environment):
         matches (:mod:`.sheet_doubts`): Excel allows them, a person rarely means them."""
         try:
             tree = self.parse(form)
-            return backwards(tree) or sheet_doubt(self.sheet, build(tree), denotation)
+            return backwards(tree) or sheet_doubt(self.sheet, _build_form(form), denotation)
         except (ParseInstrError, ExcelError):
             return None
 

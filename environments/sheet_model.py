@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 import networkx as nx
 
@@ -91,6 +91,8 @@ class Sheet:
         self.recalculated: list[Addr] = []
         self._work_left: int | None = None
         self._work_limit = 0
+        #: (version, Table) cached by ``sheet_table.Table.of``.
+        self._table_view: tuple[int, Any] | None = None
         #: Bumped by every change of contents, so views of the sheet can be cached.
         self.version = 0
         for addr, content in (contents or {}).items():
@@ -147,6 +149,7 @@ class Sheet:
         for addr, node in formulas:
             self._link(addr, node)
         self._recalculate(updates)
+        self.version += 1  # again: a view cached during the recalculation is stale
 
     @contextlib.contextmanager
     def work_limit(self, units: int = WORK_LIMIT) -> Iterator[None]:
@@ -196,6 +199,7 @@ class Sheet:
         self.content = moved
         self.version += 1
         self._rebuild()
+        self.version += 1  # again: a view cached while rebuilding is stale
 
     # ------------------------------------------------------------ transactions
 

@@ -29,6 +29,17 @@ class Table:
 
     @classmethod
     def of(cls, sheet: Sheet) -> Table:
+        """The sheet's table, computed once per version of the sheet (commands and
+        questions ask for it several times; a search runs thousands on one sheet)."""
+        cached = sheet._table_view
+        if cached is not None and cached[0] == sheet.version:
+            return cached[1]
+        table = cls._compute(sheet)
+        sheet._table_view = (sheet.version, table)
+        return table
+
+    @classmethod
+    def _compute(cls, sheet: Sheet) -> Table:
         width = 0
         names: dict[str, int] = {}
         while (header := sheet.value((1, width + 1))) is not None:

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import random
 import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class LearnConfig:
     enum_max_size: int = 0  # ... and at most this size (0: no cap beyond words + slack)
     enum_seconds: float = 240.0  # enumeration budget per round
     enum_seconds_per_input: float = 20.0
+    enum_workers: int = 1  # processes enumerating side by side (forked; 1: in this one)
     dedupe: bool = True  # keep one enumerated form per denotation
     # Memory.
     max_forms: int = 6
@@ -472,6 +474,20 @@ class _Trainer:
 # ---------------------------------------------------------------------------- the learner
 
 
+# The learner, its groups to enumerate and the deadline, for forked enumeration workers
+# (set in the parent just before it forks; a child reads its copy).
+_FORKED: tuple[Learner, list[list[Item]], float] | None = None
+
+
+def _enumerate_forked(i: int) -> tuple[int, list[str] | None]:
+    """In a forked worker: the forms of group ``i`` (None once the deadline has passed)."""
+    assert _FORKED is not None
+    learner, todo, deadline = _FORKED
+    if time.monotonic() > deadline:
+        return i, None
+    return i, learner._enumerate_group(todo[i], deadline)
+
+
 def _check(item: Item, form: str) -> bool:
     """Whether ``form`` runs in the item's environment to its expected denotation."""
     try:
@@ -580,6 +596,7 @@ class Learner:
             self.groups[(it.abstract, it.instance_key)].append(it)
         self.history: list[dict[str, Any]] = []
         self.enumerators: dict[Any, tuple[Enumerator, dict[str, str]]] = {}
+        self.enumerated: dict[int, int] = {}  # id(group) -> the size limit it was searched to
         self.card: dict[str, Any] = {
             "task": task_name,
             "environment": env0.name,
@@ -664,33 +681,70 @@ class Learner:
         todo = [
             g
             for (text, _), g in self.groups.items()
-            if len(text.split()) <= max_words and not all(self.memory.covered(i.id) for i in g)
+            if len(text.split()) <= max_words
+            and not all(self.memory.covered(i.id) for i in g)
+            and self.enumerated.get(id(g), -1) < self._enum_limit(g)
         ]
         todo.sort(key=lambda g: (len(g[0].abstract.split()), g[0].abstract))
         stats = {"inputs": 0, "inputs_found": 0, "examples_found": 0}
-        for group in todo:
-            if time.monotonic() > deadline:
-                break
+        for group, forms in self._enumerate_all(todo, deadline):
             stats["inputs"] += 1
-            enum, mapping = self._enumerator(group)
-            rep = next((it for it in group if it.mapping == mapping), group[0])
-            limit = len(rep.instruction.split()) + self.config.enum_slack
-            if self.config.enum_max_size:
-                limit = min(limit, self.config.enum_max_size)
-            best = None
-            budget = min(self.config.enum_seconds_per_input, max(0.0, deadline - time.monotonic()))
-            for form, size, den in enum.forms(limit, budget):
-                if best is not None and size > best:
-                    break
-                if rep.mapping != mapping:  # run it with this group's own words
-                    den = self._run(rep, self.model_spec.fill(form, rep.mapping))
-                if den is None or not rep.env.same_denotation(den, rep.expected):
-                    continue  # (coincidences never come out: the enumerator keeps none)
-                best = size
-                found = self._verify(group, form, "enumeration", round_)
-                stats["examples_found"] += found
-            stats["inputs_found"] += best is not None
+            # Searched: the same search again would find nothing new (a later round's
+            # larger size limit, if any, searches it again).
+            self.enumerated[id(group)] = self._enum_limit(group)
+            for form in forms:
+                stats["examples_found"] += self._verify(group, form, "enumeration", round_)
+            stats["inputs_found"] += bool(forms)
         return stats
+
+    def _enumerate_all(
+        self, todo: list[list[Item]], deadline: float
+    ) -> Iterator[tuple[list[Item], list[str]]]:
+        """(group, its smallest consistent forms) for the groups of ``todo`` searched before
+        ``deadline``, in order; with ``enum_workers`` > 1, forked processes search groups
+        side by side (each on a copy of the learner) and only the forms come back."""
+        workers = min(self.config.enum_workers, len(todo))
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for group in todo:
+                if time.monotonic() > deadline:
+                    return
+                yield group, self._enumerate_group(group, deadline)
+            return
+        global _FORKED
+        _FORKED = (self, todo, deadline)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for i, forms in pool.imap(_enumerate_forked, range(len(todo))):
+                    if forms is not None:
+                        yield todo[i], forms
+        finally:
+            _FORKED = None
+
+    def _enum_limit(self, group: list[Item]) -> int:
+        """The largest form size enumerated for a group: its words plus ``enum_slack``, at
+        most ``enum_max_size`` (when set)."""
+        limit = len(group[0].instruction.split()) + self.config.enum_slack
+        return min(limit, self.config.enum_max_size) if self.config.enum_max_size else limit
+
+    def _enumerate_group(self, group: list[Item], deadline: float) -> list[str]:
+        """The smallest (abstract) forms the enumeration finds consistent with the group's
+        representative, within ``enum_seconds_per_input`` and ``deadline``."""
+        enum, mapping = self._enumerator(group)
+        rep = next((it for it in group if it.mapping == mapping), group[0])
+        limit = self._enum_limit(group)
+        best = None
+        found: list[str] = []
+        budget = min(self.config.enum_seconds_per_input, max(0.0, deadline - time.monotonic()))
+        for form, size, den in enum.forms(limit, budget):
+            if best is not None and size > best:
+                break
+            if rep.mapping != mapping:  # run it with this group's own words
+                den = self._run(rep, self.model_spec.fill(form, rep.mapping))
+            if den is None or not rep.env.same_denotation(den, rep.expected):
+                continue  # (coincidences never come out: the enumerator keeps none)
+            best = size
+            found.append(form)
+        return found
 
     def beam_round(self, round_: int, parser: Parser, max_words: int) -> dict[str, int]:
         """Candidates from the parser's constrained beam for uncovered inputs, shortest first
