@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.environments.sheet_lexemes import numbers_in, sheet_search_lexemes
+from parseinstr.environments.sheet_table import Table
+from parseinstr.errors import ParseError
 from parseinstr.learning import LearnConfig, Learner, examples_for_learning
 from parseinstr.registry import get_task
 
@@ -59,14 +63,14 @@ def test_questions_that_read_nothing_of_the_sheet_are_trivial() -> None:
     assert not env.is_trivial("set B2 = 5", None)
 
 
-def test_enumeration_finds_sheet_forms_from_answers_only(tmp_path: Path) -> None:
-    """Sheet instructions are longer than the forms they need: with a size cap the cold
-    start enumerates them anyway, with the sheet's own lexemes, and drops coincidences."""
-    rows = [
-        ("q1", "Please tell me the total of the Units column.", 84),
-        ("q2", "How many of the rows have West as their Region?", 2),
-        ("q3", "Which number does cell B3 hold at the moment?", 40),
-    ]
+ROWS = [
+    ("q1", "Please tell me the total of the Units column.", 84),
+    ("q2", "How many of the rows have West as their Region?", 2),
+    ("q3", "Which number does cell B3 hold at the moment?", 40),
+]
+
+
+def _answer_items(tmp_path: Path, rows: list[tuple[str, str, int]]) -> list:
     path = tmp_path / "tasks.jsonl"
     path.write_text(
         "".join(
@@ -78,7 +82,14 @@ def test_enumeration_finds_sheet_forms_from_answers_only(tmp_path: Path) -> None
         )
     )
     task = get_task("sheet").from_options(data=path)
-    items = examples_for_learning(task, task.examples())
+    return examples_for_learning(task, task.examples())
+
+
+def test_enumeration_finds_sheet_forms_from_answers_only(tmp_path: Path) -> None:
+    """Sheet instructions are longer than the forms they need: with a size cap the cold
+    start enumerates them anyway, with the sheet's own lexemes, and drops coincidences."""
+    rows = ROWS
+    items = _answer_items(tmp_path, rows)
     config = LearnConfig(
         enum_max_words=40, enum_words_cap=40, enum_max_size=4, enum_seconds_per_input=40, threads=1
     )
@@ -177,3 +188,53 @@ def test_forms_from_any_search_that_read_nothing_are_not_remembered(tmp_path: Pa
     assert learner._verify(group, "ask 1 + 1", "beam", 0) == 0  # ...but is not remembered
     assert learner._verify(group, 'ask COUNTIF([Region], "West")', "beam", 0) == 1
     assert [r.form for r in learner.memory.get("q")] == ['ask COUNTIF([Region], "West")']
+
+
+def test_forked_enumeration_finds_what_one_process_finds(tmp_path: Path) -> None:
+    """``enum_workers`` searches groups in forked processes: the same forms come back, and a
+    group searched once is not searched again at the same size limit."""
+    items = _answer_items(tmp_path, ROWS)
+    found = []
+    for workers in (1, 2):
+        config = LearnConfig(
+            enum_max_words=40,
+            enum_words_cap=40,
+            enum_max_size=4,
+            enum_seconds_per_input=40,
+            enum_workers=workers,
+            threads=1,
+        )
+        learner = Learner(items, [], config, tmp_path / f"out{workers}", log=lambda m: None)
+        stats = learner.enumerate_round(0, 40, 120.0)
+        assert stats["inputs"] == stats["inputs_found"] == 3
+        found.append({i: [r.form for r in learner.memory.get(i)] for i, _, _ in ROWS})
+        learner.memory = type(learner.memory)()  # forget: only the search record stays
+        assert learner.enumerate_round(1, 40, 120.0)["inputs"] == 0
+    assert found[0] == found[1]
+
+
+def test_a_form_is_built_once_and_checked_against_each_sheets_headers() -> None:
+    """Parsing and building are cached per form (a search runs one form on many sheets);
+    whether its headers exist is still asked of each sheet."""
+    env = SheetEnvironment.from_cells(CELLS)
+    other = SheetEnvironment.from_cells({**CELLS, "A1": "Area"})
+    form = 'ask COUNTIF([Region], "West")'
+    assert env.command(form) is env.command(form)
+    assert env.execute(form).answer == (2,)
+    with pytest.raises(ParseError, match="not a header"):
+        other.execute(form)
+    with pytest.raises(ParseError):
+        other.execute("ask SUM(")
+    with pytest.raises(ParseError):
+        other.execute("ask SUM(")  # a cached failure fails again
+    assert env.execute(form).answer == (2,)
+
+
+def test_the_table_is_computed_once_per_version_of_the_sheet() -> None:
+    sheet = SheetEnvironment.from_cells(CELLS).sheet
+    first = Table.of(sheet)
+    assert Table.of(sheet) is first
+    sheet.write({(1, 1): "Area"})
+    assert Table.of(sheet).headers == ("Area", "Units")
+    sheet.write({(6, 1): "South"})
+    assert Table.of(sheet).last_row == 6
