@@ -21,6 +21,7 @@ or, with ``--gold-fraction F``, self-training from that share of gold forms
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
@@ -123,6 +124,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--beam-inputs", type=int, default=100, help="denotation: inputs searched by beam a round"
     )
+    ap.add_argument(
+        "--retrain-minutes",
+        type=float,
+        default=0.0,
+        help="denotation: then retrain this recipe (--encoder ...) on the remembered forms",
+    )
+    ap.add_argument(
+        "--memory",
+        type=Path,
+        default=None,
+        help="denotation: no search; retrain on this memory.json of an earlier run",
+    )
     ap.add_argument("--results", default=None, help="results file name (default from options)")
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
@@ -158,12 +171,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     metadata = run_metadata("quick" if quick else "full", sys.argv)
     started = time.monotonic()
     learning: dict[str, Any] | None = None
+    model_dir = args.out / "model"
     if args.supervision == "denotation":
-        card, learning = learn(train, args.out / "model", args, spec, config, minutes)
+        if args.memory is None:
+            card, learning = learn(train, model_dir, args, spec, config, minutes)
+            memory_path = model_dir / "memory.json"
+        else:
+            card, learning, memory_path = {}, {"memory": str(args.memory)}, args.memory
+        if args.retrain_minutes or args.memory is not None:
+            card, learning["retrained"] = retrain(
+                train_rows, memory_path, args.out, spec, config, args.retrain_minutes or minutes
+            )
+            model_dir = args.out / "retrained"
     else:
-        card = train_parser(train, args.out / "model", spec, config, command=" ".join(sys.argv))
+        card = train_parser(train, model_dir, spec, config, command=" ".join(sys.argv))
     trained = (time.monotonic() - started) / 60
-    parser = Parser.load(args.out / "model")
+    parser = Parser.load(model_dir)
     results: dict[str, Any] = {
         **metadata,
         "data": (
@@ -221,6 +244,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     name = args.results or name
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
+
+
+def retrain(
+    train_rows: list[dict[str, Any]],
+    memory_path: Path,
+    out: Path,
+    spec: ModelSpec,
+    config: TrainConfig,
+    minutes: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train the bench's recipe on the forms a search remembered (no gold form is read):
+    the model card and what it trained on."""
+    from parseinstr.learning import Memory, remembered_rows
+
+    rows = remembered_rows(train_rows, Memory.load(memory_path))
+    data = get_task("sheet").from_options(data=write_jsonl(out / "remembered.jsonl", rows))
+    config = dataclasses.replace(config, max_minutes=minutes)
+    card = train_parser(data, out / "retrained", spec, config, command=" ".join(sys.argv))
+    gold = {str(r["id"]): r["logical_form"] for r in train_rows}  # for the report only
+    differ = sum(r["logical_form"] != gold[str(r["id"])] for r in rows)
+    return card, {
+        "memory": str(memory_path),
+        "examples": len(rows),
+        "of": len(train_rows),
+        "forms_unlike_gold": differ,
+        "minutes": minutes,
+    }
 
 
 def learn(

@@ -182,6 +182,21 @@ def examples_for_learning(
 # ---------------------------------------------------------------------------- memory
 
 
+def remembered_rows(rows: Sequence[dict[str, Any]], memory: Memory) -> list[dict[str, Any]]:
+    """Task-file rows that ``memory`` covers, each with its remembered form (the shortest)
+    as ``logical_form``; rows it does not cover are left out, and no other form survives.
+
+    A supervised training set distilled from what the search found: any training recipe
+    (a pretrained encoder, copy slots, the sheet's links) can then retrain on it.
+    """
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        found = memory.get(str(row["id"]))
+        if found:
+            out.append({**row, "logical_form": found[0].form})
+    return out
+
+
 @dataclass
 class Remembered:
     """A consistent form of one example."""

@@ -424,6 +424,8 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         calls.append(("search", config.max_minutes))
         # Every sheet instruction is enumerated (they are long, their forms small).
         assert config.enum_max_size == 4 and config.enum_max_words >= 40
+        assert (config.enum_workers, config.enum_seconds_per_input) == (2, 3.0)
+        assert (config.enum_seconds, config.beam_inputs) == (900.0, 600)
         out.mkdir(parents=True)
         (out / "model_card.json").write_text('{"task": "sheet"}', encoding="utf-8")
         (out / "learning_log.json").write_text('{"rounds": []}', encoding="utf-8")
@@ -434,10 +436,55 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
     assert card == {"task": "sheet"} and log["history"][0]["coverage"] == 0.5
-    args = argparse.Namespace(gold_fraction=0.0, rounds=2, edits=0)
+    args = argparse.Namespace(
+        gold_fraction=0.0,
+        rounds=2,
+        edits=0,
+        workers=2,
+        per_input=3.0,
+        enum_seconds=900.0,
+        beam_inputs=600,
+    )
     card, log = bench_sheet.learn(None, tmp_path / "b", args, None, None, 6.0)
     assert log == {"rounds": []}
     assert calls == [("self-training", 0.1), ("search", 6.0)]
+
+
+def test_sheet_benchmark_retrains_on_remembered_forms_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--retrain-minutes`` / ``--memory``: the recipe trains on the rows the memory
+    covers, each with its remembered form, never a gold one."""
+    from benchmarks import bench_sheet
+    from parseinstr.learning import Memory
+
+    sheet = {"cells": {"A1": "Name", "B1": "Units", "A2": "x", "B2": 3}}
+    rows = [
+        {"id": "a", "instruction": "Total Units", "logical_form": "ask SUM(B2:B5)", "sheet": sheet},
+        {
+            "id": "b",
+            "instruction": "Count rows",
+            "logical_form": "ask COUNTA(A2:A5)",
+            "sheet": sheet,
+        },
+    ]
+    memory = Memory()
+    memory.add("a", "ask SUM([Units])", "enumeration", 0)
+    memory.add("a", "ask SUM(B2:B5) + 0", "beam", 1)
+    memory.save(tmp_path / "memory.json")
+    seen: list[Any] = []
+
+    def fake_train(task, out, spec, config, command=""):
+        seen.append((task.examples(), config.max_minutes))
+        return {"task": "sheet"}
+
+    monkeypatch.setattr(bench_sheet, "train_parser", fake_train)
+    config = bench_sheet.TrainConfig(max_minutes=30.0)
+    card, info = bench_sheet.retrain(rows, tmp_path / "memory.json", tmp_path, None, config, 5.0)
+    ((examples, minutes),) = seen
+    assert [(e.id, e.logical_form) for e in examples] == [("a", "ask SUM([Units])")]
+    assert minutes == 5.0 and info["examples"] == 1 and info["of"] == 2
+    assert info["forms_unlike_gold"] == 1
 
 
 def test_sheet_benchmark_breaks_held_out_accuracy_down_by_kind() -> None:

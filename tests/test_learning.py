@@ -24,6 +24,7 @@ from parseinstr.learning import (
     learn_from_denotations,
     load_parser,
     pick_supervision,
+    remembered_rows,
 )
 from parseinstr.parser import Parser
 
@@ -80,6 +81,19 @@ def test_memory_prefers_short_forms_and_round_trips(tmp_path: Path) -> None:
     memory.save(tmp_path / "memory.json")
     again = Memory.load(tmp_path / "memory.json")
     assert again.to_json() == memory.to_json() and again.size() == 2
+
+
+def test_remembered_rows_carry_the_shortest_remembered_form() -> None:
+    memory = Memory()
+    memory.add("2", "seq(walk, walk)", "beam", 1)
+    memory.add("2", "twice(walk)", "enumeration", 0)
+    rows = [
+        {"id": 1, "instruction": "jump", "logical_form": "jump"},
+        {"id": 2, "instruction": "walk twice", "logical_form": "GOLD"},
+    ]
+    assert remembered_rows(rows, memory) == [
+        {"id": 2, "instruction": "walk twice", "logical_form": "twice(walk)"}
+    ]
 
 
 def test_memory_caps_forms_per_example() -> None:
