@@ -34,7 +34,7 @@ import random
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -489,6 +489,8 @@ class _Trainer:
 # ---------------------------------------------------------------------------- the learner
 
 
+_KEPT_ENUMERATORS = 8
+
 # The learner, its groups to enumerate and the deadline, for forked enumeration workers
 # (set in the parent just before it forks; a child reads its copy).
 _FORKED: tuple[Learner, list[list[Item]], float] | None = None
@@ -610,7 +612,9 @@ class Learner:
         for it in self.items:
             self.groups[(it.abstract, it.instance_key)].append(it)
         self.history: list[dict[str, Any]] = []
-        self.enumerators: dict[Any, tuple[Enumerator, dict[str, str]]] = {}
+        # The latest enumerators (an enumerator holds every part it built: memory grows
+        # with each group searched, so only the last few are kept, for groups that share).
+        self.enumerators: OrderedDict[Any, tuple[Enumerator, dict[str, str]]] = OrderedDict()
         self.enumerated: dict[int, int] = {}  # id(group) -> the size limit it was searched to
         self.card: dict[str, Any] = {
             "task": task_name,
@@ -688,6 +692,9 @@ class Learner:
                 ),
             )
             self.enumerators[key] = (enum, mapping)
+            while len(self.enumerators) > _KEPT_ENUMERATORS:
+                self.enumerators.popitem(last=False)
+        self.enumerators.move_to_end(key)
         return self.enumerators[key]
 
     def enumerate_round(self, round_: int, max_words: int, seconds: float) -> dict[str, int]:
