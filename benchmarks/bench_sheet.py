@@ -307,6 +307,7 @@ def learn(
         enum_seconds=args.enum_seconds,
         enum_seconds_per_input=args.per_input,
         enum_workers=args.workers,
+        enum_kept=8,  # an enumerator per instruction: keeping them all fills the memory
         beam_inputs=args.beam_inputs,
         edit_candidates=args.edits,
     )

@@ -86,6 +86,7 @@ class LearnConfig:
     enum_seconds: float = 240.0  # enumeration budget per round
     enum_seconds_per_input: float = 20.0
     enum_workers: int = 1  # processes enumerating side by side (forked; 1: in this one)
+    enum_kept: int = 0  # enumerators kept for reuse (0: all; each holds what it built)
     dedupe: bool = True  # keep one enumerated form per denotation
     # Memory.
     max_forms: int = 6
@@ -489,14 +490,12 @@ class _Trainer:
 # ---------------------------------------------------------------------------- the learner
 
 
-_KEPT_ENUMERATORS = 8
-
 # The learner, its groups to enumerate and the deadline, for forked enumeration workers
 # (set in the parent just before it forks; a child reads its copy).
 _FORKED: tuple[Learner, list[list[Item]], float] | None = None
 
 
-def _enumerate_forked(i: int) -> tuple[int, list[str] | None]:
+def _enumerate_forked(i: int) -> tuple[int, tuple[list[str], bool] | None]:
     """In a forked worker: the forms of group ``i`` (None once the deadline has passed)."""
     assert _FORKED is not None
     learner, todo, deadline = _FORKED
@@ -612,10 +611,11 @@ class Learner:
         for it in self.items:
             self.groups[(it.abstract, it.instance_key)].append(it)
         self.history: list[dict[str, Any]] = []
-        # The latest enumerators (an enumerator holds every part it built: memory grows
-        # with each group searched, so only the last few are kept, for groups that share).
+        # Enumerators by lexemes, the latest last; one holds every part it built, so with
+        # ``enum_kept`` only that many are kept.
         self.enumerators: OrderedDict[Any, tuple[Enumerator, dict[str, str]]] = OrderedDict()
-        self.enumerated: dict[int, int] = {}  # id(group) -> the size limit it was searched to
+        # id(group) -> (size limit searched to, whether the search ran to its end, key).
+        self.enumerated: dict[int, tuple[int, bool, Any]] = {}
         self.card: dict[str, Any] = {
             "task": task_name,
             "environment": env0.name,
@@ -652,13 +652,9 @@ class Learner:
                 found += 1
         return found
 
-    def _enumerator(self, group: list[Item]) -> tuple[Enumerator, dict[str, str]]:
-        """The enumerator for the group's lexemes (shared by groups with the same slots), and
-        the words its executions (and de-duplication) used."""
+    def _enum_key(self, group: list[Item]) -> tuple[Any, dict[str, list[str]]]:
+        """The key of the group's enumerator (its instance and lexemes), and the lexemes."""
         rep = group[0]
-        # The instance's grammar as decoding sees it (instances may differ in lexemes only,
-        # e.g. a sheet's headers: those come with the search lexemes below).
-        sg = self.model_spec.slotted_grammar(rep.env.decoding_grammar())
         slots = self.model_spec.slots_by_terminal(rep.mapping)
         words = rep.instruction.lower().split()
         if self.config.slots:
@@ -669,7 +665,15 @@ class Learner:
         # (strings, numbers in words, headers): the environment knows its literals.
         allowed.update(rep.env.search_lexemes(rep.instruction))
         key = (rep.instance_key, tuple(sorted((t, tuple(v)) for t, v in allowed.items())))
+        return key, allowed
+
+    def _enumerator(self, group: list[Item]) -> tuple[Enumerator, dict[str, str]]:
+        """The enumerator for the group's lexemes (shared by groups with the same slots), and
+        the words its executions (and de-duplication) used."""
+        rep = group[0]
+        key, allowed = self._enum_key(group)
         if key not in self.enumerators:
+            sg = self.model_spec.slotted_grammar(rep.env.decoding_grammar())
             env = rep.env
             mapping = dict(rep.mapping)
 
@@ -692,7 +696,7 @@ class Learner:
                 ),
             )
             self.enumerators[key] = (enum, mapping)
-            while len(self.enumerators) > _KEPT_ENUMERATORS:
+            while 0 < self.config.enum_kept < len(self.enumerators):
                 self.enumerators.popitem(last=False)
         self.enumerators.move_to_end(key)
         return self.enumerators[key]
@@ -705,15 +709,13 @@ class Learner:
             for (text, _), g in self.groups.items()
             if len(text.split()) <= max_words
             and not all(self.memory.covered(i.id) for i in g)
-            and self.enumerated.get(id(g), -1) < self._enum_limit(g)
+            and not self._would_repeat(g)
         ]
         todo.sort(key=lambda g: (len(g[0].abstract.split()), g[0].abstract))
         stats = {"inputs": 0, "inputs_found": 0, "examples_found": 0}
-        for group, forms in self._enumerate_all(todo, deadline):
+        for group, (forms, ended) in self._enumerate_all(todo, deadline):
             stats["inputs"] += 1
-            # Searched: the same search again would find nothing new (a later round's
-            # larger size limit, if any, searches it again).
-            self.enumerated[id(group)] = self._enum_limit(group)
+            self.enumerated[id(group)] = (self._enum_limit(group), ended, self._enum_key(group)[0])
             for form in forms:
                 stats["examples_found"] += self._verify(group, form, "enumeration", round_)
             stats["inputs_found"] += bool(forms)
@@ -721,10 +723,11 @@ class Learner:
 
     def _enumerate_all(
         self, todo: list[list[Item]], deadline: float
-    ) -> Iterator[tuple[list[Item], list[str]]]:
-        """(group, its smallest consistent forms) for the groups of ``todo`` searched before
-        ``deadline``, in order; with ``enum_workers`` > 1, forked processes search groups
-        side by side (each on a copy of the learner) and only the forms come back."""
+    ) -> Iterator[tuple[list[Item], tuple[list[str], bool]]]:
+        """(group, (its smallest consistent forms, whether the search ran to its end)) for
+        the groups of ``todo`` searched before ``deadline``, in order; with ``enum_workers``
+        > 1, forked processes search groups side by side (each on a copy of the learner) and
+        only the forms come back."""
         workers = min(self.config.enum_workers, len(todo))
         if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for group in todo:
@@ -736,11 +739,21 @@ class Learner:
         _FORKED = (self, todo, deadline)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for i, forms in pool.imap(_enumerate_forked, range(len(todo))):
-                    if forms is not None:
-                        yield todo[i], forms
+                for i, result in pool.imap(_enumerate_forked, range(len(todo))):
+                    if result is not None:
+                        yield todo[i], result
         finally:
             _FORKED = None
+
+    def _would_repeat(self, group: list[Item]) -> bool:
+        """Whether searching ``group`` again would only repeat a search: one ran to its end
+        at this size limit, or ran out of time and its enumerator (which would resume) is
+        gone (forked workers keep theirs; a bounded cache drops old ones)."""
+        searched = self.enumerated.get(id(group))
+        if searched is None:
+            return False
+        limit, ended, key = searched
+        return limit >= self._enum_limit(group) and (ended or key not in self.enumerators)
 
     def _enum_limit(self, group: list[Item]) -> int:
         """The largest form size enumerated for a group: its words plus ``enum_slack``, at
@@ -748,15 +761,17 @@ class Learner:
         limit = len(group[0].instruction.split()) + self.config.enum_slack
         return min(limit, self.config.enum_max_size) if self.config.enum_max_size else limit
 
-    def _enumerate_group(self, group: list[Item], deadline: float) -> list[str]:
+    def _enumerate_group(self, group: list[Item], deadline: float) -> tuple[list[str], bool]:
         """The smallest (abstract) forms the enumeration finds consistent with the group's
-        representative, within ``enum_seconds_per_input`` and ``deadline``."""
+        representative, within ``enum_seconds_per_input`` and ``deadline``; and whether the
+        search ended before its time did (found, or every form up to the limit tried)."""
         enum, mapping = self._enumerator(group)
         rep = next((it for it in group if it.mapping == mapping), group[0])
         limit = self._enum_limit(group)
         best = None
         found: list[str] = []
         budget = min(self.config.enum_seconds_per_input, max(0.0, deadline - time.monotonic()))
+        ends = time.monotonic() + budget
         for form, size, den in enum.forms(limit, budget):
             if best is not None and size > best:
                 break
@@ -766,7 +781,7 @@ class Learner:
                 continue  # (coincidences never come out: the enumerator keeps none)
             best = size
             found.append(form)
-        return found
+        return found, bool(found) or time.monotonic() < ends
 
     def beam_round(self, round_: int, parser: Parser, max_words: int) -> dict[str, int]:
         """Candidates from the parser's constrained beam for uncovered inputs, shortest first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,27 @@ def test_denotation_only_path_never_reads_logical_forms(scan_file: Path, tmp_pat
     assert forms["run left"] == "run(left)"
     assert forms["jump and walk"] in ("seq(jump, walk)", "after(walk, jump)")
     assert learner.coverage() == 1.0
+
+
+def test_enumeration_resumes_only_searches_that_ran_out_of_time(
+    scan_file: Path, tmp_path: Path
+) -> None:
+    """A search cut by its time is searched again while its enumerator (which resumes) is
+    kept; one that ran to its end, or whose enumerator is gone, is not."""
+    task = ScanTask.from_options(data=scan_file)
+    items = examples_for_learning(task, task.examples())
+    cut = replace(TINY, enum_seconds_per_input=0.0)  # every search runs out of time
+    learner = Learner(items, [], cut, tmp_path / "a")
+    first = learner.enumerate_round(0, max_words=3, seconds=20)
+    assert first["inputs"] > 0 and first["inputs_found"] == 0
+    assert learner.enumerate_round(1, max_words=3, seconds=20)["inputs"] == first["inputs"]
+    learner.enumerators.clear()  # what a bounded cache, or a forked worker, leaves
+    assert learner.enumerate_round(2, max_words=3, seconds=20)["inputs"] == 0
+    bounded = Learner(items, [], replace(TINY, enum_kept=1), tmp_path / "b")
+    found = bounded.enumerate_round(0, max_words=3, seconds=20)
+    assert found["inputs_found"] == found["inputs"] > 1 and len(bounded.enumerators) == 1
+    bounded.memory = Memory()  # forget the forms: searches that ended are not repeated
+    assert bounded.enumerate_round(1, max_words=3, seconds=20)["inputs"] == 0
 
 
 def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
