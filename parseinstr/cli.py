@@ -298,6 +298,10 @@ def train(
             "candidates (grammar-guided edits; 0: off).",
         ),
     ] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="denotation search: processes enumerating side by side."),
+    ] = 1,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -325,7 +329,16 @@ def train(
     by_denotation = pick_supervision(train_task, supervision, gold_fraction) == "denotation"
     if by_denotation and learner == "search":
         learn_cli(
-            train_task, out, dev, gold_fraction, max_minutes, seed, device, console.print, edits
+            train_task,
+            out,
+            dev,
+            gold_fraction,
+            max_minutes,
+            seed,
+            device,
+            console.print,
+            edits,
+            workers,
         )
         return
     wide = encoder != "scratch"

@@ -1176,6 +1176,7 @@ def learn_cli(
     device: str,
     echo: Callable[[str], None],
     edit_candidates: int = 0,
+    enum_workers: int = 1,
 ) -> dict[str, Any]:
     """``parseinstr train TASK --supervision denotation``: learn and print a summary."""
     from .model import pick_device
@@ -1185,6 +1186,7 @@ def learn_cli(
         seed=seed,
         device=pick_device(device),
         edit_candidates=edit_candidates,
+        enum_workers=enum_workers,
     )
     command = " ".join(["parseinstr", *sys.argv[1:]])
     card = learn_from_denotations(task, Path(out), config, dev, gold_fraction, command)

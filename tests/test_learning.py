@@ -338,7 +338,7 @@ def test_edit_search_fixes_a_candidate_one_token_off(tmp_path: Path) -> None:
     assert learner._edit_search(_ShortestFirst({}), rep, [far]) is None  # type: ignore[arg-type]
 
 
-def test_cli_passes_edits_to_the_search_learner(
+def test_cli_passes_edits_and_workers_to_the_search_learner(
     scan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import parseinstr.learning as learning
@@ -352,4 +352,5 @@ def test_cli_passes_edits_to_the_search_learner(
     monkeypatch.setattr(learning, "learn_from_denotations", fake_learn)
     base = ["train", "scan", "--data", str(scan_file), "--out", str(tmp_path / "m")]
     assert main([*base, "--supervision", "denotation", "--edits", "2"]) == 0
-    assert [c.edit_candidates for c in seen] == [2]
+    assert main([*base, "--supervision", "denotation", "--workers", "2"]) == 0
+    assert [(c.edit_candidates, c.enum_workers) for c in seen] == [(2, 1), (0, 2)]
