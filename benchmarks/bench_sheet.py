@@ -125,6 +125,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--beam-inputs", type=int, default=100, help="denotation: inputs searched by beam a round"
     )
     ap.add_argument(
+        "--interleave",
+        action="store_true",
+        help="denotation: fill each enumeration cell from every expansion in turn",
+    )
+    ap.add_argument(
+        "--cell-cap", type=int, default=4000, help="denotation: forms per enumeration cell"
+    )
+    ap.add_argument(
         "--retrain-minutes",
         type=float,
         default=0.0,
@@ -308,6 +316,8 @@ def learn(
         enum_seconds_per_input=args.per_input,
         enum_workers=args.workers,
         enum_kept=8,  # an enumerator per instruction: keeping them all fills the memory
+        enum_interleave=args.interleave,
+        enum_cell_cap=args.cell_cap,
         beam_inputs=args.beam_inputs,
         edit_candidates=args.edits,
     )

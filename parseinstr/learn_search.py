@@ -97,6 +97,10 @@ class Enumerator:
             meaning (a sheet's ``ask <formula>``), or None. Parts with one are de-duplicated
             by that program's denotation too (observational equivalence for expressions),
             parts that ``keep`` refuses (constants) apart from the others.
+        interleave: fill a cell taking one form from each expansion in turn, so that when
+            ``max_per_cell`` cuts it every expansion has its share (else one expansion
+            after another: a rule with many operator combinations can fill the cell before
+            its plain calls come).
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class Enumerator:
         leaves: Sequence[str] = (),
         keep: Callable[[str, Any], bool] | None = None,
         part_program: Callable[[str, str], str | None] | None = None,
+        interleave: bool = False,
     ) -> None:
         self.grammar = grammar
         self.r = _rules(grammar)
@@ -121,6 +126,7 @@ class Enumerator:
         self.leaves = list(leaves)
         self.keep = keep
         self.part_program = part_program
+        self.interleave = interleave
         self.max_per_cell = max_per_cell
         allowed = dict(allowed or {})
         self.term_options: dict[str, list[tuple[str, int]]] = {}
@@ -267,42 +273,65 @@ class Enumerator:
                 continue  # built already (a pass before), or left to the next pass
             cell: list[tuple[tuple[str, ...], Any]] = []
             strings: set[tuple[str, ...]] = set()
-            for exp in self.r.rules[name]:
-                for toks in self._seqs(exp, 0, size):
-                    if toks in strings:
-                        continue
-                    if time.monotonic() > deadline:
-                        break
-                    strings.add(toks)
-                    den = None
-                    if self.execute is not None and (self.dedupe or name == self.r.start):
-                        form = join_tokens(toks) if self.r.spaced else "".join(toks)
-                        if self._is_program(name, form):
-                            den = self._run(form)
-                            if den is None:
-                                continue  # a part that cannot run spoils what holds it
-                            if self.keep is not None and not self.keep(form, den):
-                                continue
-                            if self.dedupe:
-                                k = self.key(den)
-                                if k in self.seen[name]:
-                                    continue
-                                self.seen[name].add(k)
-                        elif self.part_program is not None and self.dedupe:
-                            program = self.part_program(name, form)
-                            if program is not None:
-                                k = self._part_key(program)
-                                if k is None or k in self.seen[name]:
-                                    continue
-                                self.seen[name].add(k)
-                    cell.append((toks, den))
-                    if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
-                        break
+            for toks in self._candidates(name, size):
+                if toks in strings:
+                    continue
+                if time.monotonic() > deadline:
+                    break
+                strings.add(toks)
+                admitted, den = self._admit(name, toks)
+                if not admitted:
+                    continue
+                cell.append((toks, den))
                 if len(cell) >= self.max_per_cell or time.monotonic() > deadline:
                     break
             if size == 1 and name in self.leaf_targets:
                 cell.extend(((leaf,), None) for leaf in self.leaves)
             self.table[name][size] = cell
+
+    def _candidates(self, name: str, size: int) -> Iterator[tuple[str, ...]]:
+        """Token sequences of ``name`` at ``size``: expansion after expansion, or with
+        ``interleave`` one from each in turn."""
+        gens = [self._seqs(exp, 0, size) for exp in self.r.rules[name]]
+        if not self.interleave:
+            for gen in gens:
+                yield from gen
+            return
+        while gens:
+            alive = []
+            for gen in gens:
+                toks = next(gen, None)
+                if toks is not None:
+                    alive.append(gen)
+                    yield toks
+            gens = alive
+
+    def _admit(self, name: str, toks: tuple[str, ...]) -> tuple[bool, Any]:
+        """Whether a form of ``name`` enters its cell (it runs, is not refused by ``keep``,
+        and, de-duplicating, shows a new denotation), and its denotation when it ran."""
+        if self.execute is None or not (self.dedupe or name == self.r.start):
+            return True, None
+        form = join_tokens(toks) if self.r.spaced else "".join(toks)
+        if self._is_program(name, form):
+            den = self._run(form)
+            if den is None:
+                return False, None  # a part that cannot run spoils what holds it
+            if self.keep is not None and not self.keep(form, den):
+                return False, None
+            if self.dedupe:
+                k = self.key(den)
+                if k in self.seen[name]:
+                    return False, None
+                self.seen[name].add(k)
+            return True, den
+        if self.part_program is not None and self.dedupe:
+            program = self.part_program(name, form)
+            if program is not None:
+                k = self._part_key(program)
+                if k is None or k in self.seen[name]:
+                    return False, None
+                self.seen[name].add(k)
+        return True, None
 
     def forms(self, max_size: int, seconds: float = 10.0) -> Iterator[tuple[str, int, Any]]:
         """(form, size, denotation) of the start symbol, size 1, 2, ... up to ``max_size``.

@@ -87,6 +87,8 @@ class LearnConfig:
     enum_seconds_per_input: float = 20.0
     enum_workers: int = 1  # processes enumerating side by side (forked; 1: in this one)
     enum_kept: int = 0  # enumerators kept for reuse (0: all; each holds what it built)
+    enum_interleave: bool = False  # fill each cell from every expansion in turn
+    enum_cell_cap: int = 4000  # forms kept per (nonterminal, size)
     dedupe: bool = True  # keep one enumerated form per denotation
     # Memory.
     max_forms: int = 6
@@ -690,6 +692,8 @@ class Learner:
                 allowed=allowed,
                 words=rep.abstract.split(),
                 dedupe=self.config.dedupe,
+                interleave=self.config.enum_interleave,
+                max_per_cell=self.config.enum_cell_cap,
                 keep=keep,
                 part_program=lambda name, form: env.part_program(
                     name, self.model_spec.fill(form, mapping)

@@ -426,6 +426,7 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         assert config.enum_max_size == 4 and config.enum_max_words >= 40
         assert (config.enum_workers, config.enum_seconds_per_input) == (2, 3.0)
         assert (config.enum_seconds, config.beam_inputs) == (900.0, 600)
+        assert (config.enum_interleave, config.enum_cell_cap) == (True, 1000)
         out.mkdir(parents=True)
         (out / "model_card.json").write_text('{"task": "sheet"}', encoding="utf-8")
         (out / "learning_log.json").write_text('{"rounds": []}', encoding="utf-8")
@@ -444,6 +445,8 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         per_input=3.0,
         enum_seconds=900.0,
         beam_inputs=600,
+        interleave=True,
+        cell_cap=1000,
     )
     card, log = bench_sheet.learn(None, tmp_path / "b", args, None, None, 6.0)
     assert log == {"rounds": []}

@@ -144,6 +144,23 @@ def test_enumeration_is_shortest_first_and_deduplicated() -> None:
     assert join_tokens(["seq", "(", "walk", ",", "jump", ")"]) == "seq(walk, jump)"
 
 
+def test_interleaved_enumeration_gives_every_expansion_a_share_of_a_capped_cell() -> None:
+    from parseinstr.grammar import Grammar
+
+    toy = Grammar(
+        "toy",
+        'start: pair | single\npair: WORD WORD\nsingle: "x" NUM\n'
+        'WORD: "a" | "b" | "c" | "d"\nNUM: "1" | "2"\n%ignore " "\n',
+    )
+
+    def sized_two(interleave: bool) -> list[str]:
+        enum = Enumerator(toy, None, max_per_cell=4, interleave=interleave)
+        return [f for f, size, _ in enum.forms(2) if size == 2]
+
+    assert sized_two(False) == ["a a", "a b", "a c", "a d"]  # pairs fill the cell
+    assert sized_two(True) == ["a a", "x 1", "a b", "x 2"]
+
+
 def test_enumeration_defers_parts_but_not_those_a_program_holds_at_their_size() -> None:
     """Parts of one size are built after that size's programs are given out, except parts
     that a program holds at the same size (in brackets): none of those is lost."""
@@ -220,6 +237,9 @@ def test_enumeration_resumes_only_searches_that_ran_out_of_time(
     assert found["inputs_found"] == found["inputs"] > 1 and len(bounded.enumerators) == 1
     bounded.memory = Memory()  # forget the forms: searches that ended are not repeated
     assert bounded.enumerate_round(1, max_words=3, seconds=20)["inputs"] == 0
+    fair = Learner(items, [], replace(TINY, enum_interleave=True, enum_cell_cap=7), tmp_path)
+    enum, _ = fair._enumerator(next(iter(fair.groups.values())))
+    assert enum.interleave and enum.max_per_cell == 7
 
 
 def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
