@@ -27,7 +27,10 @@ call of the form's formulas with ``[Header]`` resolved to its data rows:
   a text that no cell of its range equals, or excludes (``"<>Globex"``) a text no cell
   holds (each criterion on its own: together they may rightly match none). A number
   threshold or a boolean that matches nothing is not doubted: "how many are below -7" may
-  rightly be none.
+  rightly be none;
+- AND or OR reads a range that holds values but no truth value (``AND([Pages])`` is TRUE
+  for any column of non-zero numbers), or COUNTBLANK counts the blanks of a range that has
+  none (0 whatever was asked): a search finds them matching answers by coincidence.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ from .sheet_values import Array, ErrorValue, Value, is_number, number_from_text
 _NUMERIC_ALL = frozenset({"SUM", "AVERAGE", "MAX", "MIN", "MEDIAN", "SUMPRODUCT"})
 #: Functions whose first argument is read for its numbers (the rest are not ranges of it).
 _NUMERIC_FIRST = frozenset({"LARGE", "SMALL", "SUMIFS", "AVERAGEIFS", "MAXIFS", "MINIFS"})
+#: Functions whose range arguments are read for truth values.
+_LOGICAL = frozenset({"AND", "OR"})
 #: Functions taking (range, criterion) pairs from the first argument on.
 _PAIRS_FROM_FIRST = frozenset({"COUNTIF", "COUNTIFS", "SUMIF", "AVERAGEIF"})
 #: Functions taking (range, criterion) pairs after a value range.
@@ -102,6 +107,16 @@ def _doubt_of_call(evaluator: Evaluator, call: Call) -> str | None:
         filled = [v for v in values if v is not None and v != "" and not isinstance(v, ErrorValue)]
         if filled and not any(is_number(v) for v in filled):
             return f"{call.name} reads numbers from {to_text(node)}, which holds none"
+    if call.name in _LOGICAL:
+        for node in call.args:
+            values = _cells(evaluator, node)
+            filled = [v for v in values or () if v is not None and v != ""]
+            if filled and not any(isinstance(v, bool) for v in filled):
+                return f"{call.name} reads truth values from {to_text(node)}, which holds none"
+    if call.name == "COUNTBLANK" and call.args:
+        values = _cells(evaluator, call.args[0])
+        if values and all(v is not None and v != "" for v in values):
+            return f"COUNTBLANK counts blanks in {to_text(call.args[0])}, which has none"
     for range_node, criterion in _criteria(call):
         literal, value = literal_value(criterion)
         values = _cells(evaluator, range_node)

@@ -61,6 +61,9 @@ def ran(env, form):
         ('add column "Net" = [Stock]-[Stock]', "one operand twice"),
         ("ask SUMPRODUCT(C2:C4, C2:C4)", "multiplies a range by itself"),
         ('ask COUNTIFS([Category], "<>Tools", [Category], "<>Tools")', "one criterion twice"),
+        ("ask AND([Stock])", "AND reads truth values from C2:C4, which holds none"),
+        ("ask OR([Low])", "OR reads truth values from E2:E4"),
+        ("ask COUNTBLANK([Item])", "COUNTBLANK counts blanks in A2:A4, which has none"),
     ],
 )
 def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
@@ -98,6 +101,9 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         "insert rows 2:3",
         "set C5 = SUM(C2:C4)",
         "not a form",
+        "ask AND([Remote])",
+        "ask OR(D2:D4, C2 > 5)",
+        "ask COUNTBLANK(A2:A6)",  # rows 5 and 6 are empty
     ],
 )
 def test_plausible_forms_and_bad_input_raise_no_doubt(env, form):
