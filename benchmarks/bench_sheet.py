@@ -139,6 +139,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="denotation: then retrain this recipe (--encoder ...) on the remembered forms",
     )
     ap.add_argument(
+        "--retrain-rounds",
+        type=int,
+        default=1,
+        help="denotation: retrainings, each after the last model searched the uncovered tasks",
+    )
+    ap.add_argument(
+        "--search-minutes",
+        type=float,
+        default=0.0,
+        help="with --memory: first enumerate for the tasks it does not cover, this long",
+    )
+    ap.add_argument(
         "--memory",
         type=Path,
         default=None,
@@ -186,9 +198,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             memory_path = model_dir / "memory.json"
         else:
             card, learning, memory_path = {}, {"memory": str(args.memory)}, args.memory
+            if args.search_minutes:
+                learning["search"], memory_path = search_more(train, args, args.search_minutes)
         if args.retrain_minutes or args.memory is not None:
             card, learning["retrained"] = retrain(
-                train_rows, memory_path, args.out, spec, config, args.retrain_minutes or minutes
+                train_rows,
+                memory_path,
+                args.out,
+                spec,
+                config,
+                args.retrain_minutes or minutes,
+                args.retrain_rounds,
+                args.edits,
             )
             model_dir = args.out / "retrained"
     else:
@@ -254,6 +275,52 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return results
 
 
+def search_more(train: Any, args: Any, minutes: float) -> tuple[dict[str, Any], Path]:
+    """Enumerate (the learner's search, with the bench's search settings) for the training
+    tasks that ``args.memory`` does not cover, for ``minutes``; returns the round's counts
+    and the grown memory's path."""
+    from parseinstr.learning import Learner, Memory, examples_for_learning
+
+    out = args.out / "search"
+    out.mkdir(parents=True, exist_ok=True)
+    items = examples_for_learning(train, train.examples())
+    learner = Learner(items, [], search_config(args, minutes), out)
+    learner.memory = Memory.load(args.memory)
+    dropped = learner.forget_coincidences()
+    before = learner.coverage()
+    stats = learner.enumerate_round(0, SHEET_ENUM_WORDS, minutes * 60)
+    learner.memory.save(out / "memory.json")
+    stats.update(
+        coincidences_dropped=dropped,
+        coverage_before=before,
+        coverage=learner.coverage(),
+        minutes=minutes,
+    )
+    print(f"search: {stats}", flush=True)
+    return stats, out / "memory.json"
+
+
+def search_config(args: Any, minutes: float) -> Any:
+    """The search learner's settings for sheets: every instruction is enumerated (shortest
+    first), up to forms of four words and names."""
+    from parseinstr.learning import LearnConfig
+
+    return LearnConfig(
+        max_minutes=minutes,
+        enum_max_words=SHEET_ENUM_WORDS,
+        enum_words_cap=SHEET_ENUM_WORDS,
+        enum_max_size=4,
+        enum_seconds=args.enum_seconds,
+        enum_seconds_per_input=args.per_input,
+        enum_workers=args.workers,
+        enum_kept=8,  # an enumerator per instruction: keeping them all fills the memory
+        enum_interleave=args.interleave,
+        enum_cell_cap=args.cell_cap,
+        beam_inputs=args.beam_inputs,
+        edit_candidates=args.edits,
+    )
+
+
 def retrain(
     train_rows: list[dict[str, Any]],
     memory_path: Path,
@@ -261,23 +328,61 @@ def retrain(
     spec: ModelSpec,
     config: TrainConfig,
     minutes: float,
+    rounds: int = 1,
+    edits: int = 0,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Train the bench's recipe on the forms a search remembered (no gold form is read):
-    the model card and what it trained on."""
-    from parseinstr.learning import Memory, remembered_rows
+    """Train the bench's recipe on the forms a search remembered (no gold form is read);
+    with ``rounds`` > 1, between trainings the model searches the uncovered training tasks
+    (10-best, and one-token edits of its top ``edits``) and what it finds is remembered.
+    Returns the last model card and what each round trained on and found."""
+    from parseinstr.learning import (
+        Memory,
+        examples_for_learning,
+        remembered_rows,
+        search_with_parser,
+    )
 
-    rows = remembered_rows(train_rows, Memory.load(memory_path))
-    data = get_task("sheet").from_options(data=write_jsonl(out / "remembered.jsonl", rows))
-    config = dataclasses.replace(config, max_minutes=minutes)
-    card = train_parser(data, out / "retrained", spec, config, command=" ".join(sys.argv))
+    memory = Memory.load(memory_path)
     gold = {str(r["id"]): r["logical_form"] for r in train_rows}  # for the report only
-    differ = sum(r["logical_form"] != gold[str(r["id"])] for r in rows)
+    sheet = get_task("sheet")
+    history: list[dict[str, Any]] = []
+    card: dict[str, Any] = {}
+    for round_ in range(rounds):
+        rows = remembered_rows(train_rows, memory)
+        data = sheet.from_options(data=write_jsonl(out / f"remembered_{round_}.jsonl", rows))
+        folder = out / ("retrained" if round_ == rounds - 1 else f"retrained_{round_}")
+        card = train_parser(
+            data,
+            folder,
+            spec,
+            dataclasses.replace(config, max_minutes=minutes),
+            command=" ".join(sys.argv),
+        )
+        entry: dict[str, Any] = {
+            "round": round_,
+            "examples": len(rows),
+            "forms_unlike_gold": sum(r["logical_form"] != gold[str(r["id"])] for r in rows),
+            "validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
+        }
+        if round_ < rounds - 1:
+            task = sheet.from_options(data=write_jsonl(out / "search.jsonl", train_rows))
+            items = examples_for_learning(task, task.examples())  # expected cells only
+            started = time.monotonic()
+            entry["search"] = search_with_parser(
+                Parser.load(folder), items, memory, 10, round_ + 1, edits
+            )
+            entry["search"]["minutes"] = round((time.monotonic() - started) / 60, 2)
+            memory.save(out / "memory_retrained.json")
+            print(f"retraining round {round_}: {entry}", flush=True)
+        history.append(entry)
+    last = history[-1]
     return card, {
         "memory": str(memory_path),
-        "examples": len(rows),
+        "examples": last["examples"],
         "of": len(train_rows),
-        "forms_unlike_gold": differ,
+        "forms_unlike_gold": last["forms_unlike_gold"],
         "minutes": minutes,
+        "rounds": history,
     }
 
 
@@ -303,24 +408,9 @@ def learn(
         )
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
         return card, log
-    from parseinstr.learning import LearnConfig, learn_from_denotations
+    from parseinstr.learning import learn_from_denotations
 
-    # Sheet instructions are long and their forms small: every instruction is enumerated
-    # (shortest first), up to forms of four words and names.
-    config = LearnConfig(
-        max_minutes=minutes,
-        enum_max_words=SHEET_ENUM_WORDS,
-        enum_words_cap=SHEET_ENUM_WORDS,
-        enum_max_size=4,
-        enum_seconds=args.enum_seconds,
-        enum_seconds_per_input=args.per_input,
-        enum_workers=args.workers,
-        enum_kept=8,  # an enumerator per instruction: keeping them all fills the memory
-        enum_interleave=args.interleave,
-        enum_cell_cap=args.cell_cap,
-        beam_inputs=args.beam_inputs,
-        edit_candidates=args.edits,
-    )
+    config = search_config(args, minutes)
     card = learn_from_denotations(train, out, config, command=command)
     log = json.loads((out / "learning_log.json").read_text(encoding="utf-8"))
     return card, log

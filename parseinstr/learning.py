@@ -564,6 +564,64 @@ def predict(
     return chosen
 
 
+def search_with_parser(
+    parser: Parser,
+    items: Sequence[Item],
+    memory: Memory,
+    n_best: int = 10,
+    round_: int = 0,
+    edit_candidates: int = 0,
+    batch: int = 32,
+) -> dict[str, int]:
+    """Candidates from any trained parser's constrained n-best for the items ``memory``
+    does not cover; consistent ones without a coincidence enter the memory (source
+    ``parser``). With ``edit_candidates`` K, where none fits, one-token edits of the top K
+    (:func:`parseinstr.edits.nearest_consistent`, source ``edit``).
+
+    The learner's own rounds use its slot parser; this serves a parser retrained on the
+    memory with another recipe (:func:`remembered_rows`), which then proposes for what the
+    search has not covered yet: the search-remember-retrain loop with a stronger model.
+    """
+    todo = [it for it in items if not memory.covered(it.id)]
+    stats = {"inputs": len(todo), "found": 0, "found_by_edits": 0}
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        nbest = parser.parse_batch(
+            [it.instruction for it in chunk], [it.env for it in chunk], n_best, True
+        )
+        for it, cands in zip(chunk, nbest, strict=True):
+            hit = False
+            for cand in cands:
+                if _check(it, cand.form) and not _coincidence(it.env, cand.form, it.expected):
+                    hit = memory.add(it.id, cand.form, "parser", round_) or hit
+            if not hit and edit_candidates > 0 and cands:
+                form = _nearest_for(parser, it, [c.form for c in cands[:edit_candidates]])
+                if form is not None and memory.add(it.id, form, "edit", round_):
+                    hit = True
+                    stats["found_by_edits"] += 1
+            stats["found"] += hit
+    return stats
+
+
+def _nearest_for(parser: Parser, item: Item, forms: list[str]) -> str | None:
+    """The parser's favourite one-token neighbour of ``forms`` consistent with ``item``."""
+
+    def run(form: str) -> Denotation | None:
+        return _execute(item, form)
+
+    def consistent(form: str, denotation: Denotation) -> bool:
+        same = item.env.same_denotation(denotation, item.expected)
+        return bool(same) and not _coincidence(item.env, form, denotation)
+
+    def score(candidates: list[str]) -> list[float]:
+        n = len(candidates)
+        return parser.score_forms([item.instruction] * n, [item.env] * n, candidates)
+
+    return nearest_consistent(
+        item.env.grammar(), forms, item.instruction, run, consistent, score, 1500
+    )
+
+
 def accuracy(parser: Parser, items: Sequence[Item], n_best: int) -> float:
     """Execution accuracy: share of items whose chosen form gives the expected denotation."""
     if not items:
@@ -996,6 +1054,20 @@ class Learner:
         return self.trainer
 
     # ------------------------------------------------------------------ the loop
+
+    def forget_coincidences(self) -> int:
+        """Drop remembered forms that the environment now calls coincidences (its doubts may
+        have grown since they were found: ``AND([Pages])`` answering TRUE); returns how
+        many were dropped."""
+        dropped = 0
+        for it in self.items:
+            kept = self.memory.forms.get(it.id)
+            if not kept:
+                continue
+            keep = [r for r in kept if not _coincidence(it.env, r.form, it.expected)]
+            dropped += len(kept) - len(keep)
+            self.memory.forms[it.id] = keep
+        return dropped
 
     def coverage(self) -> float:
         """Share of training examples with at least one consistent form."""

@@ -238,3 +238,15 @@ def test_the_table_is_computed_once_per_version_of_the_sheet() -> None:
     assert Table.of(sheet).headers == ("Area", "Units")
     sheet.write({(6, 1): "South"})
     assert Table.of(sheet).last_row == 6
+
+
+def test_remembered_coincidences_are_forgotten_when_the_doubts_grow(tmp_path: Path) -> None:
+    """A memory from before a doubt existed is rechecked: ``AND([Units])`` answering TRUE
+    goes, a real form stays."""
+    rows = [("q1", "Is every Units value nonzero?", True), ("q2", "Total of the Units?", 84)]
+    items = _answer_items(tmp_path, rows)
+    learner = Learner(items, [], LearnConfig(threads=1), tmp_path / "out", log=lambda m: None)
+    learner.memory.add("q1", "ask AND([Units])", "enumeration", 0)
+    learner.memory.add("q2", "ask SUM([Units])", "enumeration", 0)
+    assert learner.forget_coincidences() == 1
+    assert not learner.memory.covered("q1") and learner.memory.covered("q2")
