@@ -250,3 +250,29 @@ def test_remembered_coincidences_are_forgotten_when_the_doubts_grow(tmp_path: Pa
     learner.memory.add("q2", "ask SUM([Units])", "enumeration", 0)
     assert learner.forget_coincidences() == 1
     assert not learner.memory.covered("q1") and learner.memory.covered("q2")
+
+
+def test_a_trained_parser_proposes_for_uncovered_tasks_only(tmp_path: Path) -> None:
+    """``search_with_parser``: consistent candidates enter the memory, coincidences and
+    wrong ones do not, and covered tasks are not asked about."""
+    from parseinstr.learning import search_with_parser
+    from parseinstr.parser import Candidate
+
+    items = _answer_items(tmp_path, ROWS)
+    asked: list[str] = []
+
+    class Proposer:
+        def parse_batch(self, instructions, envs, n_best, constrained):
+            asked.extend(instructions)
+            return [
+                [Candidate('ask LEN("ab")', -0.1), Candidate("ask SUM([Units])", -0.5)]
+                for _ in instructions
+            ]
+
+    learner = Learner(items, [], LearnConfig(threads=1), tmp_path / "out", log=lambda m: None)
+    learner.memory.add("q3", "ask B3", "enumeration", 0)
+    stats = search_with_parser(Proposer(), items, learner.memory, 2, 1)
+    assert stats == {"inputs": 2, "found": 1, "found_by_edits": 0}
+    assert [r.form for r in learner.memory.get("q1")] == ["ask SUM([Units])"]
+    assert not learner.memory.covered("q2")  # 84 is not its answer; LEN("ab") is trivial
+    assert ROWS[2][1] not in asked
