@@ -28,6 +28,7 @@ call of the form's formulas with ``[Header]`` resolved to its data rows:
   holds (each criterion on its own: together they may rightly match none). A number
   threshold or a boolean that matches nothing is not doubted: "how many are below -7" may
   rightly be none;
+- arithmetic with TRUE or FALSE as an operand (``FALSE - 10.7`` for -10.7, ``TRUE ^ x``);
 - AND or OR reads a range that holds values but no truth value (``AND([Pages])`` is TRUE
   for any column of non-zero numbers), or COUNTBLANK counts the blanks of a range that has
   none (0 whatever was asked): a search finds them matching answers by coincidence.
@@ -40,7 +41,19 @@ from typing import Any
 
 import lark
 
-from .sheet_ast import Area, Binary, Call, Cols, Header, Node, Ref, literal_value, to_text, walk
+from .sheet_ast import (
+    Area,
+    Binary,
+    Bool,
+    Call,
+    Cols,
+    Header,
+    Node,
+    Ref,
+    literal_value,
+    to_text,
+    walk,
+)
 from .sheet_commands import resolve
 from .sheet_criteria import matcher, split_criterion
 from .sheet_eval import Evaluator
@@ -235,6 +248,12 @@ def _repetition(command: object) -> str | None:
                 and node.left == node.right
             ):
                 return f"it computes {to_text(node)}, one operand twice"
+            if (
+                isinstance(node, Binary)
+                and node.op in ("+", "-", "*", "/", "^")
+                and (isinstance(node.left, Bool) or isinstance(node.right, Bool))
+            ):
+                return f"it computes {to_text(node)}, arithmetic on TRUE or FALSE"
             if (
                 isinstance(node, Call)
                 and node.name == "SUMPRODUCT"

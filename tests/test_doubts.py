@@ -61,6 +61,8 @@ def ran(env, form):
         ('add column "Net" = [Stock]-[Stock]', "one operand twice"),
         ("ask SUMPRODUCT(C2:C4, C2:C4)", "multiplies a range by itself"),
         ('ask COUNTIFS([Category], "<>Tools", [Category], "<>Tools")', "one criterion twice"),
+        ("set C5 = FALSE - 10.7", "arithmetic on TRUE or FALSE"),
+        ("ask TRUE ^ AND([Remote])", "arithmetic on TRUE or FALSE"),
         ("ask AND([Stock])", "AND reads truth values from C2:C4, which holds none"),
         ("ask OR([Low])", "OR reads truth values from E2:E4"),
         ("ask COUNTBLANK([Item])", "COUNTBLANK counts blanks in A2:A4, which has none"),
@@ -102,6 +104,8 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         "set C5 = SUM(C2:C4)",
         "not a form",
         "ask AND([Remote])",
+        "ask IF([Remote], 1, 0)",
+        "set C5 = -10.7",
         "ask OR(D2:D4, C2 > 5)",
         "ask COUNTBLANK(A2:A6)",  # rows 5 and 6 are empty
     ],
