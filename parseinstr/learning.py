@@ -603,23 +603,33 @@ def search_with_parser(
     return stats
 
 
-def _nearest_for(parser: Parser, item: Item, forms: list[str]) -> str | None:
-    """The parser's favourite one-token neighbour of ``forms`` consistent with ``item``."""
+def _nearest_for(
+    parser: Parser,
+    item: Item,
+    forms: list[str],
+    text: str | None = None,
+    env: Environment | None = None,
+    fill: Callable[[str], str] = lambda form: form,
+) -> str | None:
+    """The parser's favourite one-token neighbour of ``forms`` that fits ``item`` without
+    being a coincidence (:func:`parseinstr.edits.nearest_consistent`). ``text`` and ``env``
+    are what the parser reads (default: the item's own); ``fill`` turns a form as the parser
+    writes it into one the item's environment runs (slots filled)."""
+    text = item.instruction if text is None else text
+    env = item.env if env is None else env
 
     def run(form: str) -> Denotation | None:
-        return _execute(item, form)
+        return _execute(item, fill(form))
 
     def consistent(form: str, denotation: Denotation) -> bool:
         same = item.env.same_denotation(denotation, item.expected)
-        return bool(same) and not _coincidence(item.env, form, denotation)
+        return bool(same) and not _coincidence(item.env, fill(form), denotation)
 
     def score(candidates: list[str]) -> list[float]:
         n = len(candidates)
-        return parser.score_forms([item.instruction] * n, [item.env] * n, candidates)
+        return parser.score_forms([text] * n, [env] * n, candidates)
 
-    return nearest_consistent(
-        item.env.grammar(), forms, item.instruction, run, consistent, score, 1500
-    )
+    return nearest_consistent(env.grammar(), forms, text, run, consistent, score, 1500)
 
 
 def accuracy(parser: Parser, items: Sequence[Item], n_best: int) -> float:
@@ -882,22 +892,14 @@ class Learner:
 
     def _edit_search(self, parser: Parser, rep: Item, cands: Sequence[Any]) -> str | None:
         """The parser's favourite one-token neighbour of ``cands`` (abstract forms) that
-        fits ``rep`` without being a coincidence (:func:`parseinstr.edits.nearest_consistent`)."""
-        env = SlottedEnvironment(rep.env, self.model_spec)
-
-        def run(form: str) -> Denotation | None:
-            return _execute(rep, self.model_spec.fill(form, rep.mapping))
-
-        def consistent(form: str, denotation: Denotation) -> bool:
-            filled = self.model_spec.fill(form, rep.mapping)
-            same = rep.env.same_denotation(denotation, rep.expected)
-            return bool(same) and not _coincidence(rep.env, filled, denotation)
-
-        def score(forms: list[str]) -> list[float]:
-            return parser.score_forms([rep.abstract] * len(forms), [env] * len(forms), forms)
-
-        return nearest_consistent(
-            env.grammar(), [c.form for c in cands], rep.abstract, run, consistent, score, 1500
+        fits ``rep`` without being a coincidence (:func:`_nearest_for`)."""
+        return _nearest_for(
+            parser,
+            rep,
+            [c.form for c in cands],
+            rep.abstract,
+            SlottedEnvironment(rep.env, self.model_spec),
+            lambda form: self.model_spec.fill(form, rep.mapping),
         )
 
     def split_round(self, round_: int, parser: Parser, seconds: float) -> dict[str, int]:

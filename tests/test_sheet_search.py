@@ -276,3 +276,15 @@ def test_a_trained_parser_proposes_for_uncovered_tasks_only(tmp_path: Path) -> N
     assert [r.form for r in learner.memory.get("q1")] == ["ask SUM([Units])"]
     assert not learner.memory.covered("q2")  # 84 is not its answer; LEN("ab") is trivial
     assert ROWS[2][1] not in asked
+
+    class OneOff(Proposer):
+        def parse_batch(self, instructions, envs, n_best, constrained):
+            return [[Candidate('ask COUNTIF([Region], "East")', -0.1)] for _ in instructions]
+
+        def score_forms(self, instructions, envs, forms):
+            return [0.0] * len(forms)
+
+    stats = search_with_parser(OneOff(), items, learner.memory, 1, 2, edit_candidates=1)
+    assert stats == {"inputs": 1, "found": 1, "found_by_edits": 1}
+    assert [r.form for r in learner.memory.get("q2")] == ['ask COUNTIF([Region], "West")']
+    assert learner.memory.get("q2")[0].source == "edit"
