@@ -489,6 +489,34 @@ def test_sheet_benchmark_retrains_on_remembered_forms_only(
     assert minutes == 5.0 and info["examples"] == 1 and info["of"] == 2
     assert info["forms_unlike_gold"] == 1
 
+    # --retrain-rounds 2: the first model searches the uncovered task, the second trains
+    # on what it found too.
+    import parseinstr.learning as learning
+
+    folders: list[str] = []
+    seen.clear()
+
+    def fake_train_in(task, out, spec, config, command=""):
+        folders.append(out.name)
+        return fake_train(task, out, spec, config, command)
+
+    def fake_search(parser, items, memory, n_best, round_, edits):
+        assert parser == "model retrained_0" and edits == 2
+        assert [it.id for it in items if not memory.covered(it.id)] == ["b"]
+        memory.add("b", "ask COUNTA([Name])", "parser", round_)
+        return {"inputs": 1, "found": 1, "found_by_edits": 0}
+
+    monkeypatch.setattr(bench_sheet, "train_parser", fake_train_in)
+    monkeypatch.setattr(learning, "search_with_parser", fake_search)
+    monkeypatch.setattr(bench_sheet.Parser, "load", lambda folder: f"model {folder.name}")
+    card, info = bench_sheet.retrain(
+        rows, tmp_path / "memory.json", tmp_path, None, config, 5.0, rounds=2, edits=2
+    )
+    assert folders == ["retrained_0", "retrained"]
+    assert [len(examples) for examples, _ in seen] == [1, 2]
+    assert info["examples"] == 2 and info["rounds"][0]["search"]["found"] == 1
+    assert Memory.load(tmp_path / "memory_retrained.json").covered("b")
+
 
 def test_sheet_benchmark_breaks_held_out_accuracy_down_by_kind() -> None:
     from benchmarks.bench_sheet import breakdown

@@ -288,3 +288,36 @@ def test_a_trained_parser_proposes_for_uncovered_tasks_only(tmp_path: Path) -> N
     assert stats == {"inputs": 1, "found": 1, "found_by_edits": 1}
     assert [r.form for r in learner.memory.get("q2")] == ['ask COUNTIF([Region], "West")']
     assert learner.memory.get("q2")[0].source == "edit"
+
+
+def test_the_sheet_benchmark_continues_a_memorys_search(tmp_path: Path) -> None:
+    """``bench_sheet --memory M --search-minutes S``: remembered coincidences are dropped,
+    the uncovered tasks are searched, and the grown memory is written apart from M."""
+    import argparse
+
+    from benchmarks.bench_sheet import search_more
+    from parseinstr.learning import Memory
+
+    rows = [("q0", "Is every Units value nonzero?", True), ROWS[0]]
+    items = _answer_items(tmp_path, rows)
+    memory = Memory()
+    memory.add("q0", "ask AND([Units])", "enumeration", 0)
+    memory.save(tmp_path / "memory.json")
+    args = argparse.Namespace(
+        memory=tmp_path / "memory.json",
+        out=tmp_path / "run",
+        enum_seconds=60.0,
+        per_input=4.0,
+        workers=1,
+        interleave=False,
+        cell_cap=4000,
+        beam_inputs=100,
+        edits=0,
+    )
+    task = get_task("sheet").from_options(data=tmp_path / "tasks.jsonl")
+    stats, path = search_more(task, args, 1.0)
+    assert stats["coincidences_dropped"] == 1 and stats["coverage_before"] == 0.0
+    assert stats["inputs"] == 2 and stats["coverage"] >= 0.5
+    grown = Memory.load(path)
+    assert [r.form for r in grown.get(items[1].id)] == ["ask SUM([Units])"]
+    assert Memory.load(tmp_path / "memory.json").covered("q0")  # the given memory is kept
