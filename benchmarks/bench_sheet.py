@@ -277,20 +277,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def search_more(train: Any, args: Any, minutes: float) -> tuple[dict[str, Any], Path]:
     """Enumerate (the learner's search, with the bench's search settings) for the training
-    tasks that ``args.memory`` does not cover, for ``minutes``; returns the round's counts
-    and the grown memory's path."""
-    from parseinstr.learning import Learner, Memory, examples_for_learning
+    tasks that ``args.memory`` does not cover, for ``minutes``, skipping those that the
+    search record beside it (``search.json``) says were searched; returns the round's counts
+    and the grown memory's path (its record beside it)."""
+    from parseinstr.learning import SEARCH_RECORD, Learner, Memory, examples_for_learning
 
     out = args.out / "search"
     out.mkdir(parents=True, exist_ok=True)
     items = examples_for_learning(train, train.examples())
     learner = Learner(items, [], search_config(args, minutes), out)
     learner.memory = Memory.load(args.memory)
+    record = Path(args.memory).with_name(SEARCH_RECORD)  # the earlier search's, if kept
+    skipped = learner.load_search_record(record) if record.exists() else 0
     dropped = learner.forget_coincidences()
     before = learner.coverage()
     stats = learner.enumerate_round(0, SHEET_ENUM_WORDS, minutes * 60)
     learner.memory.save(out / "memory.json")
+    learner.save_search_record(out / SEARCH_RECORD)
     stats.update(
+        searched_before=skipped,
         coincidences_dropped=dropped,
         coverage_before=before,
         coverage=learner.coverage(),

@@ -210,6 +210,10 @@ class Remembered:
     round: int
 
 
+# The enumeration's search record, written beside ``memory.json``.
+SEARCH_RECORD = "search.json"
+
+
 class Memory:
     """Per-example consistent forms, shortest first; persists across rounds (JSON on disk).
 
@@ -817,6 +821,31 @@ class Learner:
         finally:
             _FORKED = None
 
+    def save_search_record(self, path: Path) -> None:
+        """Write which instructions the enumeration searched, to what size, and whether each
+        search ran to its end (JSON, atomically), so a later learner on the same data skips
+        what it would only repeat (:meth:`load_search_record`)."""
+        keys = {id(g): key for key, g in self.groups.items()}
+        rows = [
+            {"instruction": keys[gid][0], "instance": keys[gid][1], "limit": lim, "ended": ended}
+            for gid, (lim, ended, _) in self.enumerated.items()
+            if gid in keys
+        ]
+        write_json_atomic(path, {"searched": rows})
+
+    def load_search_record(self, path: Path) -> int:
+        """Take in a record written by :meth:`save_search_record`; returns how many of its
+        instructions are among this learner's. Their enumerators are gone, so a search cut by
+        time is not resumed either: each is searched again only to a larger size limit."""
+        rows = json.loads(Path(path).read_text(encoding="utf-8")).get("searched", [])
+        taken = 0
+        for row in rows:
+            group = self.groups.get((row["instruction"], row["instance"]))
+            if group is not None:
+                self.enumerated[id(group)] = (int(row["limit"]), bool(row["ended"]), None)
+                taken += 1
+        return taken
+
     def _would_repeat(self, group: list[Item]) -> bool:
         """Whether searching ``group`` again would only repeat a search: one ran to its end
         at this size limit, or ran out of time and its enumerator (which would resume) is
@@ -1099,6 +1128,7 @@ class Learner:
                 round_, max_words, min(cfg.enum_seconds, remaining * 0.5)
             )
             self.memory.save(self.out / "memory.json")
+            self.save_search_record(self.out / SEARCH_RECORD)
             trainer = self._ensure_trainer()
             groups = self._training_groups()
             longest = max(

@@ -242,6 +242,29 @@ def test_enumeration_resumes_only_searches_that_ran_out_of_time(
     assert enum.interleave and enum.max_per_cell == 7
 
 
+def test_search_record_carries_over_to_a_new_learner(scan_file: Path, tmp_path: Path) -> None:
+    """A learner that takes in an earlier one's search record does not search those
+    instructions again at the same size limit; a learner without it does."""
+    task = ScanTask.from_options(data=scan_file)
+    items = examples_for_learning(task, task.examples())
+    cut = replace(TINY, enum_seconds_per_input=0.0)  # nothing found, every search recorded
+    first = Learner(items, [], cut, tmp_path / "a")
+    searched = first.enumerate_round(0, max_words=3, seconds=20)["inputs"]
+    assert searched > 0
+    first.save_search_record(tmp_path / "search.json")
+    rows = json.loads((tmp_path / "search.json").read_text())["searched"]
+    assert len(rows) == searched and {"instruction", "instance", "limit", "ended"} <= set(rows[0])
+    later = Learner(items, [], cut, tmp_path / "b")
+    assert later.load_search_record(tmp_path / "search.json") == searched
+    assert later.enumerate_round(0, max_words=3, seconds=20)["inputs"] == 0
+    # A larger size limit is a new search.
+    wider = Learner(items, [], replace(cut, enum_slack=cut.enum_slack + 1), tmp_path / "c")
+    wider.load_search_record(tmp_path / "search.json")
+    assert wider.enumerate_round(0, max_words=3, seconds=20)["inputs"] == searched
+    fresh = Learner(items, [], cut, tmp_path / "d")
+    assert fresh.enumerate_round(0, max_words=3, seconds=20)["inputs"] == searched
+
+
 def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
     card = learn_from_denotations(_GuardedScan(scan_file), out, TINY, log=lambda m: None)
@@ -249,7 +272,7 @@ def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
     row = card["history"][0]
     assert {"coverage", "memory_size", "dev_execution_accuracy"} <= set(row)
     assert row["coverage"] == 1.0
-    for name in ("memory.json", "learning_log.json", "model_card.json", "learning_curve.png"):
+    for name in ("memory.json", "search.json", "learning_log.json", "model_card.json", "learning_curve.png"):
         assert (out / name).exists(), name
     log = json.loads((out / "learning_log.json").read_text())
     assert log["rounds"][0]["round"] == 0
