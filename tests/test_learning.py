@@ -272,7 +272,13 @@ def test_tiny_end_to_end_round(scan_file: Path, tmp_path: Path) -> None:
     row = card["history"][0]
     assert {"coverage", "memory_size", "dev_execution_accuracy"} <= set(row)
     assert row["coverage"] == 1.0
-    for name in ("memory.json", "search.json", "learning_log.json", "model_card.json", "learning_curve.png"):
+    for name in (
+        "memory.json",
+        "search.json",
+        "learning_log.json",
+        "model_card.json",
+        "learning_curve.png",
+    ):
         assert (out / name).exists(), name
     log = json.loads((out / "learning_log.json").read_text())
     assert log["rounds"][0]["round"] == 0
