@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import duckdb
 import sqlglot
 from sqlglot import exp
 
@@ -355,6 +354,14 @@ def _duck_type(column: Column) -> str:
     return "DOUBLE"
 
 
+def _duckdb() -> Any:
+    """The duckdb module, imported on first use: SQLite-only work (and every other
+    environment) never pays for loading it."""
+    import duckdb
+
+    return duckdb
+
+
 class DuckDBBackend(Backend):
     """DuckDB: a DuckDB file opened ``read_only``, or tables copied from another backend.
 
@@ -368,6 +375,7 @@ class DuckDBBackend(Backend):
         self, path: Path | None = None, source: SQLiteBackend | None = None, **limits: Any
     ) -> None:
         super().__init__(**limits)
+        duckdb = _duckdb()
         if source is not None:
             self.conn = duckdb.connect(":memory:")
             self._schema = source.schema()
@@ -408,6 +416,7 @@ class DuckDBBackend(Backend):
         return self._schema
 
     def _execute(self, sql: str) -> RawResult:
+        duckdb = _duckdb()
         timer = threading.Timer(self.time_limit, self.conn.interrupt)
         timer.start()
         try:

@@ -210,3 +210,21 @@ def test_model_input_carries_links(shop_db):
         assert model_input("lamps for bob", env, False, False) == ("lamps for bob", None)
         first, second = model_input("lamps for bob", env, True, True)
         assert second.startswith("bob: name | customer: id (num)")
+
+
+def test_sqlite_work_does_not_load_duckdb() -> None:
+    """DuckDB is imported when a DuckDB backend is made, not by SQLite work (a machine
+    without it can still run every other environment)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from parseinstr import get_task\n"
+        "task = get_task('text2sql')\n"
+        "assert 'duckdb' not in sys.modules, 'duckdb imported'\n"
+        "from parseinstr.environments.sql_backends import DuckDBBackend, SQLiteBackend\n"
+        "assert 'duckdb' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
