@@ -108,6 +108,33 @@ def autocast_bf16(precision: str, device: str) -> bool:
     return True
 
 
+def device_name(device: str) -> str:
+    """The accelerator's name for ``cuda`` (``NVIDIA H200``), else ``cpu, N threads``."""
+    if device == "cuda":
+        return torch.cuda.get_device_name()
+    return f"cpu, {torch.get_num_threads()} threads"
+
+
+def training_throughput(
+    steps: Sequence[tuple[float, int]], device: str, bf16: bool
+) -> dict[str, Any]:
+    """Examples a second and the median step time over ``steps`` ((seconds, examples) of
+    each optimizer step: forward, backward and update, batches already on the device;
+    validation and saving excluded), so runs on different devices compare directly."""
+    seconds = sum(t for t, _ in steps)
+    examples = sum(n for _, n in steps)
+    return {
+        "device": device_name(device),
+        "bf16_autocast": bf16,
+        "steps": len(steps),
+        "examples": examples,
+        "examples_per_second": round(examples / seconds, 1) if seconds else None,
+        "median_step_ms": round(1000 * float(np.median([t for t, _ in steps])), 2)
+        if steps
+        else None,
+    }
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch."""
     random.seed(seed)
@@ -444,7 +471,8 @@ def train_parser(
         "validation": validation,
         "with_description": with_description,
         "with_links": config.with_links,
-        "max_output_tokens": int(max_out * 1.5) + 8,
+        # Within the decoder's 512 positions (a small output vocabulary makes long forms).
+        "max_output_tokens": min(int(max_out * 1.5) + 8, 511),
         "copy_slots": MAX_SLOTS if config.copy_slots else 0,
         "copy_names": config.copy_slots,
         "spec": spec_to_dict(spec),
@@ -515,10 +543,12 @@ def train_parser(
         file=sys.stderr,
     )
     stopped = "epochs"
+    steps: list[tuple[float, int]] = []  # (seconds, examples) of each optimizer step
     for epoch in range(start_epoch, config.epochs):
         model.train()
         losses = []
         for batch in batcher.batches(config.batch_size, rng, epoch_rows(epoch, rng)):
+            step_started = time.perf_counter()
             with torch.autocast(device, dtype=torch.bfloat16, enabled=use_bf16):
                 encoded = (
                     None
@@ -537,7 +567,8 @@ def train_parser(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
+            losses.append(loss.item())  # waits for the device: the step's time is all in
+            steps.append((time.perf_counter() - step_started, batch["input_ids"].size(0)))
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", dev=f"{max(best, 0):.3f}")
         minutes = scheduler.state_dict()["minutes"]  # counts earlier runs of a resumed one
@@ -579,6 +610,7 @@ def train_parser(
     card["history"] = history
     card["stopped"] = stopped
     card["train_minutes"] = round((time.monotonic() - started) / 60, 2)
+    card["throughput"] = training_throughput(steps, device, use_bf16)
     write_json_atomic(out / "model_card.json", card)
     log(f"stopped: {stopped}; best validation execution accuracy {best:.3f}; model in {out}")
     return card

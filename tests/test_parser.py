@@ -157,6 +157,22 @@ def test_resume_continues_from_checkpoint(tiny_model, tmp_path):
     assert [h["epoch"] for h in card["history"]] == [1, 2]
 
 
+def test_card_records_training_throughput(tiny_model, tmp_path):
+    """The card says how fast the optimizer steps ran (examples a second, median step) and
+    on what, so runs on a CPU and a GPU compare."""
+    _, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    config = TrainConfig(epochs=2, batch_size=4, eval_every=2, input_vocab=200, output_vocab=300)
+    card = train_parser(task, tmp_path / "t", TINY, config, log=lambda m: None)
+    speed = card["throughput"]
+    n_train = card["n_train"]
+    assert speed["examples"] == 2 * n_train and speed["steps"] == 2 * -(-n_train // 4)
+    assert speed["examples_per_second"] > 0 and speed["median_step_ms"] > 0
+    assert speed["device"].startswith("cpu, ") and speed["bf16_autocast"] is False
+    saved = json.loads((tmp_path / "t" / "model_card.json").read_text())
+    assert saved["throughput"] == speed
+
+
 def test_cli_run_without_model_is_one_line(capsys, shop_db, tmp_path):
     code = main(
         ["run", "sql", "who lives in paris", "--db", str(shop_db), "--model", str(tmp_path)]
