@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             output_split=args.output_split,
             precision=args.precision,
         )
-        folder = args.out / name.replace(", ", "-").replace(" ", "_")
+        # An encoder given as a folder is named by its last part (never written into).
+        folder = args.out / Path(name).name.replace(", ", "-").replace(" ", "_")
         started = time.monotonic()
         # Early stopping uses a seeded 10% of train; dev chooses nothing.
         if args.members > 1:
