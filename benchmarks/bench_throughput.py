@@ -10,7 +10,8 @@ each device; the model card's throughput (examples a second over the optimizer s
 and the median step). Decoding: one trained model (``--model``, default the bundled model
 of ``--task``) loaded on each device decodes the same ``--n`` instructions in batches of
 each size, grammar-constrained greedy and beam 5, without execution; instructions a second
-(the best of ``--repeats`` passes, after one warm-up batch). A CPU decodes with the parser's
+(the best of ``--repeats`` passes, after one warm-up batch). Devices default to the GPU
+and the CPU where a GPU is, else the CPU alone. A CPU decodes with the parser's
 own setting (one thread); training on a CPU uses torch's threads. Prints a table and writes
 ``benchmarks/results/throughput.json``.
 """
@@ -96,8 +97,12 @@ def decoding_inputs(task_name: str, data: Path | None, n: int) -> tuple[list[str
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--devices", default="cuda,cpu", help="comma-separated: cuda, cpu")
-    ap.add_argument("--epochs", type=int, default=2, help="training epochs per device")
+    ap.add_argument(
+        "--devices", default="auto", help="comma-separated cuda, cpu; auto: both, or cpu alone"
+    )
+    ap.add_argument(
+        "--epochs", type=int, default=2, help="training epochs per device (0: decoding only)"
+    )
     ap.add_argument("--model", type=Path, default=None, help="model to decode with")
     ap.add_argument("--task", default="text2sql", help="task of --model and --data")
     ap.add_argument("--data", type=Path, default=None, help="instructions to decode")
@@ -110,7 +115,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--quick", action="store_true", help="one epoch, 16 instructions")
     ap.add_argument("--results", default="throughput", help="results file name")
     args = ap.parse_args(argv)
-    devices = [pick_device(d) for d in args.devices.split(",")]
+    if args.devices == "auto":
+        devices = ["cuda", "cpu"] if pick_device("auto") == "cuda" else ["cpu"]
+    else:
+        devices = [pick_device(d) for d in args.devices.split(",")]
     epochs, n = (1, 16) if args.quick else (args.epochs, args.n)
     model = args.model or default_model(get_environment(get_task(args.task).environment))
     instructions, envs = decoding_inputs(args.task, args.data, n)
@@ -123,8 +131,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "n_instructions": len(instructions),
     }
     for device in devices:
-        print(f"training on {device} ...", flush=True)
-        results["training"][device] = train_speed(device, epochs, args.out / device)
+        if epochs:
+            print(f"training on {device} ...", flush=True)
+            results["training"][device] = train_speed(device, epochs, args.out / device)
         parser = Parser.load(model, device)
         sizes = args.batches if device == "cuda" else args.cpu_batches
         results["decoding"][device] = {
