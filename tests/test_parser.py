@@ -63,6 +63,30 @@ def test_model_folder_layout_and_card(tiny_model):
     assert (folder / "checkpoint" / "optimizer.safetensors").exists()
 
 
+def test_cpu_decodes_beams_one_instruction_at_a_time(tiny_model, monkeypatch):
+    """On a CPU, beams are decoded per instruction (faster on one thread), greedy forms in
+    one batch; the candidates are those each instruction gets alone."""
+    folder, db, _ = tiny_model
+    parser = Parser.load(folder)
+    questions = ["who lives in paris", "how many customers are there", "list the orders"]
+    with SqlEnvironment(db) as env:
+        alone = [parser.parse_batch([q], [env], 3) for q in questions]
+        chunks: list[int] = []
+        original = Parser._parse_chunk
+
+        def spy(self, instructions, envs, n_best, constrained):
+            chunks.append(len(instructions))
+            return original(self, instructions, envs, n_best, constrained)
+
+        monkeypatch.setattr(Parser, "_parse_chunk", spy)
+        together = parser.parse_batch(questions, [env] * 3, 3)
+        assert chunks == [1, 1, 1]
+        assert [[c.form for c in r] for r in together] == [[c.form for c in r[0]] for r in alone]
+        chunks.clear()
+        parser.parse_batch(questions, [env] * 3, 1)
+        assert chunks == [3]
+
+
 def test_parse_returns_scored_nbest(tiny_model):
     folder, db, _ = tiny_model
     parser = Parser.load(folder)
