@@ -52,7 +52,8 @@ def test_generated_tasks_cover_kinds_tables_and_phrasings(generated: list[dict])
     tags = Counter(tag for t in generated for tag in t["tags"])
     for tag in ("negation", "superlative", "by_letter", "number_words", "date", "boolean"):
         assert tags[tag] > 0, tag
-    negations = [t["instruction"] for t in generated if "negation" in t["tags"]]
+    more = SheetTask.generate(1500, seed=0)  # forty phrasings a list: words need a bigger sample
+    negations = [t["instruction"] for t in more if "negation" in t["tags"]]
     for word in ("not", "except", "other than", "neither"):
         assert any(word in s.lower() for s in negations), word
 
@@ -69,6 +70,28 @@ def test_every_kind_has_many_phrasings() -> None:
     assert min(len(v) for v in templates.values()) >= 8, min(
         templates.items(), key=lambda kv: len(kv[1])
     )
+
+
+def test_every_phrasing_list_has_forty_templates() -> None:
+    """Every ``ctx.pick`` list of the generator holds at least forty distinct templates (a
+    quarter of them held out still leaves thirty to learn the kind's wording from)."""
+    import ast
+
+    from parseinstr.environments import sheet_gen_commands, sheet_gen_questions
+
+    for module in (sheet_gen_questions, sheet_gen_commands):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        lists = [
+            [ast.literal_eval(e) for e in node.args[0].elts]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "pick"
+            and node.args
+            and isinstance(node.args[0], ast.List)
+        ]
+        assert len(lists) >= 25
+        for templates in lists:
+            assert len({t.lower() for t in templates}) == len(templates) >= 40, templates[0]
 
 
 def test_column_names_read_naturally_in_instructions(generated: list[dict]) -> None:
