@@ -212,7 +212,7 @@ def test_model_input_carries_links(shop_db):
         assert second.startswith("bob: name | customer: id (num)")
 
 
-def test_sqlite_work_does_not_load_duckdb() -> None:
+def test_sqlite_work_does_not_load_duckdb(tmp_path) -> None:
     """DuckDB is imported when a DuckDB backend is made, not by SQLite work (a machine
     without it can still run every other environment)."""
     import subprocess
@@ -226,5 +226,8 @@ def test_sqlite_work_does_not_load_duckdb() -> None:
         "from parseinstr.environments.sql_backends import DuckDBBackend, SQLiteBackend\n"
         "assert 'duckdb' not in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    # Run away from the checkout, so the installed package is the one imported.
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
