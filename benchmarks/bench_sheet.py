@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
+    device = pick_device(args.device)  # a missing CUDA fails before any work
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
     minutes = 1.0 if quick else args.minutes
@@ -191,7 +192,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         seed=args.seed,
         device=args.device,
     )
-    device = pick_device(args.device)  # a missing CUDA fails before any work
     # Provenance as the run starts: the commit that trains is the one recorded.
     metadata = run_metadata("quick" if quick else "full", sys.argv)
     started = time.monotonic()

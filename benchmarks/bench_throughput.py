@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser = Parser.load(model, device)
         sizes = args.batches if device == "cuda" else args.cpu_batches
         results["decoding"][device] = {
-            "device": device_name(device) if device == "cuda" else "cpu, 1 thread (parser's)",
+            "device": device_name(device)
+            if device == "cuda"
+            else f"cpu, {parser.threads or 'all'} thread(s) (the parser's setting)",
             "runs": [
                 decode_speed(parser, instructions, envs, int(b), int(k), args.repeats)
                 for k in args.beams.split(",")

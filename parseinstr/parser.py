@@ -85,6 +85,16 @@ class SlotMask(LogitsProcessor):
         return scores
 
 
+def output_budget(model: Any, card: dict[str, Any]) -> int:
+    """Tokens a decoding may write: the card's ``max_output_tokens`` (default 256), within
+    the decoder's learned positions when it has them (a small output vocabulary makes long
+    forms, and a position past the table fails inside the model)."""
+    budget = int(card.get("max_output_tokens", 256))
+    decoder = getattr(getattr(model, "config", None), "decoder", None)
+    positions = getattr(decoder, "max_position_embeddings", None)
+    return min(budget, positions - 1) if positions else budget
+
+
 @contextlib.contextmanager
 def decoding_threads(device: str, threads: int | None) -> Iterator[None]:
     """Run a block with ``threads`` intra-op CPU threads, then restore the setting.
@@ -116,7 +126,7 @@ class Parser:
         self.device = device
         self.with_description = bool(loaded.card.get("with_description", False))
         self.with_links = bool(loaded.card.get("with_links", False))
-        self.max_output_tokens = int(loaded.card.get("max_output_tokens", 256))
+        self.max_output_tokens = output_budget(loaded.model, loaded.card)
         #: Copy slots (``parseinstr.copying``): how many, 0 for a model without them.
         self.copy_slots = int(loaded.card.get("copy_slots", 0))
         self.copy_names = bool(loaded.card.get("copy_names", False))
@@ -237,8 +247,8 @@ class Parser:
 
         A CPU decodes beams one instruction at a time: a batch of beams runs every row until
         its longest item ends and moves every row's cached keys and values at each step, so
-        on one thread it is slower (64 GeoQuery questions, beam 5: 17.3 a second one at a
-        time, 9.4 in batches of 16; ``python -m benchmarks.bench_throughput``). Greedy
+        on one thread it is slower (128 GeoQuery questions, beam 5: 21.4 a second one at a
+        time, 9.4 in batches of 32; ``python -m benchmarks.bench_throughput``). Greedy
         decoding gains from batches and keeps them; so does a GPU.
         """
         if not instructions:

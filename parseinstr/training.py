@@ -471,8 +471,7 @@ def train_parser(
         "validation": validation,
         "with_description": with_description,
         "with_links": config.with_links,
-        # Within the decoder's 512 positions (a small output vocabulary makes long forms).
-        "max_output_tokens": min(int(max_out * 1.5) + 8, 511),
+        "max_output_tokens": int(max_out * 1.5) + 8,
         "copy_slots": MAX_SLOTS if config.copy_slots else 0,
         "copy_names": config.copy_slots,
         "spec": spec_to_dict(spec),

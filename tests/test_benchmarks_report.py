@@ -576,3 +576,21 @@ def test_bench_parser_members_train_through_the_cli(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(cli, "main", lambda argv: 1)
     with pytest.raises(SystemExit, match="ensemble training failed"):
         bench_parser.train_ensemble(args, "scratch", tmp_path / "f", 28.0)
+
+
+def test_bench_sheet_without_cuda_fails_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--device cuda`` on a machine without CUDA is a clear error before any data is made."""
+    import torch
+
+    from benchmarks import bench_sheet
+    from parseinstr.errors import ModelError
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+
+    def no_work(*_: Any) -> Any:
+        raise AssertionError("data generated before the device was checked")
+
+    monkeypatch.setattr(bench_sheet, "split_by_template", no_work)
+    with pytest.raises(ModelError, match="no CUDA device"):
+        bench_sheet.main(["--quick", "--device", "cuda"])

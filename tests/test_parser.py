@@ -63,6 +63,26 @@ def test_model_folder_layout_and_card(tiny_model):
     assert (folder / "checkpoint" / "optimizer.safetensors").exists()
 
 
+def test_output_budget_stays_within_decoder_positions(tiny_model, tmp_path):
+    """A card asking for more tokens than the decoder has positions gets the positions
+    (decoding past them fails inside the model); a model without a position table keeps
+    the card's budget."""
+    import shutil
+
+    from parseinstr.parser import output_budget
+
+    folder, _, _ = tiny_model
+    copy = tmp_path / "long"
+    shutil.copytree(folder, copy)
+    card = json.loads((copy / "model_card.json").read_text())
+    card["max_output_tokens"] = 5000
+    (copy / "model_card.json").write_text(json.dumps(card))
+    parser = Parser.load(copy)
+    assert parser.max_output_tokens == parser.model.config.decoder.max_position_embeddings - 1
+    assert output_budget(object(), {"max_output_tokens": 5000}) == 5000
+    assert output_budget(object(), {}) == 256
+
+
 def test_cpu_decodes_beams_one_instruction_at_a_time(tiny_model, monkeypatch):
     """On a CPU, beams are decoded per instruction (faster on one thread), greedy forms in
     one batch; the candidates are those each instruction gets alone."""
