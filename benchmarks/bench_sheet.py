@@ -58,11 +58,24 @@ def held_out_templates(rows: list[dict[str, Any]], share: int = 4) -> set[str]:
     return held
 
 
+# The held-out templates are chosen among those of the pool that this many training tasks
+# draw from. A larger pool meets templates a smaller one lacks, and a quarter of those
+# would join the held-out set and change the test; fixing the pool at the default's size
+# keeps one test for every training size from here up (templates met only in a larger
+# pool are training templates: they are never in the test).
+HELD_OUT_POOL_TRAIN = 3000
+
+
 def split_by_template(n_train: int, n_test: int) -> tuple[list[dict], list[dict], set[str]]:
-    """(train rows, test rows, held-out templates)."""
+    """(train rows, test rows, held-out templates).
+
+    The test is the same for every ``n_train`` of at least :data:`HELD_OUT_POOL_TRAIN`.
+    """
     sheet = get_task("sheet")
     pool = sheet.generate(max(4 * n_train, 2000), 0)
-    held = held_out_templates(pool)
+    held_pool_size = max(4 * min(n_train, HELD_OUT_POOL_TRAIN), 2000)
+    held_pool = pool if held_pool_size == len(pool) else sheet.generate(held_pool_size, 0)
+    held = held_out_templates(held_pool)
     train = [r for r in pool if r["template"] not in held][:n_train]
     test_pool = sheet.generate(max(8 * n_test, 2000), 1)
     test = [r for r in test_pool if r["template"] in held][:n_test]

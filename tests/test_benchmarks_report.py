@@ -594,3 +594,20 @@ def test_bench_sheet_without_cuda_fails_before_any_work(monkeypatch: pytest.Monk
     monkeypatch.setattr(bench_sheet, "split_by_template", no_work)
     with pytest.raises(ModelError, match="no CUDA device"):
         bench_sheet.main(["--quick", "--device", "cuda"])
+
+
+def test_sheet_test_split_stays_the_same_when_training_grows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A larger training set meets more templates; the held-out set (and so the test) must not
+    grow with it, or runs with different training sizes are measured on different tests."""
+    from benchmarks import bench_sheet
+
+    monkeypatch.setattr(bench_sheet, "HELD_OUT_POOL_TRAIN", 500)
+    train_small, test_small, held_small = bench_sheet.split_by_template(500, 50)
+    train_large, test_large, held_large = bench_sheet.split_by_template(1000, 50)
+    assert held_small == held_large
+    assert [r["id"] for r in test_small] == [r["id"] for r in test_large]
+    assert len(train_large) == 1000
+    assert not held_large & {r["template"] for r in train_large}
+    assert {r["template"] for r in test_large} <= held_large
