@@ -265,7 +265,7 @@ class SheetEnvironment(Environment):
     option_names: ClassVar[tuple[str, ...]] = ("sheet", "save")
     bundled_model: ClassVar[str | None] = "models/sheet"
     bundled_model_command: ClassVar[str | None] = (
-        "parseinstr generate sheet --n 3000 --seed 0 --out sheet-train.jsonl && "
+        "parseinstr generate sheet --n 9000 --seed 0 --out sheet-train.jsonl && "
         "parseinstr train sheet --data sheet-train.jsonl --out environments/models/sheet "
         "--max-minutes 40 --half --copy-slots --precision bf16"
     )
