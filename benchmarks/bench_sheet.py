@@ -72,9 +72,10 @@ def split_by_template(n_train: int, n_test: int) -> tuple[list[dict], list[dict]
     The test is the same for every ``n_train`` of at least :data:`HELD_OUT_POOL_TRAIN`.
     """
     sheet = get_task("sheet")
-    pool = sheet.generate(max(4 * n_train, 2000), 0)
+    pool_size = max(4 * n_train, 2000)
     held_pool_size = max(4 * min(n_train, HELD_OUT_POOL_TRAIN), 2000)
-    held_pool = pool if held_pool_size == len(pool) else sheet.generate(held_pool_size, 0)
+    pool = sheet.generate(pool_size, 0)
+    held_pool = pool if held_pool_size == pool_size else sheet.generate(held_pool_size, 0)
     held = held_out_templates(held_pool)
     train = [r for r in pool if r["template"] not in held][:n_train]
     test_pool = sheet.generate(max(8 * n_test, 2000), 1)
