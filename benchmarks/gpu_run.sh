@@ -1,36 +1,42 @@
 #!/bin/bash
 # One device run on a GPU machine with no network (its own torch and transformers):
-# the sheet parser with the MiniLM encoder fully fine-tuned on the GPU, GeoQuery's MiniLM
-# recipe beside it, then training and decoding throughput, GPU and CPU side by side.
-# Results land in $OUT. Prepare here first (the working tree travels, at most 64 MiB):
-#   python -m benchmarks.gpu_pack pack .gpu/minilm      # 45 MB: leave bundled models behind
+# the sheet parser with the MiniLM encoder fully fine-tuned on the GPU over 18,000 generated
+# tasks (the held-out phrasings of bench_sheet), then training and batched decoding
+# throughput of that model, GPU and CPU side by side in one run. Results land in $OUT.
+# Prepare here first (the working tree travels, at most 64 MiB):
+#   python -m benchmarks.gpu_pack pack .gpu/minilm      # 45 MB: move the bundled models out
+#   git rev-parse --short HEAD > .gpu/COMMIT
 #   pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #       --platform manylinux2014_x86_64 -d .whl lark sqlglot openpyxl et_xmlfile
-# and carry .gpu and .whl.
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=4 MINUTES=${MINUTES:-4}
+# and carry .gpu and .whl. DEVICE, TRAIN, MINUTES and the timeouts can be set for a dry run
+# on a CPU (DEVICE=cpu TRAIN=300 MINUTES=0.2 OUT=/tmp/out bash benchmarks/gpu_run.sh).
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}
+DEVICE=${DEVICE:-cuda} TRAIN=${TRAIN:-18000} MINUTES=${MINUTES:-3}
+SHEET_LIMIT=${SHEET_LIMIT:-410} SPEED_LIMIT=${SPEED_LIMIT:-150}
+# The tree travels without .git: .gpu/COMMIT (git rev-parse --short HEAD > .gpu/COMMIT)
+# names the commit it was sent at, for the results' provenance.
+[ -f .gpu/COMMIT ] && export PARSEINSTR_COMMIT=$(cat .gpu/COMMIT)
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD
 ln -sfn ../environments parseinstr/environments
 ln -sfn ../grammars parseinstr/grammars
-nvidia-smi -L
+nvidia-smi -L 2>/dev/null || echo "no nvidia-smi"
 python3 -m benchmarks.gpu_pack restore /tmp/minilm --source .gpu/minilm || exit 1
-(
-    timeout 400 python3 -m benchmarks.bench_parser --encoders /tmp/minilm --minutes "$MINUTES" \
-        --synthetic 3000 --synthetic-ratio 0.6 --epochs 80 --patience 12 --eval-every 2 --half \
-        --output-split spaces --beams 5 --results parser_minilm_full_gpu --out /tmp/geo_gpu \
-        > "$OUT/geo.log" 2>&1
-    cp benchmarks/results/parser_minilm_full_gpu.json "$OUT/"
-) &
-timeout 420 python3 -m benchmarks.bench_sheet --device cuda --minutes "$MINUTES" --train 3000 \
-    --copy-slots --encoder /tmp/minilm --results sheet_parser_minilm_full_gpu \
-    --out /tmp/sheet_gpu > "$OUT/sheet.log" 2>&1
-tail -25 "$OUT/sheet.log"
-cp benchmarks/results/sheet_parser_minilm_full_gpu.json "$OUT/"
-wait
-tail -12 "$OUT/geo.log"
-timeout 140 python3 -m benchmarks.bench_throughput --devices cuda,cpu --epochs 2 \
-    --model /tmp/sheet_gpu/model --task sheet --data /tmp/sheet_gpu/test.jsonl --n 96 \
-    --repeats 2 --results throughput_gpu --out /tmp/bt > "$OUT/throughput.log" 2>&1
-tail -25 "$OUT/throughput.log"
+date -u +"sheet start %H:%M:%S"
+timeout "$SHEET_LIMIT" python3 -m benchmarks.bench_sheet --device "$DEVICE" --minutes "$MINUTES" \
+    --train "$TRAIN" --copy-slots --encoder /tmp/minilm --precision bf16 \
+    --results sheet_parser_minilm_full_gpu_train$TRAIN --out /tmp/sheet_gpu \
+    > "$OUT/sheet.log" 2>&1
+echo "sheet rc $?"
+tail -12 "$OUT/sheet.log"
+cp benchmarks/results/sheet_parser_minilm_full_gpu_train$TRAIN.json "$OUT/"
+cp /tmp/sheet_gpu/model/model_card.json "$OUT/sheet_model_card.json"
+date -u +"throughput start %H:%M:%S"
+timeout "$SPEED_LIMIT" python3 -m benchmarks.bench_throughput --devices "$DEVICE,cpu" \
+    --epochs 2 --model /tmp/sheet_gpu/model --task sheet --data /tmp/sheet_gpu/test.jsonl \
+    --n 96 --batches 1,8,32,96 --repeats 2 --results throughput_gpu --out /tmp/bt > "$OUT/throughput.log" 2>&1
+echo "throughput rc $?"
+tail -16 "$OUT/throughput.log"
 cp benchmarks/results/throughput_gpu.json "$OUT/"
+date -u +"end %H:%M:%S"

@@ -12,5 +12,12 @@ def test_provenance_fields():
     assert meta["device"].startswith(("cpu:", "cuda:")) and meta["date"].endswith("UTC")
 
 
-def test_commit_outside_a_repository_names_the_version(tmp_path):
+def test_commit_outside_a_repository_names_the_version(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARSEINSTR_COMMIT", raising=False)
     assert "no git repository" in commit(tmp_path)
+
+
+def test_commit_of_a_copied_tree_comes_from_the_environment(tmp_path, monkeypatch):
+    """A tree sent to a GPU machine without its .git still names the commit it was sent at."""
+    monkeypatch.setenv("PARSEINSTR_COMMIT", "aa2c049")
+    assert commit(tmp_path) == "aa2c049 (copied tree)"
