@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         devices = [pick_device(d) for d in args.devices.split(",")]
     epochs, n = (1, 16) if args.quick else (args.epochs, args.n)
     model = args.model or default_model(get_environment(get_task(args.task).environment))
+    path = results_path(f"{args.results}_quick" if args.quick else args.results)
     instructions, envs = decoding_inputs(args.task, args.data, n)
     results: dict[str, Any] = {
         **run_metadata("quick" if args.quick else "full", sys.argv),
@@ -146,9 +147,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 for b in sizes.split(",")
             ],
         }
-    results["summary"] = summary(results)
+        # Written after each device too, so a run cut short still leaves what it measured.
+        results["summary"] = summary(results)
+        write_results(path, results)
     print_table(results)
-    write_results(results_path(f"{args.results}_quick" if args.quick else args.results), results)
     return results
 
 
