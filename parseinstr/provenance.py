@@ -19,9 +19,12 @@ from . import __version__
 
 def commit(where: Path | None = None) -> str:
     """The git commit of ``where`` (default: the working directory), ``+dirty`` when tracked
-    files changed. Where there is no repository (a copy of the tree sent to another machine),
-    the environment variable ``PARSEINSTR_COMMIT`` names the commit it was copied from;
-    without it, the package version."""
+    files changed; the package version when there is no repository. The environment variable
+    ``PARSEINSTR_COMMIT``, where set, names the commit instead: a copy of the tree sent to
+    another machine may carry no repository, or a stale one."""
+    copied = os.environ.get("PARSEINSTR_COMMIT")
+    if copied:
+        return f"{copied} (copied tree)"
     try:
         run = dict(cwd=where or Path.cwd(), text=True, capture_output=True, check=True)
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
@@ -30,9 +33,6 @@ def commit(where: Path | None = None) -> str:
         ).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        copied = os.environ.get("PARSEINSTR_COMMIT")
-        if copied:
-            return f"{copied} (copied tree)"
         return f"parseinstr {__version__} (no git repository)"
 
 

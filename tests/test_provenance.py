@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from parseinstr.provenance import commit, provenance
 
 
@@ -18,6 +20,8 @@ def test_commit_outside_a_repository_names_the_version(tmp_path, monkeypatch):
 
 
 def test_commit_of_a_copied_tree_comes_from_the_environment(tmp_path, monkeypatch):
-    """A tree sent to a GPU machine without its .git still names the commit it was sent at."""
+    """A tree sent to a GPU machine names the commit it was sent at, with no repository or
+    with a stale one (this checkout's own HEAD is not what was sent)."""
     monkeypatch.setenv("PARSEINSTR_COMMIT", "aa2c049")
     assert commit(tmp_path) == "aa2c049 (copied tree)"
+    assert commit(Path(__file__).parent) == "aa2c049 (copied tree)"
