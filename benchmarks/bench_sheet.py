@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--device", default="auto", help="auto, cpu or cuda: where training and evaluation run"
     )
+    ap.add_argument("--batch-size", type=int, default=16, help="examples per optimizer step")
     ap.add_argument("--results", default=None, help="results file name (default from options)")
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     config = TrainConfig(
         epochs=400,
+        batch_size=args.batch_size,
         eval_every=2,
         max_minutes=minutes,
         patience=12,

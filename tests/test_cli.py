@@ -100,6 +100,7 @@ def test_environments_listed(capsys):
         (["--output-split", "words"], "--output-split 'words'"),
         (["--decoder-width", "100"], "--decoder-width 100: use a multiple of 64"),
         (["--precision", "half"], "precision 'half': use auto, bf16, fp32"),
+        (["--batch-size", "0"], "--batch-size"),
     ],
 )
 def test_train_options_are_checked_before_anything_is_written(
@@ -127,8 +128,10 @@ def test_train_passes_tokenizer_and_width_options(capsys, geo_data, tmp_path, mo
         capsys, "train", "text2sql", "--data", geo_data, "--part", "train",
         "--out", tmp_path / "m", "--output-split", "spaces", "--output-vocab", "600",
         "--decoder-width", "128", "--patience", "30", "--precision", "fp32",
+        "--batch-size", "64",
     )  # fmt: skip
     assert code == 0, err
+    assert seen["config"].batch_size == 64
     assert (seen["config"].output_split, seen["config"].output_vocab) == ("spaces", 600)
     assert (seen["config"].patience, seen["config"].precision) == (30, "fp32")
     spec = seen["spec"]
