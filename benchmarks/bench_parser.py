@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--decoder-width", type=int, default=None)
     ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
     ap.add_argument(
+        "--seed", type=int, default=0, help="seed of the training and the synthetic sample"
+    )
+    ap.add_argument(
         "--members",
         type=int,
         default=1,
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.synthetic and args.members == 1:  # members sample their own (seeded apart)
         from parseinstr.synthesis import synthetic_examples
 
-        synth, _ = synthetic_examples(train, 100 if args.quick else args.synthetic, 0)
+        synth, _ = synthetic_examples(train, 100 if args.quick else args.synthetic, args.seed)
     runs = [(e, links) for e in args.encoders.split(",") for links in args.links.split(",")]
     for encoder, links in runs:
         name = encoder if args.links == "on" else f"{encoder}, links {links}"
@@ -182,6 +185,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             tune_top_layers=args.tune_top_layers if encoder != "scratch" else 0,
             output_split=args.output_split,
             precision=args.precision,
+            seed=args.seed,
         )
         # An encoder given as a folder is named by its last part (never written into).
         folder = args.out / Path(name).name.replace(", ", "-").replace(" ", "_")

@@ -611,3 +611,34 @@ def test_sheet_test_split_stays_the_same_when_training_grows(
     assert len(train_large) == 1000
     assert not held_large & {r["template"] for r in train_large}
     assert {r["template"] for r in test_large} <= held_large
+
+
+def test_bench_parser_seed_reaches_training_and_the_synthetic_sample(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``--seed S`` seeds both the training run and the synthetic sample, so a recipe can be
+    repeated with other seeds to see its spread (1 question of 49 is 2 points)."""
+    from benchmarks import bench_parser
+    from parseinstr import synthesis
+
+    seen: dict[str, Any] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_sample(task: Any, n: int, seed: int) -> tuple[list[Any], None]:
+        seen["sample_seed"] = seed
+        return [], None
+
+    def fake_train(task: Any, out: Path, spec: Any, config: Any, **kwargs: Any) -> None:
+        seen["config_seed"] = config.seed
+        raise Stop
+
+    monkeypatch.setattr(synthesis, "synthetic_examples", fake_sample)
+    monkeypatch.setattr(bench_parser, "train_parser", fake_train)
+    with pytest.raises(Stop):
+        bench_parser.main(
+            ["--quick", "--encoders", "scratch", "--synthetic", "50", "--seed", "3",
+             "--out", str(tmp_path)]
+        )  # fmt: skip
+    assert seen == {"sample_seed": 3, "config_seed": 3}
