@@ -12,6 +12,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -642,3 +643,62 @@ def test_bench_parser_seed_reaches_training_and_the_synthetic_sample(
              "--out", str(tmp_path)]
         )  # fmt: skip
     assert seen == {"sample_seed": 3, "config_seed": 3}
+
+
+def test_bench_throughput_keeps_each_device_measured_before_a_failure(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run cut short on its second device (a device machine's time limit) still leaves the
+    first device's figures in the results file."""
+    from benchmarks import bench_throughput
+
+    calls = {"decode": 0}
+
+    def fake_decode(parser: Any, instructions: Any, envs: Any, batch: int, beams: int, r: int):
+        calls["decode"] += 1
+        if calls["decode"] > 1:
+            raise KeyboardInterrupt  # the second device never finishes
+        return {"batch": batch, "beams": beams, "instructions_per_second": 9.0}
+
+    out = tmp_path / "throughput.json"
+    monkeypatch.setattr(bench_throughput, "results_path", lambda name: out)
+    monkeypatch.setattr(bench_throughput, "decoding_inputs", lambda *a: (["x"], [None]))
+    monkeypatch.setattr(
+        bench_throughput,
+        "train_speed",
+        lambda device, epochs, out: {"device": device, "examples_per_second": 50.0},
+    )
+    monkeypatch.setattr(
+        bench_throughput.Parser, "load", lambda model, device: SimpleNamespace(threads=1)
+    )
+    monkeypatch.setattr(bench_throughput, "decode_speed", fake_decode)
+    with pytest.raises(KeyboardInterrupt):
+        bench_throughput.main(
+            ["--devices", "cpu,cpu", "--model", str(tmp_path), "--cpu-batches", "1",
+             "--beams", "1", "--out", str(tmp_path / "runs")]
+        )  # fmt: skip
+    saved = json.loads(out.read_text())
+    assert saved["training"]["cpu"]["examples_per_second"] == 50.0
+    assert saved["decoding"]["cpu"]["runs"][0]["instructions_per_second"] == 9.0
+    assert {"metric": "training examples/s (sql recipe)", "setting": "cpu", "value": 50.0} in (
+        saved["summary"]
+    )
+
+
+def test_bench_sheet_batch_size_reaches_training(tmp_path: Path, monkeypatch) -> None:
+    """``bench_sheet --batch-size N`` trains with N examples a step (a GPU wants more than 16)."""
+    from benchmarks import bench_sheet
+
+    seen: dict[str, int] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_train(task: Any, out: Path, spec: Any, config: Any, **kwargs: Any) -> None:
+        seen["batch_size"] = config.batch_size
+        raise Stop
+
+    monkeypatch.setattr(bench_sheet, "train_parser", fake_train)
+    with pytest.raises(Stop):
+        bench_sheet.main(["--quick", "--batch-size", "64", "--out", str(tmp_path)])
+    assert seen == {"batch_size": 64}
