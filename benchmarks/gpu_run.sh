@@ -7,8 +7,10 @@
 # in 3.5 min), and the test evaluation (400 tasks, four decodings) needs over 140 s there, so
 # the default batch is 64 and the sheet run's limit leaves about 4 minutes after training.
 # Prepare here first (the working tree travels, at most 64 MiB):
-#   python -m benchmarks.gpu_pack pack .gpu/minilm      # 45 MB: move the bundled models out
+#   python -m benchmarks.gpu_pack pack .gpu/minilm      # 45 MB
 #   git rev-parse --short HEAD > .gpu/COMMIT
+#   move environments/models/*/model.safetensors out of the tree for the run (39 MB; the
+#   tracked files would exceed 64 MiB with the encoder) and back after it
 #   pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #       --platform manylinux2014_x86_64 -d .whl lark sqlglot openpyxl et_xmlfile
 # and carry .gpu and .whl. DEVICE, TRAIN, MINUTES and the timeouts can be set for a dry run
@@ -16,8 +18,8 @@
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}
 DEVICE=${DEVICE:-cuda} TRAIN=${TRAIN:-18000} MINUTES=${MINUTES:-4} BATCH=${BATCH:-64}
 SHEET_LIMIT=${SHEET_LIMIT:-540} SPEED_LIMIT=${SPEED_LIMIT:-0}
-# The tree travels without .git: .gpu/COMMIT (git rev-parse --short HEAD > .gpu/COMMIT)
-# names the commit it was sent at, for the results' provenance.
+# The tree may travel with no .git or a stale one (the first H200 run read an older HEAD):
+# .gpu/COMMIT names the commit it was sent at, for the results' provenance.
 [ -f .gpu/COMMIT ] && export PARSEINSTR_COMMIT=$(cat .gpu/COMMIT)
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl || exit 1
