@@ -16,6 +16,7 @@ writes ``benchmarks/results/semisup.json``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -50,11 +51,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--freeze-encoder", action="store_true", help="a frozen pretrained encoder (cached)"
     )
+    ap.add_argument(
+        "--tune-top-layers", type=int, default=0, help="with --freeze-encoder: layers trained"
+    )
+    ap.add_argument("--eval-every", type=int, default=2, help="epochs between evaluations")
     ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (training)")
     ap.add_argument(
         "--patience", type=int, default=12, help="evaluations without gain before a round stops"
     )
     ap.add_argument("--reference", type=Path, help="a fully supervised model to compare")
+    ap.add_argument(
+        "--reference-results",
+        type=Path,
+        help="a bench_parser results JSON of the supervised recipe to compare with (no training)",
+    )
     ap.add_argument("--supervised-minutes", type=float, default=28.0)
     ap.add_argument("--beams", type=int, default=5, help="beam of the dev evaluation")
     ap.add_argument("--seed", type=int, default=0)
@@ -84,6 +94,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         half=True,
         lr=5e-4 if args.encoder == "scratch" else 3e-4,
         freeze_encoder=args.freeze_encoder,
+        tune_top_layers=args.tune_top_layers,
+        eval_every=args.eval_every,
         output_split=args.output_split,
         precision=args.precision,
         patience=args.patience,
@@ -96,6 +108,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "copy_slots": args.copy_slots,
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
+        "tune_top_layers": args.tune_top_layers,
         "output_split": args.output_split,
         "precision": args.precision,
         "edit_candidates": args.edits,
@@ -122,7 +135,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "history": log["history"],
         "geoquery_dev": evaluate(Parser.load(log["model"]), dev, args.beams),
     }
-    if args.reference is not None:
+    if args.reference_results is not None:
+        results["supervised"] = reference_from_results(args.reference_results, args.encoder)
+    elif args.reference is not None:
         reference, how = args.reference, f"given: {args.reference}"
     else:
         reference = args.out / "supervised"
@@ -136,10 +151,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             synthetic=synth,
         )
         how = f"trained in this run on all gold forms ({minutes} min budget)"
-    results["supervised"] = {
-        "model": how,
-        "geoquery_dev": evaluate(Parser.load(reference), dev, args.beams),
-    }
+    if args.reference_results is None:
+        results["supervised"] = {
+            "model": how,
+            "geoquery_dev": evaluate(Parser.load(reference), dev, args.beams),
+        }
     labels = {"semisup": f"{args.gold:.0%} gold + denotations", "supervised": "all gold"}
     results["summary"] = [
         {
@@ -157,6 +173,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     name = args.results or name
     write_results(results_path(f"{name}_quick" if quick else name), results)
     return results
+
+
+def reference_from_results(path: Path, encoder: str) -> dict[str, Any]:
+    """The supervised figures of an earlier ``bench_parser`` run of the same recipe, named
+    as this benchmark names its own (beam + execution is its ``constrained beam 5 +
+    execution``); used instead of training a reference in this run."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    runs = data.get("encoders") or {}
+    if encoder not in runs:
+        raise SystemExit(f"{path}: no {encoder!r} parser in it (it has {sorted(runs)})")
+    ablation = runs[encoder]["ablation"]
+    names = {
+        "constrained beam": "constrained beam 5",
+        "constrained beam + execution": "constrained beam 5 + execution",
+    }
+    return {
+        "model": f"from {path} (commit {data.get('commit')}, {data.get('date')})",
+        "geoquery_dev": {
+            ours: {"execution_accuracy": ablation[theirs]["execution_accuracy"]}
+            for theirs, ours in names.items()
+            if theirs in ablation
+        },
+    }
 
 
 def print_table(results: dict[str, Any]) -> None:

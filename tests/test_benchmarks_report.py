@@ -702,3 +702,48 @@ def test_bench_sheet_batch_size_reaches_training(tmp_path: Path, monkeypatch) ->
     with pytest.raises(Stop):
         bench_sheet.main(["--quick", "--batch-size", "64", "--out", str(tmp_path)])
     assert seen == {"batch_size": 64}
+
+
+def test_bench_semisup_compares_with_a_supervised_run_on_file(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``--reference-results F`` takes the supervised figures from a bench_parser JSON of
+    the same recipe (named as this benchmark names its own) instead of training a second
+    parser, and ``--tune-top-layers`` / ``--eval-every`` reach every round's training."""
+    from benchmarks import bench_semisup
+
+    ref = tmp_path / "parser.json"
+    ablation = {
+        "constrained beam": {"execution_accuracy": 0.8},
+        "constrained beam + execution": {"execution_accuracy": 0.9},
+    }
+    ref.write_text(
+        json.dumps({"commit": "abc", "date": "d", "encoders": {"minilm": {"ablation": ablation}}})
+    )
+    got = bench_semisup.reference_from_results(ref, "minilm")
+    assert got["geoquery_dev"] == {
+        "constrained beam 5": {"execution_accuracy": 0.8},
+        "constrained beam 5 + execution": {"execution_accuracy": 0.9},
+    }
+    assert "abc" in got["model"]
+    with pytest.raises(SystemExit, match="no 'scratch' parser"):
+        bench_semisup.reference_from_results(ref, "scratch")
+
+    seen: dict[str, Any] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_self_train(task: Any, out: Path, gold: float, **kwargs: Any) -> None:
+        seen["tune"] = kwargs["config"].tune_top_layers
+        seen["every"] = kwargs["config"].eval_every
+        raise Stop
+
+    monkeypatch.setattr(bench_semisup, "synthetic_examples", lambda *a, **k: ([], None))
+    monkeypatch.setattr(bench_semisup, "self_train", fake_self_train)
+    with pytest.raises(Stop):
+        bench_semisup.main(
+            ["--quick", "--tune-top-layers", "4", "--eval-every", "3",
+             "--reference-results", str(ref), "--out", str(tmp_path)]
+        )  # fmt: skip
+    assert seen == {"tune": 4, "every": 3}
