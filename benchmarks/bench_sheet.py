@@ -122,6 +122,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--gold-fraction", type=float, default=0.0, help="denotation: share keeping gold forms"
     )
     ap.add_argument("--rounds", type=int, default=3, help="self-training rounds")
+    ap.add_argument(
+        "--prior",
+        type=int,
+        default=0,
+        help="denotation: self-train from synthetic forms, this many per training sheet",
+    )
+    ap.add_argument(
+        "--prior-ratio", type=float, default=1.0, help="synthetic examples per task per epoch"
+    )
+    ap.add_argument(
+        "--final-minutes", type=float, default=None, help="self-training: the last round's budget"
+    )
+    ap.add_argument("--search-beam", type=int, default=10, help="self-training: n-best searched")
     ap.add_argument("--seed", type=int, default=0, help="training seed (the data stay the same)")
     ap.add_argument(
         "--edits", type=int, default=0, help="denotation: edit search around the top K candidates"
@@ -288,6 +301,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     name = "sheet_parser" if args.supervision == "logical-form" else "sheet_denotation"
     if args.supervision == "denotation" and args.gold_fraction:
         name += f"_gold{args.gold_fraction:g}"
+    if args.supervision == "denotation" and args.prior:
+        name += f"_prior{args.prior}"
     name += "" if args.encoder == "scratch" else f"_{args.encoder}"
     if args.freeze_encoder:
         name += f"_top{args.tune_top_layers}" if args.tune_top_layers else "_frozen"
@@ -420,20 +435,38 @@ def learn(
     """Learn from denotations (search learner, or self-training with a gold share); returns
     the model card and the per-round log."""
     command = " ".join(sys.argv)
-    if args.gold_fraction > 0:
+    if args.gold_fraction > 0 or args.prior > 0:
         from parseinstr.self_training import self_train
+        from parseinstr.synthesis import synthetic_per_instance
 
+        synthetic: list[Any] = []
+        prior: dict[str, Any] = {}
+        if args.prior > 0:
+            # Only the training sheets are read: no form, no expected result.
+            synthetic, report = synthetic_per_instance(
+                train, args.prior, args.seed, per_form=1, drop_doubted=True
+            )
+            prior = {"per_sheet": args.prior, **report.to_json()}
+            print(f"synthetic prior: {prior}", flush=True)
         log = self_train(
             train,
             out,
             args.gold_fraction,
             rounds=args.rounds,
             minutes_per_round=minutes / args.rounds,
+            final_minutes=args.final_minutes,
+            beam=args.search_beam,
             spec=spec,
             config=config,
             command=command,
             edit_candidates=args.edits,
+            synthetic=synthetic,
+            synthetic_per_epoch=(
+                round(args.prior_ratio * len(train.examples())) if synthetic else None
+            ),
+            keep_doubted=args.prior == 0,
         )
+        log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
         return card, log
     from parseinstr.learning import learn_from_denotations

@@ -22,7 +22,7 @@ from .errors import UsageError
 from .grammar import Grammar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .synthesis import SamplingPolicy
+    from .synthesis import FormSampler, SamplingPolicy
 
 
 @runtime_checkable
@@ -169,6 +169,25 @@ class Environment(ABC):
         from .synthesis import ValuePolicy
 
         return ValuePolicy(self.sample_values())
+
+    def form_sampler(self, seed: int, max_depth: int = 30, max_size: int = 200) -> FormSampler:
+        """What draws random logical forms of this instance for ``parseinstr.synthesis``:
+        anything with ``sample() -> Sample | None``.
+
+        The default derives the specialised grammar under :meth:`sampling_policy`. An
+        environment whose forms are typed in ways a context-free grammar does not say (a
+        function that wants a range, then a criterion) may draw well-typed forms itself;
+        every form is still parsed and executed before it is kept.
+        """
+        from .synthesis import DerivationSampler
+
+        return DerivationSampler(
+            self.grammar(),
+            self.sampling_policy(),
+            seed=seed,
+            max_depth=max_depth,
+            max_size=max_size,
+        )
 
     def verbalize(self, form: str, rng: random.Random, meta: Any = None) -> list[str]:
         """Varied English sentences for a logical form (synthetic training data).

@@ -31,7 +31,7 @@ from typing import Any
 
 from .edits import nearest_consistent
 from .environment import Denotation, Environment, Example, Task
-from .errors import ParseInstrError
+from .errors import ParseInstrError, UsageError
 from .io import write_json_atomic
 from .learning import examples_for_learning
 from .model import ModelSpec
@@ -85,12 +85,12 @@ def _with_form(source: Example, form: str | None) -> Example:
 
 
 def consistent_form(
-    env: Environment, candidates: Sequence[Any], expected: Denotation
+    env: Environment, candidates: Sequence[Any], expected: Denotation, keep_doubted: bool = True
 ) -> str | None:
     """The first (highest-scoring) candidate whose execution gives ``expected`` and that
     the environment has no doubt about (:meth:`Environment.doubt`: a count of 0 from a
-    value compared with the wrong column is right for the wrong reason), else the first
-    that gives ``expected`` at all."""
+    value compared with the wrong column is right for the wrong reason), else (with
+    ``keep_doubted``) the first that gives ``expected`` at all."""
     doubted: str | None = None
     for cand in candidates:
         try:
@@ -102,7 +102,7 @@ def consistent_form(
             if env.doubt(cand.form, got) is None:
                 return cand.form
             doubted = doubted or cand.form
-    return doubted
+    return doubted if keep_doubted else None
 
 
 def _edit_search(parser: Parser, item: Any, candidates: Sequence[Any]) -> str | None:
@@ -145,6 +145,8 @@ def self_train(
     edit_candidates: int = 0,
     command: str = "",
     log: Log = _stderr,
+    keep_doubted: bool = True,
+    synthetic_first: bool = False,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -156,6 +158,12 @@ def self_train(
     With ``edit_candidates`` K > 0, an example whose n-best list holds no consistent form
     is searched one token around its top K candidates (:mod:`parseinstr.edits`); the
     neighbour the parser scores best among those consistent and undoubted is remembered.
+    With no gold form at all (``gold_fraction`` 0), the first round trains on the
+    ``synthetic`` examples alone: a prior over forms that the search then grounds in the
+    training instructions. With ``keep_doubted`` False, a consistent form the environment
+    doubts (:meth:`Environment.doubt`) is never remembered: it is more likely a coincidence
+    than what was meant. With ``synthetic_first`` the synthetic examples join only the first
+    round; later rounds train on what the search found.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
@@ -184,12 +192,20 @@ def self_train(
     started = time.monotonic()
     for r in range(rounds):
         labelled = [_with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
-        round_task = DenotationTask(task, labelled, expected)
+        round_synthetic = () if synthetic_first and r > 0 else synthetic
+        if labelled:
+            round_task = DenotationTask(task, labelled, expected)
+        elif synthetic:
+            round_task, round_synthetic = DenotationTask(task, list(synthetic), expected), ()
+        else:
+            raise UsageError(
+                "nothing to train the first round on: no gold forms and no synthetic examples"
+            )
         folder = out / f"round-{r}"
         last_round = r + 1 == rounds
         budget = final_minutes if last_round and final_minutes is not None else minutes_per_round
         round_config = replace(config, max_minutes=budget)
-        if synthetic_per_epoch is not None and labelled:
+        if synthetic_per_epoch is not None and labelled and round_synthetic:
             ratio = synthetic_per_epoch / len(labelled)
             round_config = replace(round_config, synthetic_ratio=ratio)
         card = train_parser(
@@ -200,7 +216,7 @@ def self_train(
             dev_examples=dev_examples,
             command=command,
             log=log,
-            synthetic=synthetic,
+            synthetic=round_synthetic,
         )
         parser = Parser.load(folder)
         searched = found = changed = edited = 0
@@ -213,7 +229,7 @@ def self_train(
                     [it.instruction for it in chunk], [it.env for it in chunk], beam, True
                 )
                 for it, cands in zip(chunk, nbest, strict=True):
-                    form = consistent_form(it.env, cands, it.expected)
+                    form = consistent_form(it.env, cands, it.expected, keep_doubted)
                     how = "beam"
                     if form is None and edit_candidates > 0 and it.id not in memory:
                         form = _edit_search(parser, it, cands[:edit_candidates])
@@ -259,6 +275,9 @@ def self_train(
         "final_minutes": final_minutes,
         "beam": beam,
         "edit_candidates": edit_candidates,
+        "synthetic": len(synthetic),
+        "keep_doubted": keep_doubted,
+        "synthetic_first": synthetic_first,
         "config": asdict(config),
         "history": history,
         "model": str(out),

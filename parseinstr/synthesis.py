@@ -26,13 +26,21 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ParseInstrError, UsageError
 from .grammar import Grammar
 
 if TYPE_CHECKING:  # pragma: no cover
     from .environment import Environment, Example, Task
+
+
+class FormSampler(Protocol):
+    """Anything that draws random logical forms (``Environment.form_sampler``)."""
+
+    def sample(self, tries: int = 20) -> Sample | None:
+        """One form, or None when none could be drawn."""
+        ...
 
 
 class Rejected(Exception):
@@ -356,6 +364,7 @@ def synthesize(
     max_size: int = 200,
     max_draws: int | None = None,
     progress: Callable[[int], None] | None = None,
+    drop_doubted: bool = False,
 ) -> tuple[list[SyntheticExample], SynthesisReport]:
     """``n`` synthetic examples for ``env``: sampled forms that execute, rendered in English.
 
@@ -372,13 +381,12 @@ def synthesize(
         max_depth, max_size: the derivation budgets.
         max_draws: samples drawn at most (default ``50 * n``).
         progress: called with the number of examples so far after each kept form.
+        drop_doubted: also drop forms the environment doubts (``env.doubt``: a SUM over a
+            column of names), which a person would rarely mean.
     """
     started = time.monotonic()
     rng = random.Random(seed)
-    policy = env.sampling_policy()
-    sampler = DerivationSampler(
-        env.grammar(), policy, seed=rng.randrange(2**31), max_depth=max_depth, max_size=max_size
-    )
+    sampler = env.form_sampler(rng.randrange(2**31), max_depth=max_depth, max_size=max_size)
     report = SynthesisReport()
     seen_denotations: set[str] = set()
     seen_sentences: set[str] = set()
@@ -402,6 +410,9 @@ def synthesize(
             continue
         if env.is_trivial(sample.form, denotation):
             report.reject("trivial denotation")
+            continue
+        if drop_doubted and env.doubt(sample.form, denotation) is not None:
+            report.reject("doubted")
             continue
         key = json.dumps(denotation.to_json(), sort_keys=True, default=str)
         if key in seen_denotations:
@@ -455,3 +466,53 @@ def synthetic_examples(
         )
         for i, e in enumerate(made)
     ], report
+
+
+def synthetic_per_instance(
+    task: Task,
+    per_instance: int,
+    seed: int = 0,
+    examples: Sequence[Example] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> tuple[list[Example], SynthesisReport]:
+    """Synthetic examples on every instance of ``task`` (each sheet of a sheet task), up to
+    ``per_instance`` each, for tasks whose examples each come with their own instance.
+
+    Only the instances are read (never an example's logical form or expected result), so
+    the examples of a denotation-only task may be passed. Each instance is sampled with
+    its own seed (``seed`` and its position), so the same call gives the same examples.
+    ``progress`` is called with (instances done, instances in all). The report sums the
+    instances' reports.
+    """
+    from .environment import Example
+
+    chosen = list(task.examples() if examples is None else examples)
+    firsts: dict[Any, Example] = {}
+    for e in chosen:
+        firsts.setdefault(e.instance_key, e)
+    total = SynthesisReport()
+    out: list[Example] = []
+    for i, first in enumerate(firsts.values()):
+        env = task.environment_for(first)
+        made, report = synthesize(env, per_instance, seed * 1_000_003 + i, **options)
+        total.forms += report.forms
+        total.drawn += report.drawn
+        total.seconds += report.seconds
+        for why, count in report.rejected.items():
+            total.rejected[why] = total.rejected.get(why, 0) + count
+        out.extend(
+            Example(
+                id=f"synthetic.{len(out) + j}",
+                instruction=e.instruction,
+                logical_form=e.logical_form,
+                tags=("synthetic", *e.tags),
+                instance=first.instance,
+                instance_key=first.instance_key,
+            )
+            for j, e in enumerate(made)
+        )
+        if progress is not None:
+            progress(i + 1, len(firsts))
+    total.examples = len(out)
+    return out, total

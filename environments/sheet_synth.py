@@ -1,0 +1,410 @@
+"""Random, well-typed sheet logical forms: the sheet's prior for synthetic training data.
+
+``parseinstr.synthesis`` turns sampled forms into (English, form) pairs with the sheet's
+renderer (``sheet_explain``). A context-free derivation of ``grammars/sheet.lark`` rarely
+gives a form a person would write (the grammar lets ``COUNTIF`` take any two formulas), so
+the sheet draws its forms itself, from what Excel's functions take: a range, then a
+criterion; a number column for ``SUM``; a row formula for a new column. Columns, values and
+numbers come from the sheet it samples for, so every form names what exists.
+
+The sampler knows Excel, not any task: it draws functions, commands and operators
+uniformly within their type, with constants drawn from the sheet. The synthesis loop parses,
+executes and filters every form (empty, trivial, doubted, repeated denotations) before it
+is kept.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from parseinstr.synthesis import Sample
+
+from .sheet_refs import col_letters
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sheet import SheetEnvironment
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Names a new column may get: generic words, and words made of syllables so the parser
+# learns to copy a quoted name rather than to remember a list.
+_NEW_NAMES = (
+    "Total", "Label", "Check", "Flag", "Notes", "Score", "Result", "Status", "Bonus", "Tax",
+    "Ratio", "Diff", "Code", "Level", "Group", "Key", "Value", "Share", "Comment", "Band",
+    "Grade", "Rank", "Margin", "Net", "Tag", "Extra", "Sum", "Count", "Kind", "Mark",
+)  # fmt: skip
+_SYLLABLES = ("ka", "lo", "mi", "ran", "te", "vo", "su", "del", "pa", "ri", "no", "zen")
+
+
+def _text(value: str) -> str:
+    """An Excel string literal."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _number(value: float) -> str:
+    """A non-negative number as the grammar writes it (no exponent, no sign)."""
+    if float(value).is_integer():
+        return str(int(abs(value)))
+    return f"{abs(value):.6f}".rstrip("0").rstrip(".")
+
+
+def _signed(value: float) -> str:
+    return ("-" if value < 0 else "") + _number(value)
+
+
+@dataclass
+class Column:
+    """A column of the table: its header, letter, type and the values of its data rows."""
+
+    header: str
+    index: int
+    kind: str  # "num", "text", "bool", "date" or "mixed"
+    values: list[Any] = field(default_factory=list)
+
+    @property
+    def letter(self) -> str:
+        return col_letters(self.index)
+
+
+class SheetFormSampler:
+    """Draws well-typed forms over one sheet (``Environment.form_sampler`` of the sheet).
+
+    Args:
+        env: the sheet environment (read only).
+        seed: random seed; the same sheet and seed give the same forms.
+    """
+
+    def __init__(self, env: SheetEnvironment, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+        table = env.table()
+        self.last = max(table.last_row, 2)
+        self.width = table.width
+        self.columns: list[Column] = []
+        for header, index in sorted(table.columns.items(), key=lambda kv: kv[1]):
+            values = [env.sheet.value((r, index)) for r in range(2, self.last + 1)]
+            values = [v for v in values if v is not None and v != ""]
+            self.columns.append(Column(header, index, _kind(values), values))
+
+    # ------------------------------------------------------------ public
+
+    def sample(self, tries: int = 20) -> Sample | None:
+        """One form (not yet checked by the grammar or run), or None when the sheet has no
+        table to speak of."""
+        if not self.columns:
+            return None
+        for _ in range(tries):
+            form = self._form()
+            if form:
+                return Sample(form)
+        return None
+
+    # ------------------------------------------------------------ pieces
+
+    def _of(self, *kinds: str) -> list[Column]:
+        return [c for c in self.columns if c.kind in kinds]
+
+    def _pick(self, *kinds: str) -> Column | None:
+        cols = self._of(*kinds) if kinds else self.columns
+        return self.rng.choice(cols) if cols else None
+
+    def _range(self, col: Column) -> str:
+        """A column's data as a range: by header mostly, else by letters."""
+        if self.rng.random() < 0.7:
+            return f"[{col.header}]"
+        return f"{col.letter}2:{col.letter}{self.last}"
+
+    def _value(self, col: Column) -> Any:
+        return self.rng.choice(col.values) if col.values else 0
+
+    def _literal(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int | float):
+            return _signed(value)
+        return _text(str(value))
+
+    def _num_constant(self, col: Column | None = None) -> float:
+        """A number near the column's values (one of them, or a round one in their span)."""
+        nums = [v for v in (col.values if col else []) if isinstance(v, int | float)]
+        if nums and self.rng.random() < 0.6:
+            return self.rng.choice(nums)
+        if nums:
+            lo, hi = min(nums), max(nums)
+            return round(self.rng.uniform(lo, hi), 0 if float(hi - lo) > 20 else 1)
+        return self.rng.choice((1, 2, 3, 5, 10, 100))
+
+    def _criterion(self, col: Column) -> str:
+        """An Excel criterion a cell of ``col`` may meet."""
+        rng = self.rng
+        v = self._value(col)
+        if col.kind == "bool":
+            return self._literal(v)
+        if col.kind == "num":
+            op = rng.choice(("", ">", "<", ">=", "<=", "<>"))
+            n = _signed(self._num_constant(col))
+            return n if not op and rng.random() < 0.5 else _text(op + n)
+        if col.kind == "date":
+            how = rng.choice(("=", "<", ">", "month"))
+            if how == "month":
+                return _text(str(v)[:7] + "*")
+            return _text(("" if how == "=" else how) + str(v))
+        text = str(v)
+        how = rng.choice(("eq", "eq", "ne", "prefix", "contains"))
+        if how == "ne":
+            return _text("<>" + text)
+        if how == "prefix" and text:
+            return _text(text[0] + "*")
+        if how == "contains" and len(text) > 2:
+            start = rng.randrange(len(text) - 1)
+            return _text("*" + text[start : start + 2] + "*")
+        return _text(text)
+
+    def _condition(self) -> str | None:
+        """A condition on one row (delete rows where, IF, FILTER)."""
+        rng = self.rng
+        col = self._pick()
+        if col is None:
+            return None
+        ref = f"[{col.header}]"
+        if col.kind == "bool":
+            return rng.choice((ref, f"{ref} = TRUE", f"{ref} = FALSE", f"NOT({ref})"))
+        if col.kind == "num":
+            op = rng.choice(("=", "<>", "<", ">", "<=", ">="))
+            cond = f"{ref} {op} {_signed(self._num_constant(col))}"
+        elif col.kind == "date":
+            cond = f"{ref} {rng.choice(('<', '>', '='))} {_text(str(self._value(col)))}"
+        else:
+            op = rng.choice(("=", "=", "<>"))
+            cond = f"{ref} {op} {_text(str(self._value(col)))}"
+        if rng.random() < 0.15:
+            other = self._condition()
+            if other:
+                return f"{rng.choice(('AND', 'OR'))}({cond}, {other})"
+        return cond
+
+    def _num_row(self, depth: int = 0) -> str | None:
+        """A numeric formula of one row (a new column, a fill)."""
+        rng = self.rng
+        nums = self._of("num")
+        if not nums:
+            return None
+        a = rng.choice(nums)
+        choice = rng.randrange(6 if depth == 0 else 3)
+        if choice == 0:
+            b = rng.choice(nums)
+            return f"[{a.header}]{rng.choice('+-*/')}[{b.header}]"
+        if choice == 1:
+            factor = _number(rng.choice((2, 3, 10, 100, 0.1, 0.05, 1.5)))
+            return f"[{a.header}]{rng.choice('+-*/')}{factor}"
+        if choice == 2:
+            return f"[{a.header}]"
+        if choice == 3:
+            inner = self._num_row(depth + 1)
+            return f"ROUND({inner}, {rng.randrange(3)})" if inner else None
+        if choice == 4:
+            return f"ABS([{a.header}])"
+        inner = self._num_row(depth + 1)
+        if inner is None:
+            return None
+        return f"({inner}){rng.choice('+-*/')}{_number(rng.choice((2, 10, 100)))}"
+
+    def _row_formula(self) -> str | None:
+        """Any formula of one row: numeric, text, a test, a choice."""
+        rng = self.rng
+        kind = rng.choice(("num", "num", "text", "if", "test"))
+        if kind == "num":
+            return self._num_row()
+        if kind == "text":
+            col = self._pick("text", "date", "mixed")
+            if col is None:
+                return None
+            ref = f"[{col.header}]"
+            how = rng.randrange(6)
+            if how == 0:
+                fn = rng.choice(("UPPER", "LOWER", "TRIM", "LEN"))
+                return f"{fn}({ref})"
+            if how == 1:
+                return f"{rng.choice(('LEFT', 'RIGHT'))}({ref}, {rng.randint(1, 4)})"
+            if how == 2:
+                return f"MID({ref}, {rng.randint(1, 3)}, {rng.randint(1, 4)})"
+            other = self._pick()
+            sep = rng.choice((" ", "-", " / ", ", ", ": "))
+            if other is None:
+                return None
+            return f"{ref} & {_text(sep)} & [{other.header}]"
+        if kind == "if":
+            cond = self._condition()
+            if cond is None:
+                return None
+            yes, no = rng.choice((("Y", "N"), ("Yes", "No"), ("High", "Low"), ("OK", "Check")))
+            return f"IF({cond}, {_text(yes)}, {_text(no)})"
+        return self._condition()
+
+    def _aggregate(self) -> str | None:
+        """A value computed over the table (a question, a cell to set)."""
+        rng = self.rng
+        how = rng.randrange(14)
+        num = self._pick("num")
+        any_col = self._pick()
+        assert any_col is not None
+        if how <= 2 and num:
+            fn = rng.choice(("SUM", "AVERAGE", "MAX", "MIN", "MEDIAN", "COUNT"))
+            return f"{fn}({self._range(num)})"
+        if how == 3:
+            fn = rng.choice(("COUNTA", "COUNTBLANK", "UNIQUE"))
+            inner = f"{fn}({self._range(any_col)})"
+            return f"COUNTA({inner})" if fn == "UNIQUE" and rng.random() < 0.5 else inner
+        if how in (4, 5):
+            return f"COUNTIF({self._range(any_col)}, {self._criterion(any_col)})"
+        if how == 6:
+            other = self._pick()
+            assert other is not None
+            return (
+                f"COUNTIFS({self._range(any_col)}, {self._criterion(any_col)}, "
+                f"{self._range(other)}, {self._criterion(other)})"
+            )
+        if how == 7 and num:
+            fn = rng.choice(("SUMIF", "AVERAGEIF"))
+            return f"{fn}({self._range(any_col)}, {self._criterion(any_col)}, {self._range(num)})"
+        if how == 8 and num:
+            fn = rng.choice(("SUMIFS", "AVERAGEIFS", "MAXIFS", "MINIFS"))
+            out = f"{fn}({self._range(num)}, {self._range(any_col)}, {self._criterion(any_col)}"
+            if rng.random() < 0.3:
+                other = self._pick()
+                assert other is not None
+                out += f", {self._range(other)}, {self._criterion(other)}"
+            return out + ")"
+        if how == 9 and num:
+            fn = rng.choice(("LARGE", "SMALL"))
+            return f"{fn}({self._range(num)}, {rng.randint(1, 3)})"
+        if how == 10:
+            key = self._pick("text") or any_col
+            target = self._pick()
+            assert target is not None
+            if rng.random() < 0.5 and num:
+                best = rng.choice(("MAX", "MIN"))
+                return (
+                    f"INDEX({self._range(key)}, MATCH({best}({self._range(num)}), "
+                    f"{self._range(num)}, 0))"
+                )
+            value = self._literal(self._value(key))
+            if rng.random() < 0.5 and key.index == 1:
+                table = f"A2:{col_letters(self.width)}{self.last}"
+                return f"VLOOKUP({value}, {table}, {target.index}, FALSE)"
+            return f"INDEX({self._range(target)}, MATCH({value}, {self._range(key)}, 0))"
+        if how == 11 and num:
+            cond = self._condition()
+            return f"FILTER({self._range(any_col)}, {cond})" if cond else None
+        if how == 12 and num:
+            a, b = self._range(num), self._range(rng.choice(self._of("num")))
+            if rng.random() < 0.5:
+                return f"SUMPRODUCT({a}, {b})"
+            fa, fb = rng.choice((("MAX", "MIN"), ("SUM", "SUM"), ("AVERAGE", "AVERAGE")))
+            return f"{fa}({a})-{fb}({b})"
+        if how == 13:
+            crit = f"COUNTIF({self._range(any_col)}, {self._criterion(any_col)})"
+            total = f"COUNTA({self._range(any_col)})"
+            out = f"{crit}/{total}"
+            return f"ROUND({out}, 2)" if rng.random() < 0.3 else out
+        if num:
+            return f"ROUND(AVERAGE({self._range(num)}), {rng.randint(0, 2)})"
+        return None
+
+    def _cell(self) -> tuple[str, Column]:
+        col = self.rng.choice(self.columns)
+        return f"{col.letter}{self.rng.randint(2, self.last)}", col
+
+    def _form(self) -> str | None:
+        rng = self.rng
+        what = rng.choices(
+            ("ask", "ask_cell", "ask_two", "set", "fill", "add", "add_empty", "sort",
+             "delete_where", "replace", "rows", "columns", "clear"),
+            weights=(10, 1, 1, 2, 1, 4, 1, 2, 2, 1, 2, 2, 1),
+        )[0]  # fmt: skip
+        if what == "ask":
+            agg = self._aggregate()
+            return f"ask {agg}" if agg else None
+        if what == "ask_cell":
+            return f"ask {self._cell()[0]}"
+        if what == "ask_two":
+            num = self._pick("num")
+            if num is None:
+                return None
+            a, b = rng.sample(("MAX", "MIN", "SUM", "AVERAGE"), 2)
+            ref = self._range(num)
+            return f"ask {a}({ref}), {b}({ref})"
+        if what == "set":
+            cell, col = self._cell()
+            if rng.random() < 0.5:
+                return f"set {cell} = {self._literal(self._value(col))}"
+            agg = self._aggregate()
+            target = f"{col_letters(rng.randint(1, self.width + 1))}{self.last + rng.randint(1, 3)}"
+            return f"set {target} = {agg}" if agg else None
+        if what == "fill":
+            nums = self._of("num")
+            if len(nums) < 1:
+                return None
+            a, b = rng.choice(nums), rng.choice(nums)
+            letter = col_letters(self.width + 1)
+            op = rng.choice("+-*/")
+            return f"fill {letter}2:{letter}{self.last} = {a.letter}2{op}{b.letter}2"
+        if what in ("add", "add_empty"):
+            name = self._new_name()
+            if what == "add_empty":
+                return f"add column {_text(name)}"
+            formula = self._row_formula()
+            return f"add column {_text(name)} = {formula}" if formula else None
+        if what == "sort":
+            keys = rng.sample(self.columns, min(len(self.columns), rng.choice((1, 1, 2))))
+            return "sort by " + ", ".join(
+                f"[{c.header}] {rng.choice(('asc', 'desc'))}" for c in keys
+            )
+        if what == "delete_where":
+            cond = self._condition()
+            return f"delete rows where {cond}" if cond else None
+        if what == "replace":
+            col = rng.choice(self.columns)
+            old = self._value(col)
+            new = self._new_name() if isinstance(old, str) else self._num_constant(col)
+            where = f" in [{col.header}]" if rng.random() < 0.5 else ""
+            return f"replace {self._literal(old)} with {self._literal(new)}{where}"
+        if what == "rows":
+            verb = rng.choice(("insert", "delete"))
+            a = rng.randint(2, self.last)
+            if rng.random() < 0.6:
+                return f"{verb} row {a}"
+            return f"{verb} rows {a}:{min(a + rng.randint(1, 2), self.last)}"
+        if what == "columns":
+            col = rng.choice(self.columns)
+            verb = rng.choice(("insert", "delete"))
+            ref = f"[{col.header}]" if rng.random() < 0.7 else col.letter
+            return f"{verb} column {ref}"
+        col = rng.choice(self.columns)
+        if rng.random() < 0.6:
+            return f"clear [{col.header}]"
+        a = rng.randint(2, self.last)
+        return f"clear {col.letter}{a}:{col.letter}{min(a + rng.randint(1, 2), self.last)}"
+
+    def _new_name(self) -> str:
+        rng = self.rng
+        if rng.random() < 0.6:
+            return rng.choice(_NEW_NAMES)
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
+        return word.capitalize()
+
+
+def _kind(values: list[Any]) -> str:
+    if not values:
+        return "mixed"
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "num"
+    if all(isinstance(v, str) and _DATE.match(v) for v in values):
+        return "date"
+    if all(isinstance(v, str) for v in values):
+        return "text"
+    return "mixed"
