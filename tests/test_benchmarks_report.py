@@ -414,9 +414,11 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     from benchmarks import bench_sheet
 
     calls: list[tuple[str, float]] = []
+    kwargs: list[dict] = []
 
     def fake_self_train(task, out, gold_fraction, **kw):
         calls.append(("self-training", gold_fraction))
+        kwargs.append(kw)
         out.mkdir(parents=True)
         (out / "model_card.json").write_text('{"task": "sheet"}', encoding="utf-8")
         return {"history": [{"coverage": 0.5}]}
@@ -435,10 +437,13 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
 
     monkeypatch.setattr(self_training, "self_train", fake_self_train)
     monkeypatch.setattr(learning, "learn_from_denotations", fake_search)
-    args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0)
+    common = dict(prior=0, prior_ratio=1.0, final_minutes=None, search_beam=10, seed=0)
+    args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0, **common)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
     assert card == {"task": "sheet"} and log["history"][0]["coverage"] == 0.5
+    assert kwargs[0]["synthetic"] == [] and kwargs[0]["keep_doubted"] is True
     args = argparse.Namespace(
+        **common,
         gold_fraction=0.0,
         rounds=2,
         edits=0,
@@ -452,6 +457,31 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     card, log = bench_sheet.learn(None, tmp_path / "b", args, None, None, 6.0)
     assert log == {"rounds": []}
     assert calls == [("self-training", 0.1), ("search", 6.0)]
+    # --prior K: self-training from no gold form, K synthetic forms per training sheet,
+    # doubted matches never remembered.
+    import parseinstr.synthesis as synthesis
+
+    class Task:
+        def examples(self):
+            return [object()] * 10
+
+    def fake_prior(task, per_instance, seed, **kw):
+        assert per_instance == 3 and kw["drop_doubted"]
+        return ["s1", "s2"], synthesis.SynthesisReport(forms=2, examples=2)
+
+    monkeypatch.setattr(synthesis, "synthetic_per_instance", fake_prior)
+    args = argparse.Namespace(
+        **{**common, "prior": 3, "prior_ratio": 2.0, "final_minutes": 9.0, "search_beam": 16},
+        gold_fraction=0.0,
+        rounds=3,
+        edits=0,
+    )
+    card, log = bench_sheet.learn(Task(), tmp_path / "c", args, None, None, 6.0)
+    assert calls[-1] == ("self-training", 0.0)
+    kw = kwargs[-1]
+    assert kw["synthetic"] == ["s1", "s2"] and kw["synthetic_per_epoch"] == 20
+    assert kw["keep_doubted"] is False and kw["final_minutes"] == 9.0 and kw["beam"] == 16
+    assert log["prior"]["per_sheet"] == 3 and log["prior"]["forms"] == 2
 
 
 def test_sheet_benchmark_retrains_on_remembered_forms_only(
@@ -704,9 +734,7 @@ def test_bench_sheet_batch_size_reaches_training(tmp_path: Path, monkeypatch) ->
     assert seen == {"batch_size": 64}
 
 
-def test_bench_semisup_compares_with_a_supervised_run_on_file(
-    tmp_path: Path, monkeypatch
-) -> None:
+def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, monkeypatch) -> None:
     """``--reference-results F`` takes the supervised figures from a bench_parser JSON of
     the same recipe (named as this benchmark names its own) instead of training a second
     parser, and ``--tune-top-layers`` / ``--eval-every`` reach every round's training."""
