@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if args.memory is None:
             card, learning = learn(train, model_dir, args, spec, config, minutes)
             memory_path = model_dir / "memory.json"
+            if args.prior or args.gold_fraction:
+                learning["memory_report"] = memory_report(train_rows, memory_path)
         else:
             card, learning, memory_path = {}, {"memory": str(args.memory)}, args.memory
             if args.search_minutes:
@@ -426,6 +428,44 @@ def retrain(
         "forms_unlike_gold": last["forms_unlike_gold"],
         "minutes": minutes,
         "rounds": history,
+    }
+
+
+def memory_report(
+    train_rows: list[dict[str, Any]], memory_path: Path, sample: int = 12
+) -> dict[str, Any]:
+    """How the forms self-training remembered compare with the generator's (read here for
+    the report only; the learner never saw them): how many equal it, how many differ, by
+    task kind, and a sample of those that differ (equivalent forms, or spurious ones that
+    give the right result for the wrong reason)."""
+    memory = json.loads(memory_path.read_text(encoding="utf-8"))
+    rows = {str(r["id"]): r for r in train_rows}
+    same = differ = 0
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"same": 0, "differ": 0})
+    unlike: list[dict[str, str]] = []
+    for key, entry in sorted(memory.items()):
+        row = rows.get(key)
+        if row is None or entry.get("source") == "gold":
+            continue
+        equal = entry["form"] == row["logical_form"]
+        same += equal
+        differ += not equal
+        by_kind[row["kind"]]["same" if equal else "differ"] += 1
+        if not equal:
+            unlike.append(
+                {
+                    "instruction": row["instruction"],
+                    "remembered": entry["form"],
+                    "generator": row["logical_form"],
+                }
+            )
+    step = max(1, len(unlike) // sample)
+    return {
+        "found": same + differ,
+        "equal_to_generator": same,
+        "unlike_generator": differ,
+        "by_kind": dict(sorted(by_kind.items())),
+        "sample_unlike": unlike[::step][:sample],
     }
 
 

@@ -775,3 +775,29 @@ def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, mo
              "--reference-results", str(ref), "--out", str(tmp_path)]
         )  # fmt: skip
     assert seen == {"tune": 4, "every": 3}
+
+
+def test_sheet_memory_report_counts_forms_unlike_the_generator(tmp_path: Path) -> None:
+    """The report (never the learner) compares remembered forms with the generator's and
+    samples those that differ, where spurious forms show up."""
+    from benchmarks.bench_sheet import memory_report
+
+    rows = [
+        {"id": "a", "kind": "sum_col", "instruction": "total", "logical_form": "ask SUM([X])"},
+        {"id": "b", "kind": "count_eq", "instruction": "how many", "logical_form": "ask Y"},
+        {"id": "c", "kind": "count_eq", "instruction": "gold", "logical_form": "ask Z"},
+    ]
+    memory = {
+        "a": {"form": "ask SUM([X])", "source": "beam, round 0"},
+        "b": {"form": "ask MAX([X])", "source": "beam, round 1"},
+        "c": {"form": "ask Z", "source": "gold"},
+    }
+    path = tmp_path / "memory.json"
+    path.write_text(json.dumps(memory))
+    got = memory_report(rows, path)
+    assert (got["found"], got["equal_to_generator"], got["unlike_generator"]) == (2, 1, 1)
+    assert got["by_kind"] == {"count_eq": {"same": 0, "differ": 1},
+                              "sum_col": {"same": 1, "differ": 0}}  # fmt: skip
+    assert got["sample_unlike"] == [
+        {"instruction": "how many", "remembered": "ask MAX([X])", "generator": "ask Y"}
+    ]
