@@ -243,6 +243,15 @@ def train(
     synthetic: Annotated[
         int, typer.Option(min=0, help="Synthetic examples to sample from the grammar (0: none).")
     ] = 0,
+    synthetic_per_instance: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Synthetic examples on every instance of the data (each sheet of a sheet "
+            "task), this many each (0: none). With --learner self-training and no gold "
+            "share they are the prior the first round trains on.",
+        ),
+    ] = 0,
     synthetic_ratio: Annotated[
         float, typer.Option(help="Synthetic examples per human example and epoch.")
     ] = 1.0,
@@ -384,6 +393,17 @@ def train(
             f"sampled {len(synth)} synthetic examples in {report.seconds:.1f} s "
             f"({report.drawn} forms drawn)"
         )
+    if synthetic_per_instance:
+        from .synthesis import synthetic_per_instance as on_every_instance
+
+        more, report = on_every_instance(
+            train_task, synthetic_per_instance, seed, per_form=1, drop_doubted=True
+        )
+        synth += more
+        console.print(
+            f"sampled {len(more)} synthetic examples on every instance in "
+            f"{report.seconds:.1f} s ({report.drawn} forms drawn)"
+        )
     command = " ".join(_command_line())
     if by_denotation:
         from .self_training import self_train
@@ -404,6 +424,9 @@ def train(
             edit_candidates=edits,
             command=command,
             log=console.print,
+            # Without a gold share nothing anchors the search: a match the environment
+            # doubts is more likely a coincidence than what was meant.
+            keep_doubted=gold_fraction > 0,
         )
         last = log["history"][-1]
         console.print(

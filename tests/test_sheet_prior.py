@@ -192,3 +192,21 @@ def test_self_training_from_no_gold_form_starts_from_the_prior(tmp_path: Path) -
     assert log["synthetic"] == len(synthetic) and log["keep_doubted"] is False
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
     assert all(m["source"] != "gold" for m in memory.values())
+
+
+def test_cli_self_training_from_a_prior_only(tmp_path: Path) -> None:
+    """``parseinstr train sheet --supervision denotation --learner self-training
+    --synthetic-per-instance K``: no gold form, the first round trains on K synthetic forms
+    per sheet, and doubted matches are never remembered."""
+    from parseinstr.cli import main
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 6)
+    args = ["train", "sheet", "--data", str(data), "--out", str(tmp_path / "m")]
+    args += ["--supervision", "denotation", "--learner", "self-training"]
+    args += ["--synthetic-per-instance", "3", "--rounds", "1", "--epochs", "1"]
+    args += ["--max-minutes", "0.05"]
+    assert main(args) == 0
+    log = json.loads((tmp_path / "m" / "learning_log.json").read_text())
+    assert log["gold_fraction"] == 0.0 and log["keep_doubted"] is False
+    assert 0 < log["synthetic"] <= 3 * 12
+    assert (tmp_path / "m" / "model.safetensors").exists()
