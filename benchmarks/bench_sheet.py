@@ -135,6 +135,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--final-minutes", type=float, default=None, help="self-training: the last round's budget"
     )
     ap.add_argument("--search-beam", type=int, default=10, help="self-training: n-best searched")
+    ap.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="self-training: search only the tasks without a form yet",
+    )
+    ap.add_argument(
+        "--start-memory",
+        type=Path,
+        default=None,
+        help="self-training: continue from an earlier run's memory.json",
+    )
     ap.add_argument("--seed", type=int, default=0, help="training seed (the data stay the same)")
     ap.add_argument(
         "--edits", type=int, default=0, help="denotation: edit search around the top K candidates"
@@ -469,6 +480,14 @@ def memory_report(
     }
 
 
+def start_memory(path: Path | None) -> dict[str, str] | None:
+    """Example id -> form from a self-training ``memory.json`` (None without a path)."""
+    if path is None:
+        return None
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {key: entry["form"] for key, entry in data.items() if entry.get("source") != "gold"}
+
+
 def learn(
     train: Any, out: Path, args: Any, spec: ModelSpec, config: TrainConfig, minutes: float
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -505,6 +524,8 @@ def learn(
                 round(args.prior_ratio * len(train.examples())) if synthetic else None
             ),
             keep_doubted=args.prior == 0,
+            start_memory=start_memory(getattr(args, "start_memory", None)),
+            refresh=not getattr(args, "no_refresh", False),
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

@@ -69,6 +69,13 @@ class DenotationTask(Task):
         return self._expected.get(example.id)
 
 
+class _Form:
+    """A form standing as a parser's candidate (for :func:`consistent_form`)."""
+
+    def __init__(self, form: str) -> None:
+        self.form = form
+
+
 def _with_form(source: Example, form: str | None) -> Example:
     """``source`` with ``form`` as its logical form (None: the gold form is not shown).
 
@@ -147,6 +154,8 @@ def self_train(
     log: Log = _stderr,
     keep_doubted: bool = True,
     synthetic_first: bool = False,
+    start_memory: dict[str, str] | None = None,
+    refresh: bool = True,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -163,7 +172,11 @@ def self_train(
     training instructions. With ``keep_doubted`` False, a consistent form the environment
     doubts (:meth:`Environment.doubt`) is never remembered: it is more likely a coincidence
     than what was meant. With ``synthetic_first`` the synthetic examples join only the first
-    round; later rounds train on what the search found.
+    round; later rounds train on what the search found. ``start_memory`` (example id ->
+    form, as an earlier run's ``memory.json`` has them) continues from what an earlier run
+    found; each form is executed again and kept only if it still gives the example's
+    expected denotation. With ``refresh`` False a round searches only the examples that
+    have no form yet (faster; no hard-EM refresh of the remembered ones).
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
@@ -184,6 +197,14 @@ def self_train(
     dev_examples = [_with_form(by_id[it.id], None) for it in validation]
     memory: dict[str, str] = {it.id: it.gold for it in train if it.gold}
     sources = {i: "gold" for i in memory}
+    for it in train:
+        form = (start_memory or {}).get(it.id)
+        if (
+            form
+            and it.id not in memory
+            and consistent_form(it.env, [_Form(form)], it.expected, keep_doubted)
+        ):
+            memory[it.id], sources[it.id] = form, "earlier run"
     log(
         f"self-training: {len(train)} examples ({len(memory)} with gold forms), "
         f"{len(validation)} validation examples (denotations only)"
@@ -221,7 +242,11 @@ def self_train(
         parser = Parser.load(folder)
         searched = found = changed = edited = 0
         if not last_round:
-            open_items = [it for it in train if not it.gold and not it.weak]
+            open_items = [
+                it
+                for it in train
+                if not it.gold and not it.weak and (refresh or it.id not in memory)
+            ]
             searched = len(open_items)
             for i in range(0, len(open_items), 16):
                 chunk = open_items[i : i + 16]
@@ -278,6 +303,8 @@ def self_train(
         "synthetic": len(synthetic),
         "keep_doubted": keep_doubted,
         "synthetic_first": synthetic_first,
+        "start_memory": len(start_memory or {}),
+        "refresh": refresh,
         "config": asdict(config),
         "history": history,
         "model": str(out),

@@ -210,3 +210,45 @@ def test_cli_self_training_from_a_prior_only(tmp_path: Path) -> None:
     assert log["gold_fraction"] == 0.0 and log["keep_doubted"] is False
     assert 0 < log["synthetic"] <= 3 * 12
     assert (tmp_path / "m" / "model.safetensors").exists()
+
+
+def test_self_training_continues_from_an_earlier_memory(tmp_path: Path, monkeypatch) -> None:
+    """``start_memory``: forms that still give their example's expected result are kept
+    (source "earlier run"), others dropped; without ``refresh`` a round searches only the
+    examples that have no form yet."""
+    import parseinstr.self_training as st
+    from parseinstr.parser import Candidate
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 7)
+    task = SheetTask(data)
+    gold = {e.id: e.logical_form for e in task.examples()}
+    by_text = {e.instruction: e.logical_form for e in task.examples()}
+    ids = sorted(gold)
+    earlier = {ids[0]: gold[ids[0]], ids[1]: gold[ids[1]], ids[2]: "ask 12345"}
+    searched: list[str] = []
+    real_load = st.Parser.load
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+
+        def parse_batch(instructions: list[str], envs: Any, *a: Any, **k: Any) -> Any:
+            searched.extend(instructions)
+            return [[Candidate(by_text[i], -0.1)] for i in instructions]
+
+        parser.parse_batch = parse_batch  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, start_memory=earlier, refresh=False,
+                     log=lambda m: None)  # fmt: skip
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    kept = {k for k, m in memory.items() if m["source"] == "earlier run"}
+    train_ids = set(memory)  # the validation share is never in memory
+    assert kept == {ids[0], ids[1]} & train_ids
+    assert ids[2] not in kept
+    texts = {e.id: e.instruction for e in task.examples()}
+    assert not any(texts[k] in searched for k in kept)  # no refresh of what was known
+    assert log["start_memory"] == 3 and log["refresh"] is False
