@@ -206,7 +206,9 @@ def self_train(
         ):
             memory[it.id], sources[it.id] = form, "earlier run"
     log(
-        f"self-training: {len(train)} examples ({len(memory)} with gold forms), "
+        f"self-training: {len(train)} examples ({sum(it.gold is not None for it in train)} "
+        f"with gold forms, {sum(v == 'earlier run' for v in sources.values())} forms from an "
+        "earlier run), "
         f"{len(validation)} validation examples (denotations only)"
     )
     history: list[dict[str, Any]] = []
