@@ -524,8 +524,8 @@ def learn(
                 round(args.prior_ratio * len(train.examples())) if synthetic else None
             ),
             keep_doubted=args.prior == 0,
-            start_memory=start_memory(getattr(args, "start_memory", None)),
-            refresh=not getattr(args, "no_refresh", False),
+            start_memory=start_memory(args.start_memory),
+            refresh=not args.no_refresh,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

@@ -345,7 +345,7 @@ class SheetFormSampler:
             return f"set {target} = {agg}" if agg else None
         if what == "fill":
             nums = self._of("num")
-            if len(nums) < 1:
+            if not nums:
                 return None
             a, b = rng.choice(nums), rng.choice(nums)
             letter = col_letters(self.width + 1)

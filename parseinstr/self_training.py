@@ -35,7 +35,7 @@ from .errors import ParseInstrError, UsageError
 from .io import write_json_atomic
 from .learning import examples_for_learning
 from .model import ModelSpec
-from .parser import Parser
+from .parser import Candidate, Parser
 from .training import TrainConfig, execution_accuracy, train_parser
 
 Log = Callable[[str], None]
@@ -67,13 +67,6 @@ class DenotationTask(Task):
 
     def expected_denotation(self, example: Example, env: Environment) -> Denotation | None:
         return self._expected.get(example.id)
-
-
-class _Form:
-    """A form standing as a parser's candidate (for :func:`consistent_form`)."""
-
-    def __init__(self, form: str) -> None:
-        self.form = form
 
 
 def _with_form(source: Example, form: str | None) -> Example:
@@ -153,7 +146,6 @@ def self_train(
     command: str = "",
     log: Log = _stderr,
     keep_doubted: bool = True,
-    synthetic_first: bool = False,
     start_memory: dict[str, str] | None = None,
     refresh: bool = True,
 ) -> dict[str, Any]:
@@ -171,8 +163,7 @@ def self_train(
     ``synthetic`` examples alone: a prior over forms that the search then grounds in the
     training instructions. With ``keep_doubted`` False, a consistent form the environment
     doubts (:meth:`Environment.doubt`) is never remembered: it is more likely a coincidence
-    than what was meant. With ``synthetic_first`` the synthetic examples join only the first
-    round; later rounds train on what the search found. ``start_memory`` (example id ->
+    than what was meant. ``start_memory`` (example id ->
     form, as an earlier run's ``memory.json`` has them) continues from what an earlier run
     found; each form is executed again and kept only if it still gives the example's
     expected denotation. With ``refresh`` False a round searches only the examples that
@@ -202,7 +193,7 @@ def self_train(
         if (
             form
             and it.id not in memory
-            and consistent_form(it.env, [_Form(form)], it.expected, keep_doubted)
+            and consistent_form(it.env, [Candidate(form, 0.0)], it.expected, keep_doubted)
         ):
             memory[it.id], sources[it.id] = form, "earlier run"
     log(
@@ -215,14 +206,14 @@ def self_train(
     started = time.monotonic()
     for r in range(rounds):
         labelled = [_with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
-        round_synthetic = () if synthetic_first and r > 0 else synthetic
+        round_synthetic = synthetic
         if labelled:
             round_task = DenotationTask(task, labelled, expected)
         elif synthetic:
             round_task, round_synthetic = DenotationTask(task, list(synthetic), expected), ()
         else:
             raise UsageError(
-                "nothing to train the first round on: no gold forms and no synthetic examples"
+                "nothing to train a round on: no gold or found forms and no synthetic examples"
             )
         folder = out / f"round-{r}"
         last_round = r + 1 == rounds
@@ -304,7 +295,6 @@ def self_train(
         "edit_candidates": edit_candidates,
         "synthetic": len(synthetic),
         "keep_doubted": keep_doubted,
-        "synthetic_first": synthetic_first,
         "start_memory": len(start_memory or {}),
         "refresh": refresh,
         "config": asdict(config),

@@ -447,7 +447,6 @@ def synthetic_examples(
     They run in the environment of the task's first example (the instance the human data
     is about) and are tagged ``synthetic`` besides the construction's own tags.
     """
-    from .environment import Example
 
     examples = task.examples()
     if not examples:
@@ -455,17 +454,25 @@ def synthetic_examples(
     first = examples[0]
     env = task.environment_for(first)
     made, report = synthesize(env, n, seed, **options)
+    return _on_instance(made, first, 0), report
+
+
+def _on_instance(made: Sequence[SyntheticExample], source: Example, start: int) -> list[Example]:
+    """``made`` as examples on ``source``'s instance, tagged ``synthetic``, numbered from
+    ``start``."""
+    from .environment import Example
+
     return [
         Example(
-            id=f"synthetic.{i}",
+            id=f"synthetic.{start + i}",
             instruction=e.instruction,
             logical_form=e.logical_form,
             tags=("synthetic", *e.tags),
-            instance=first.instance,
-            instance_key=first.instance_key,
+            instance=source.instance,
+            instance_key=source.instance_key,
         )
         for i, e in enumerate(made)
-    ], report
+    ]
 
 
 def synthetic_per_instance(
@@ -473,7 +480,6 @@ def synthetic_per_instance(
     per_instance: int,
     seed: int = 0,
     examples: Sequence[Example] | None = None,
-    progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> tuple[list[Example], SynthesisReport]:
     """Synthetic examples on every instance of ``task`` (each sheet of a sheet task), up to
@@ -482,11 +488,8 @@ def synthetic_per_instance(
     Only the instances are read (never an example's logical form or expected result), so
     the examples of a denotation-only task may be passed. Each instance is sampled with
     its own seed (``seed`` and its position), so the same call gives the same examples.
-    ``progress`` is called with (instances done, instances in all). The report sums the
-    instances' reports.
+    The report sums the instances' reports.
     """
-    from .environment import Example
-
     chosen = list(task.examples() if examples is None else examples)
     firsts: dict[Any, Example] = {}
     for e in chosen:
@@ -501,18 +504,6 @@ def synthetic_per_instance(
         total.seconds += report.seconds
         for why, count in report.rejected.items():
             total.rejected[why] = total.rejected.get(why, 0) + count
-        out.extend(
-            Example(
-                id=f"synthetic.{len(out) + j}",
-                instruction=e.instruction,
-                logical_form=e.logical_form,
-                tags=("synthetic", *e.tags),
-                instance=first.instance,
-                instance_key=first.instance_key,
-            )
-            for j, e in enumerate(made)
-        )
-        if progress is not None:
-            progress(i + 1, len(firsts))
+        out.extend(_on_instance(made, first, len(out)))
     total.examples = len(out)
     return out, total

@@ -437,7 +437,15 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
 
     monkeypatch.setattr(self_training, "self_train", fake_self_train)
     monkeypatch.setattr(learning, "learn_from_denotations", fake_search)
-    common = dict(prior=0, prior_ratio=1.0, final_minutes=None, search_beam=10, seed=0)
+    common = dict(
+        prior=0,
+        prior_ratio=1.0,
+        final_minutes=None,
+        search_beam=10,
+        seed=0,
+        start_memory=None,
+        no_refresh=False,
+    )
     args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0, **common)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
     assert card == {"task": "sheet"} and log["history"][0]["coverage"] == 0.5
