@@ -136,6 +136,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     ap.add_argument("--search-beam", type=int, default=10, help="self-training: n-best searched")
     ap.add_argument(
+        "--prior-search",
+        type=int,
+        default=0,
+        help="self-training: forms drawn from the anchored prior for a task the n-best misses",
+    )
+    ap.add_argument(
         "--no-refresh",
         action="store_true",
         help="self-training: search only the tasks without a form yet",
@@ -526,6 +532,7 @@ def learn(
             keep_doubted=args.prior == 0,
             start_memory=start_memory(args.start_memory),
             refresh=not args.no_refresh,
+            prior_samples=args.prior_search,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

@@ -575,12 +575,15 @@ class SheetEnvironment(Environment):
         """The form with each reference glossed by what it holds (``sheet_gloss``)."""
         return gloss(form, self.sheet, self.table())
 
-    def form_sampler(self, seed: int, max_depth: int = 30, max_size: int = 200) -> Any:
+    def form_sampler(
+        self, seed: int, max_depth: int = 30, max_size: int = 200, instruction: str | None = None
+    ) -> Any:
         """Well-typed random forms over this sheet (``sheet_synth``): a range and a criterion
-        for ``COUNTIF``, a number column for ``SUM``, the sheet's own values as constants."""
+        for ``COUNTIF``, a number column for ``SUM``, the sheet's own values as constants,
+        mostly those ``instruction`` names when one is given."""
         from .sheet_synth import SheetFormSampler
 
-        return SheetFormSampler(self, seed)
+        return SheetFormSampler(self, seed, instruction)
 
     def explain(self, form: str) -> str:
         """The form in plain English, e.g. ``add a column Revenue equal to Units times Price``."""

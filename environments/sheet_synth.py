@@ -11,6 +11,12 @@ The sampler knows Excel, not any task: it draws functions, commands and operator
 uniformly within their type, with constants drawn from the sheet. The synthesis loop parses,
 executes and filters every form (empty, trivial, doubted, repeated denotations) before it
 is kept.
+
+Given an instruction (a search for forms that give an expected result), the sampler is
+*anchored*: its constants come mostly from the instruction's lexicon (``sheet_lexemes``:
+the numbers, cells, quoted names and sheet values it writes, the columns it names), so a
+sampled form that gives the expected result is less often a coincidence. Which function,
+command or operator is drawn stays uniform: the anchors choose literals, not structure.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from parseinstr.synthesis import Sample
 
-from .sheet_refs import col_letters
+from .sheet_lexemes import COLUMN_LETTER, numbers_in
+from .sheet_refs import col_letters, parse_addr
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sheet import SheetEnvironment
@@ -37,6 +44,10 @@ _NEW_NAMES = (
     "Grade", "Rank", "Margin", "Net", "Tag", "Extra", "Sum", "Count", "Kind", "Mark",
 )  # fmt: skip
 _SYLLABLES = ("ka", "lo", "mi", "ran", "te", "vo", "su", "del", "pa", "ri", "no", "zen")
+_CELL = re.compile(r"(?<![\w$])([A-Z]{1,3})([1-9][0-9]*)(?!\w)")
+_QUOTED = re.compile(r"\"([^\"]{1,40})\"")
+#: How often an anchored sampler takes a literal from the instruction when it has one.
+ANCHOR_SHARE = 0.8
 
 
 def _text(value: str) -> str:
@@ -53,6 +64,42 @@ def _number(value: float) -> str:
 
 def _signed(value: float) -> str:
     return ("-" if value < 0 else "") + _number(value)
+
+
+@dataclass
+class Anchors:
+    """The literals an instruction offers a sampler: columns it names (by header or
+    letter), sheet values it names by column index, numbers, cells and quoted names."""
+
+    columns: set[int] = field(default_factory=set)
+    values: dict[int, list[Any]] = field(default_factory=dict)
+    numbers: list[float] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
+    """What ``instruction`` names on ``env``'s sheet (case-insensitive, whole words)."""
+    table = env.table()
+    last = max(table.last_row, 2)
+    out = Anchors(numbers=numbers_in(instruction))
+    named = {name.lower() for _, _, name in env.mention_values(instruction)}
+    for header, index in table.columns.items():
+        if header.lower() in named:
+            out.columns.add(index)
+        for r in range(2, last + 1):
+            v = env.sheet.value((r, index))
+            if isinstance(v, str) and v.lower() in named and v not in out.values.get(index, []):
+                out.values.setdefault(index, []).append(v)
+    for letter in COLUMN_LETTER.findall(instruction):
+        try:
+            out.columns.add(parse_addr(f"{letter}1")[1])
+        except ValueError:
+            continue
+    out.columns |= set(out.values)
+    out.cells = list(dict.fromkeys(a + b for a, b in _CELL.findall(instruction)))
+    out.names = list(dict.fromkeys(_QUOTED.findall(instruction)))
+    return out
 
 
 @dataclass
@@ -75,10 +122,14 @@ class SheetFormSampler:
     Args:
         env: the sheet environment (read only).
         seed: random seed; the same sheet and seed give the same forms.
+        instruction: when given, constants come mostly from what it names (anchored).
     """
 
-    def __init__(self, env: SheetEnvironment, seed: int = 0) -> None:
+    def __init__(
+        self, env: SheetEnvironment, seed: int = 0, instruction: str | None = None
+    ) -> None:
         self.rng = random.Random(seed)
+        self.anchors = anchors_for(env, instruction) if instruction else Anchors()
         table = env.table()
         self.last = max(table.last_row, 2)
         self.width = table.width
@@ -106,8 +157,14 @@ class SheetFormSampler:
     def _of(self, *kinds: str) -> list[Column]:
         return [c for c in self.columns if c.kind in kinds]
 
+    def _anchored(self) -> bool:
+        return self.rng.random() < ANCHOR_SHARE
+
     def _pick(self, *kinds: str) -> Column | None:
         cols = self._of(*kinds) if kinds else self.columns
+        named = [c for c in cols if c.index in self.anchors.columns]
+        if named and self._anchored():
+            return self.rng.choice(named)
         return self.rng.choice(cols) if cols else None
 
     def _range(self, col: Column) -> str:
@@ -117,6 +174,11 @@ class SheetFormSampler:
         return f"{col.letter}2:{col.letter}{self.last}"
 
     def _value(self, col: Column) -> Any:
+        named = self.anchors.values.get(col.index)
+        if named and self._anchored():
+            return self.rng.choice(named)
+        if col.kind == "num" and self.anchors.numbers and self._anchored():
+            return self.rng.choice(self.anchors.numbers)
         return self.rng.choice(col.values) if col.values else 0
 
     def _literal(self, value: Any) -> str:
@@ -128,6 +190,8 @@ class SheetFormSampler:
 
     def _num_constant(self, col: Column | None = None) -> float:
         """A number near the column's values (one of them, or a round one in their span)."""
+        if self.anchors.numbers and self._anchored():
+            return self.rng.choice(self.anchors.numbers)
         nums = [v for v in (col.values if col else []) if isinstance(v, int | float)]
         if nums and self.rng.random() < 0.6:
             return self.rng.choice(nums)
@@ -260,7 +324,8 @@ class SheetFormSampler:
         if how in (4, 5):
             return f"COUNTIF({self._range(any_col)}, {self._criterion(any_col)})"
         if how == 6:
-            other = self._pick()
+            # Two criteria on one range is how Excel says "between" and "neither".
+            other = any_col if rng.random() < 0.5 else self._pick()
             assert other is not None
             return (
                 f"COUNTIFS({self._range(any_col)}, {self._criterion(any_col)}, "
@@ -313,8 +378,21 @@ class SheetFormSampler:
             return f"ROUND(AVERAGE({self._range(num)}), {rng.randint(0, 2)})"
         return None
 
+    def _row(self) -> int:
+        """A data row: one the instruction writes when it writes one."""
+        rows = [int(n) for n in self.anchors.numbers if float(n).is_integer()]
+        rows = [n for n in rows if 2 <= n <= self.last]
+        if rows and self._anchored():
+            return self.rng.choice(rows)
+        return self.rng.randint(2, self.last)
+
     def _cell(self) -> tuple[str, Column]:
-        col = self.rng.choice(self.columns)
+        by_index = {c.index: c for c in self.columns}
+        named = [a for a in self.anchors.cells if parse_addr(a)[1] in by_index]
+        if named and self._anchored():
+            cell = self.rng.choice(named)
+            return cell, by_index[parse_addr(cell)[1]]
+        col = self._pick() or self.rng.choice(self.columns)
         return f"{col.letter}{self.rng.randint(2, self.last)}", col
 
     def _form(self) -> str | None:
@@ -342,6 +420,8 @@ class SheetFormSampler:
                 return f"set {cell} = {self._literal(self._value(col))}"
             agg = self._aggregate()
             target = f"{col_letters(rng.randint(1, self.width + 1))}{self.last + rng.randint(1, 3)}"
+            if self.anchors.cells and self._anchored():
+                target = rng.choice(self.anchors.cells)
             return f"set {target} = {agg}" if agg else None
         if what == "fill":
             nums = self._of("num")
@@ -373,7 +453,7 @@ class SheetFormSampler:
             return f"replace {self._literal(old)} with {self._literal(new)}{where}"
         if what == "rows":
             verb = rng.choice(("insert", "delete"))
-            a = rng.randint(2, self.last)
+            a = self._row()
             if rng.random() < 0.6:
                 return f"{verb} row {a}"
             return f"{verb} rows {a}:{min(a + rng.randint(1, 2), self.last)}"
@@ -390,6 +470,8 @@ class SheetFormSampler:
 
     def _new_name(self) -> str:
         rng = self.rng
+        if self.anchors.names and self._anchored():
+            return rng.choice(self.anchors.names)
         if rng.random() < 0.6:
             return rng.choice(_NEW_NAMES)
         word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))

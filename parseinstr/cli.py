@@ -319,6 +319,14 @@ def train(
         int,
         typer.Option(min=1, help="denotation search: processes enumerating side by side."),
     ] = 1,
+    prior_search: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="self-training: for an example the n-best misses, draw this many forms "
+            "from the environment's prior anchored in its instruction (0: off).",
+        ),
+    ] = 0,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -427,6 +435,7 @@ def train(
             # Without a gold share nothing anchors the search: a match the environment
             # doubts is more likely a coincidence than what was meant.
             keep_doubted=gold_fraction > 0,
+            prior_samples=prior_search,
         )
         last = log["history"][-1]
         console.print(

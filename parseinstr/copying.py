@@ -174,6 +174,10 @@ class CopyFrame:
             form = _word_pattern(value).sub(slot, form)
         return form
 
+    def used(self, form: str) -> int:
+        """How many of the mentions' values ``form`` writes (as whole words)."""
+        return len(set(_SLOT_RE.findall(self.abstract(form))))
+
     def fill(self, form: str) -> str:
         """``form`` with every slot token replaced by its value (unknown slots stay)."""
         return _SLOT_RE.sub(lambda m: self.values.get(m.group(0), m.group(0)), form)

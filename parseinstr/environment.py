@@ -170,9 +170,15 @@ class Environment(ABC):
 
         return ValuePolicy(self.sample_values())
 
-    def form_sampler(self, seed: int, max_depth: int = 30, max_size: int = 200) -> FormSampler:
+    def form_sampler(
+        self, seed: int, max_depth: int = 30, max_size: int = 200, instruction: str | None = None
+    ) -> FormSampler:
         """What draws random logical forms of this instance for ``parseinstr.synthesis``:
         anything with ``sample() -> Sample | None``.
+
+        ``instruction``, when given, is the instruction a search looks for forms of: an
+        environment may draw its literals mostly from what the instruction names (a
+        prior anchored in the instruction); the default ignores it.
 
         The default derives the specialised grammar under :meth:`sampling_policy`. An
         environment whose forms are typed in ways a context-free grammar does not say (a

@@ -29,6 +29,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from .copying import copy_frame
 from .edits import nearest_consistent
 from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError, UsageError
@@ -129,6 +130,54 @@ def _edit_search(parser: Parser, item: Any, candidates: Sequence[Any]) -> str | 
     )
 
 
+def prior_search(
+    parser: Parser, item: Any, samples: int, seed: int, keep_doubted: bool = False, keep: int = 16
+) -> str | None:
+    """A form for ``item`` drawn from its environment's prior, anchored in its instruction.
+
+    ``samples`` forms come from ``item.env.form_sampler(seed, instruction=...)``; each is
+    executed, and those that give the expected denotation (and, unless ``keep_doubted``, that
+    the environment has no doubt about) are ranked first by how many of the instruction's
+    mentions they use (:func:`parseinstr.copying.copy_frame`: its numbers, quoted text and
+    the environment's names it says), then by the parser's score. A form that gives the
+    right result while ignoring the numbers and names the instruction gives is more likely a
+    coincidence (a count that happens to be 3); among the rest, the one the parser finds
+    likeliest for these words. At most ``keep`` consistent forms are ranked. This is the
+    cold start's sampling from the prior, kept for the examples the parser's n-best does not
+    reach.
+    """
+    env = item.env
+    sampler = env.form_sampler(seed, instruction=item.instruction)
+    tried: set[str] = set()
+    good: list[str] = []
+    doubted: list[str] = []
+    for _ in range(samples):
+        sample = sampler.sample()
+        if sample is None or sample.form in tried:
+            continue
+        tried.add(sample.form)
+        try:
+            with env.isolated():
+                got = env.execute(sample.form)
+        except ParseInstrError:
+            continue
+        if not env.same_denotation(got, item.expected) or env.is_trivial(sample.form, got):
+            continue
+        if env.doubt(sample.form, got) is None:
+            good.append(sample.form)
+        elif keep_doubted:
+            doubted.append(sample.form)
+        if len(good) >= keep:
+            break
+    forms = good or doubted[:keep]
+    if not forms:
+        return None
+    frame = copy_frame(item.instruction, env)
+    used = [frame.used(f) for f in forms]
+    scores = parser.score_forms([item.instruction] * len(forms), [env] * len(forms), forms)
+    return max(zip(used, scores, forms, strict=True))[2]
+
+
 def self_train(
     task: Task,
     out: Path,
@@ -148,6 +197,7 @@ def self_train(
     keep_doubted: bool = True,
     start_memory: dict[str, str] | None = None,
     refresh: bool = True,
+    prior_samples: int = 0,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -167,7 +217,10 @@ def self_train(
     form, as an earlier run's ``memory.json`` has them) continues from what an earlier run
     found; each form is executed again and kept only if it still gives the example's
     expected denotation. With ``refresh`` False a round searches only the examples that
-    have no form yet (faster; no hard-EM refresh of the remembered ones).
+    have no form yet (faster; no hard-EM refresh of the remembered ones). With
+    ``prior_samples`` N > 0, an example still without a form after the n-best (and edits)
+    gets N forms drawn from its environment's prior anchored in its instruction
+    (:func:`prior_search`); the consistent one the parser scores best is remembered.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
@@ -233,7 +286,7 @@ def self_train(
             synthetic=round_synthetic,
         )
         parser = Parser.load(folder)
-        searched = found = changed = edited = 0
+        searched = found = changed = edited = sampled = 0
         if not last_round:
             open_items = [
                 it
@@ -253,6 +306,11 @@ def self_train(
                         form = _edit_search(parser, it, cands[:edit_candidates])
                         edited += form is not None
                         how = "edit"
+                    if form is None and prior_samples > 0 and it.id not in memory:
+                        seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
+                        form = prior_search(parser, it, prior_samples, seed, keep_doubted)
+                        sampled += form is not None
+                        how = "prior"
                     if form is None or memory.get(it.id) == form:
                         continue
                     if it.id in memory:
@@ -270,6 +328,7 @@ def self_train(
             "found": found,
             "changed": changed,
             "found_by_edits": edited,
+            "found_by_prior": sampled,
             "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
             "validation_execution_accuracy": acc,
             "model_validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
@@ -278,7 +337,7 @@ def self_train(
         history.append(entry)
         log(
             f"round {r}: trained on {entry['labelled']} forms; searched {searched}: "
-            f"{found} new ({edited} by edits), {changed} changed; "
+            f"{found} new ({edited} by edits, {sampled} from the prior), {changed} changed; "
             f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
         )
         write_json_atomic(
@@ -297,6 +356,7 @@ def self_train(
         "keep_doubted": keep_doubted,
         "start_memory": len(start_memory or {}),
         "refresh": refresh,
+        "prior_samples": prior_samples,
         "config": asdict(config),
         "history": history,
         "model": str(out),
