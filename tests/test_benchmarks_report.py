@@ -445,6 +445,7 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         seed=0,
         start_memory=None,
         no_refresh=False,
+        prior_search=0,
     )
     args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0, **common)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
@@ -479,7 +480,14 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
 
     monkeypatch.setattr(synthesis, "synthetic_per_instance", fake_prior)
     args = argparse.Namespace(
-        **{**common, "prior": 3, "prior_ratio": 2.0, "final_minutes": 9.0, "search_beam": 16},
+        **{
+            **common,
+            "prior": 3,
+            "prior_ratio": 2.0,
+            "final_minutes": 9.0,
+            "search_beam": 16,
+            "prior_search": 40,
+        },
         gold_fraction=0.0,
         rounds=3,
         edits=0,
@@ -489,6 +497,7 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     kw = kwargs[-1]
     assert kw["synthetic"] == ["s1", "s2"] and kw["synthetic_per_epoch"] == 20
     assert kw["keep_doubted"] is False and kw["final_minutes"] == 9.0 and kw["beam"] == 16
+    assert kw["prior_samples"] == 40 and kwargs[0]["prior_samples"] == 0
     assert log["prior"]["per_sheet"] == 3 and log["prior"]["forms"] == 2
 
 

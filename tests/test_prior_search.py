@@ -1,0 +1,180 @@
+"""Search from the environment's prior, anchored in the instruction: the sheet sampler's
+anchors, the ranking of consistent forms (mentions used, then the parser's score) and
+self-training that remembers what the prior finds when the n-best finds nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from parseinstr.copying import copy_frame
+from parseinstr.environments.sheet import SheetEnvironment
+from parseinstr.environments.sheet_synth import SheetFormSampler, anchors_for
+from parseinstr.environments.sheet_task import SheetTask
+from parseinstr.model import ModelSpec
+from parseinstr.self_training import prior_search, self_train
+from parseinstr.synthesis import Sample
+from parseinstr.training import TrainConfig
+
+from conftest import write_sheet_tasks
+
+CELLS = {
+    "A1": "Item", "B1": "Region", "C1": "Units", "D1": "Price", "E1": "Paid",
+    "A2": "pen", "B2": "West", "C2": 3, "D2": 1.5, "E2": True,
+    "A3": "ink", "B3": "East", "C3": 40, "D3": 12.0, "E3": False,
+    "A4": "pad", "B4": "West", "C4": 7, "D4": 4.25, "E4": True,
+    "A5": "cap", "B5": "North", "C5": 12, "D5": 2.0, "E5": False,
+}  # fmt: skip
+
+
+def _env() -> SheetEnvironment:
+    return SheetEnvironment.from_cells(CELLS)
+
+
+def test_anchors_are_what_the_instruction_names() -> None:
+    text = 'How many West rows have Units over 10? Put it in G9 and call it "Tally".'
+    anchors = anchors_for(_env(), text)
+    assert anchors.columns == {2, 3}  # Region (through West) and Units
+    assert anchors.values == {2: ["West"]}
+    assert anchors.numbers == [10.0]
+    assert anchors.cells == ["G9"] and anchors.names == ["Tally"]
+    assert anchors_for(_env(), "sort column D").columns == {4}
+
+
+def test_an_anchored_sampler_draws_its_literals_from_the_instruction() -> None:
+    text = "How many East rows have a Price above 5?"
+
+    def share(instruction: str | None) -> float:
+        sampler = SheetFormSampler(_env(), 1, instruction)
+        forms = [s.form for s in (sampler.sample() for _ in range(400)) if s is not None]
+        return sum("East" in f for f in forms) / len(forms)
+
+    anchored, plain = share(text), share(None)
+    assert anchored > 0.1 and anchored > 3 * plain, (anchored, plain)
+    sampler = _env().form_sampler(2, instruction=text)
+    forms = [s.form for s in (sampler.sample() for _ in range(200)) if s is not None]
+    env = _env()
+    for form in forms:
+        env.parse(form)  # anchored forms stay in the specialised grammar
+    assert len({f.split("(")[0] for f in forms}) > 5  # structure still varies
+
+
+class FixedSampler:
+    def __init__(self, forms: list[str]) -> None:
+        self.forms = iter(forms)
+
+    def sample(self, tries: int = 20) -> Sample | None:
+        form = next(self.forms, None)
+        return Sample(form) if form else None
+
+
+class Scorer:
+    """A stand-in parser whose score for a form is given by a table (default -1)."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+        self.calls = 0
+
+    def score_forms(self, instructions: Any, envs: Any, forms: list[str]) -> list[float]:
+        self.calls += 1
+        return [self.scores.get(f, -1.0) for f in forms]
+
+
+def _item(forms: list[str], instruction: str, expected_form: str) -> SimpleNamespace:
+    env = _env()
+    with env.isolated():
+        expected = env.execute(expected_form)
+    env.form_sampler = lambda seed, instruction=None: FixedSampler(list(forms))  # type: ignore[method-assign]
+    return SimpleNamespace(env=env, instruction=instruction, expected=expected)
+
+
+def test_prior_search_prefers_forms_that_use_the_instructions_mentions() -> None:
+    forms = [
+        "ask COUNTIF([Paid], TRUE)",  # 2, but says nothing the instruction says
+        'ask COUNTIF([Region], "West")',
+        'ask COUNTIF([Region], "=West")',
+        "ask 2",  # reads nothing of the sheet: trivial
+        'ask COUNTIF([Region], "East")',  # 1: inconsistent
+    ]
+    item = _item(forms, "How many rows are West?", 'ask COUNTIF([Region], "West")')
+    # The parser prefers the coincidence: mentions still come first.
+    scorer = Scorer({"ask COUNTIF([Paid], TRUE)": 0.0, 'ask COUNTIF([Region], "=West")': -0.5})
+    assert prior_search(scorer, item, 10, seed=0) == 'ask COUNTIF([Region], "=West")'
+    # Among forms that use as many mentions, the parser's score decides.
+    item = _item(forms, "How many rows are West?", 'ask COUNTIF([Region], "West")')
+    scorer = Scorer({'ask COUNTIF([Region], "West")': -0.2})
+    assert prior_search(scorer, item, 10, seed=0) == 'ask COUNTIF([Region], "West")'
+    # Nothing consistent: nothing found, and the parser is never asked.
+    item = _item(forms[4:], "How many rows are West?", 'ask COUNTIF([Region], "West")')
+    scorer = Scorer({})
+    assert prior_search(scorer, item, 10, seed=0) is None and scorer.calls == 0
+
+
+def test_prior_search_keeps_a_doubted_match_only_when_asked() -> None:
+    # A criterion no cell of its range meets: Excel allows it, a person rarely means it.
+    doubted = 'ask COUNTIF([Item], "Units")'
+    item = _item([doubted], "How many rows?", 'ask COUNTIF([Units], ">99")')
+    assert prior_search(Scorer({}), item, 5, seed=0) is None
+    item = _item([doubted], "How many rows?", 'ask COUNTIF([Units], ">99")')
+    assert prior_search(Scorer({}), item, 5, seed=0, keep_doubted=True) == doubted
+
+
+def test_prior_search_on_a_real_sampler_finds_the_meant_count() -> None:
+    env = _env()
+    with env.isolated():
+        expected = env.execute('ask COUNTIF([Units], ">5")')
+    item = SimpleNamespace(env=env, instruction="How many rows have Units above 5?",
+                           expected=expected)  # fmt: skip
+    form = prior_search(Scorer({}), item, 1500, seed=3)
+    assert form is not None and "5" in form and "Units" in form
+    with env.isolated():
+        assert env.same_denotation(env.execute(form), expected)
+
+
+def test_copy_frame_counts_the_mentions_a_form_uses() -> None:
+    frame = copy_frame('count the rows over forty in "West"', None)
+    assert frame.used('ask COUNTIF([Region], "West")') == 1
+    assert frame.used('ask COUNTIFS([Region], "West", [Units], ">40")') == 2
+    assert frame.used("ask COUNTA([Region])") == 0
+
+
+def test_self_training_remembers_what_the_prior_finds(tmp_path: Path, monkeypatch) -> None:
+    """With ``prior_samples``, an example whose n-best holds no consistent form is searched
+    from the anchored prior; what it finds is remembered with the source "prior"."""
+    import parseinstr.self_training as st
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 8)
+    task = SheetTask(data)
+    real_load = st.Parser.load
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                     prior_samples=400, log=lambda m: None)  # fmt: skip
+    first = log["history"][0]
+    assert first["found_by_prior"] == first["found"] > 0
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    assert {m["source"] for m in memory.values()} == {"prior, round 0"}
+    for example in task.examples():
+        if example.id in memory:  # every remembered form gives the expected result
+            env = task.environment_for(example)
+            with env.isolated():
+                got = env.execute(memory[example.id]["form"])
+            assert env.same_denotation(got, task.expected_denotation(example, env))
+    assert log["prior_samples"] == 400
+
+
+def st_synthetic(task: SheetTask) -> Any:
+    from parseinstr.synthesis import synthetic_per_instance
+
+    return synthetic_per_instance(task, 3, seed=0, drop_doubted=True)
