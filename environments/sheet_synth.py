@@ -46,6 +46,7 @@ _NEW_NAMES = (
 _SYLLABLES = ("ka", "lo", "mi", "ran", "te", "vo", "su", "del", "pa", "ri", "no", "zen")
 _CELL = re.compile(r"(?<![\w$])([A-Z]{1,3})([1-9][0-9]*)(?!\w)")
 _QUOTED = re.compile(r"\"([^\"]{1,40})\"")
+_NAME = re.compile(r"\b[A-Z][a-z]+\b")
 #: How often an anchored sampler takes a literal from the instruction when it has one.
 ANCHOR_SHARE = 0.8
 
@@ -76,6 +77,7 @@ class Anchors:
     numbers: list[float] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
 
 def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
@@ -89,8 +91,11 @@ def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
             out.columns.add(index)
         for r in range(2, last + 1):
             v = env.sheet.value((r, index))
-            if isinstance(v, str) and v.lower() in named and v not in out.values.get(index, []):
-                out.values.setdefault(index, []).append(v)
+            if isinstance(v, str) and v.lower() in named:
+                if v not in out.values.get(index, []):
+                    out.values.setdefault(index, []).append(v)
+                if r not in out.rows:
+                    out.rows.append(r)
     for letter in COLUMN_LETTER.findall(instruction):
         try:
             out.columns.add(parse_addr(f"{letter}1")[1])
@@ -98,7 +103,10 @@ def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
             continue
     out.columns |= set(out.values)
     out.cells = list(dict.fromkeys(a + b for a, b in _CELL.findall(instruction)))
-    out.names = list(dict.fromkeys(_QUOTED.findall(instruction)))
+    # Quoted text, then capitalised words the sheet does not hold (a new column's name).
+    known = named | {h.lower() for h in table.columns}
+    words = [w for w in _NAME.findall(instruction)[1:] if w.lower() not in known]
+    out.names = list(dict.fromkeys([*_QUOTED.findall(instruction), *words]))
     return out
 
 
@@ -261,7 +269,7 @@ class SheetFormSampler:
             b = rng.choice(nums)
             return f"[{a.header}]{rng.choice('+-*/')}[{b.header}]"
         if choice == 1:
-            factor = _number(rng.choice((2, 3, 10, 100, 0.1, 0.05, 1.5)))
+            factor = _number(self._factor())
             return f"[{a.header}]{rng.choice('+-*/')}{factor}"
         if choice == 2:
             return f"[{a.header}]"
@@ -304,13 +312,15 @@ class SheetFormSampler:
             if cond is None:
                 return None
             yes, no = rng.choice((("Y", "N"), ("Yes", "No"), ("High", "Low"), ("OK", "Check")))
+            if len(self.anchors.names) >= 2 and self._anchored():
+                yes, no = rng.sample(self.anchors.names, 2)
             return f"IF({cond}, {_text(yes)}, {_text(no)})"
         return self._condition()
 
     def _aggregate(self) -> str | None:
         """A value computed over the table (a question, a cell to set)."""
         rng = self.rng
-        how = rng.randrange(14)
+        how = rng.randrange(15)
         num = self._pick("num")
         any_col = self._pick()
         assert any_col is not None
@@ -386,12 +396,24 @@ class SheetFormSampler:
             return self.rng.choice(rows)
         return self.rng.randint(2, self.last)
 
+    def _factor(self) -> float:
+        """A factor for a row formula: a percentage or number the instruction writes, or a
+        common one."""
+        if self.anchors.numbers and self._anchored():
+            n = self.rng.choice(self.anchors.numbers)
+            return n / 100 if self.rng.random() < 0.5 else n
+        return self.rng.choice((2, 3, 10, 100, 0.1, 0.05, 1.5))
+
     def _cell(self) -> tuple[str, Column]:
         by_index = {c.index: c for c in self.columns}
         named = [a for a in self.anchors.cells if parse_addr(a)[1] in by_index]
         if named and self._anchored():
             cell = self.rng.choice(named)
             return cell, by_index[parse_addr(cell)[1]]
+        if self.anchors.rows and self._anchored():
+            # A row the instruction names by a value in it, in a column it names.
+            col = self._pick() or self.rng.choice(self.columns)
+            return f"{col.letter}{self.rng.choice(self.anchors.rows)}", col
         col = self._pick() or self.rng.choice(self.columns)
         return f"{col.letter}{self.rng.randint(2, self.last)}", col
 
@@ -439,6 +461,9 @@ class SheetFormSampler:
             return f"add column {_text(name)} = {formula}" if formula else None
         if what == "sort":
             keys = rng.sample(self.columns, min(len(self.columns), rng.choice((1, 1, 2))))
+            named = [c for c in self.columns if c.index in self.anchors.columns]
+            if named and self._anchored():
+                keys = rng.sample(named, min(len(named), rng.choice((1, 2))))
             return "sort by " + ", ".join(
                 f"[{c.header}] {rng.choice(('asc', 'desc'))}" for c in keys
             )
@@ -465,7 +490,8 @@ class SheetFormSampler:
         col = rng.choice(self.columns)
         if rng.random() < 0.6:
             return f"clear [{col.header}]"
-        a = rng.randint(2, self.last)
+        col = self._pick() or col
+        a = self._row()
         return f"clear {col.letter}{a}:{col.letter}{min(a + rng.randint(1, 2), self.last)}"
 
     def _new_name(self) -> str:

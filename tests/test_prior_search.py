@@ -39,7 +39,10 @@ def test_anchors_are_what_the_instruction_names() -> None:
     assert anchors.columns == {2, 3}  # Region (through West) and Units
     assert anchors.values == {2: ["West"]}
     assert anchors.numbers == [10.0]
-    assert anchors.cells == ["G9"] and anchors.names == ["Tally"]
+    assert anchors.cells == ["G9"] and anchors.names[0] == "Tally"
+    assert anchors.rows == [2, 4]  # the rows holding West
+    # A capitalised word the sheet does not hold may name a new column.
+    assert "Bonus" in anchors_for(_env(), "Make a column Bonus from Units").names
     assert anchors_for(_env(), "sort column D").columns == {4}
 
 
@@ -59,6 +62,19 @@ def test_an_anchored_sampler_draws_its_literals_from_the_instruction() -> None:
     for form in forms:
         env.parse(form)  # anchored forms stay in the specialised grammar
     assert len({f.split("(")[0] for f in forms}) > 5  # structure still varies
+
+
+def _forms(instruction: str | None, n: int = 3000, seed: int = 4) -> list[str]:
+    sampler = SheetFormSampler(_env(), seed, instruction)
+    return [s.form for s in (sampler.sample() for _ in range(n)) if s is not None]
+
+
+def test_anchors_reach_keyed_cells_if_labels_and_percentages() -> None:
+    labels = _forms('New column "Flag": "hi" if Units is over 5, else "lo".')
+    assert any("IF(" in f and '"hi"' in f and '"lo"' in f for f in labels)
+    assert "set D3 = 9" in _forms("Set the Price of ink to 9.")  # ink's row, Price's column
+    assert any("[Price]*0.08" in f for f in _forms("Add a column with 8 percent of Price."))
+    assert any(f.startswith("ask ROUND(AVERAGE(") for f in _forms(None))
 
 
 class FixedSampler:
