@@ -34,7 +34,8 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _DIGITS = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
-_CELL = re.compile(r"(?<![\w$])\$?([A-Z]{1,3})\$?([1-9][0-9]*)(?!\w)")
+#: A cell the text names (``C10``, ``$C$10``): its letters and row.
+CELL_MENTION = re.compile(r"(?<![\w$])\$?([A-Z]{1,3})\$?([1-9][0-9]*)(?!\w)")
 #: ``column D`` / ``columns D``: a column named by its letter.
 COLUMN_LETTER = re.compile(r"\bcolumns?\s+([A-Z]{1,3})\b")
 _COLS = re.compile(r"(?<!\w)\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![\w:])")
@@ -110,7 +111,7 @@ def sheet_search_lexemes(
     strings += [quote(f"<>{t}") for t in texts]
     strings += [quote(f"{t}*") for t in quoted]
     strings += [quote(f"{op}{n}") for n in number_lexemes for op in COMPARATORS]
-    cells = _unique(f"{c}{r}" for c, r in _CELL.findall(instruction))
+    cells = _unique(f"{c}{r}" for c, r in CELL_MENTION.findall(instruction))
     letters = _unique(COLUMN_LETTER.findall(instruction))
     rows = [n for n in number_lexemes if re.fullmatch(r"[1-9][0-9]*", n)]
     return {

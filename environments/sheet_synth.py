@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from parseinstr.synthesis import Sample
 
-from .sheet_lexemes import COLUMN_LETTER, numbers_in
+from .sheet_lexemes import CELL_MENTION, COLUMN_LETTER, numbers_in
 from .sheet_refs import col_letters, parse_addr
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,7 +44,6 @@ _NEW_NAMES = (
     "Grade", "Rank", "Margin", "Net", "Tag", "Extra", "Sum", "Count", "Kind", "Mark",
 )  # fmt: skip
 _SYLLABLES = ("ka", "lo", "mi", "ran", "te", "vo", "su", "del", "pa", "ri", "no", "zen")
-_CELL = re.compile(r"(?<![\w$])([A-Z]{1,3})([1-9][0-9]*)(?!\w)")
 _QUOTED = re.compile(r"\"([^\"]{1,40})\"")
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 #: How often an anchored sampler takes a literal from the instruction when it has one.
@@ -102,8 +101,9 @@ def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
         except ValueError:
             continue
     out.columns |= set(out.values)
-    out.cells = list(dict.fromkeys(a + b for a, b in _CELL.findall(instruction)))
-    # Quoted text, then capitalised words the sheet does not hold (a new column's name).
+    out.cells = list(dict.fromkeys(a + b for a, b in CELL_MENTION.findall(instruction)))
+    # Quoted text, then capitalised words the sheet does not hold (a new column's name),
+    # leaving out the first, which is most often the sentence's own capital.
     known = named | {h.lower() for h in table.columns}
     words = [w for w in _NAME.findall(instruction)[1:] if w.lower() not in known]
     out.names = list(dict.fromkeys([*_QUOTED.findall(instruction), *words]))
@@ -146,6 +146,14 @@ class SheetFormSampler:
             values = [env.sheet.value((r, index)) for r in range(2, self.last + 1)]
             values = [v for v in values if v is not None and v != ""]
             self.columns.append(Column(header, index, _kind(values), values))
+        by_index = {c.index: c for c in self.columns}
+        # Cells the instruction names in a column of the table, and the columns it names.
+        self._named_cells = [
+            (a, by_index[parse_addr(a)[1]])
+            for a in self.anchors.cells
+            if parse_addr(a)[1] in by_index
+        ]
+        self._named_columns = [c for c in self.columns if c.index in self.anchors.columns]
 
     # ------------------------------------------------------------ public
 
@@ -405,11 +413,8 @@ class SheetFormSampler:
         return self.rng.choice((2, 3, 10, 100, 0.1, 0.05, 1.5))
 
     def _cell(self) -> tuple[str, Column]:
-        by_index = {c.index: c for c in self.columns}
-        named = [a for a in self.anchors.cells if parse_addr(a)[1] in by_index]
-        if named and self._anchored():
-            cell = self.rng.choice(named)
-            return cell, by_index[parse_addr(cell)[1]]
+        if self._named_cells and self._anchored():
+            return self.rng.choice(self._named_cells)
         if self.anchors.rows and self._anchored():
             # A row the instruction names by a value in it, in a column it names.
             col = self._pick() or self.rng.choice(self.columns)
@@ -461,7 +466,7 @@ class SheetFormSampler:
             return f"add column {_text(name)} = {formula}" if formula else None
         if what == "sort":
             keys = rng.sample(self.columns, min(len(self.columns), rng.choice((1, 1, 2))))
-            named = [c for c in self.columns if c.index in self.anchors.columns]
+            named = self._named_columns
             if named and self._anchored():
                 keys = rng.sample(named, min(len(named), rng.choice((1, 2))))
             return "sort by " + ", ".join(

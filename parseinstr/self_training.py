@@ -94,16 +94,25 @@ def consistent_form(
     ``keep_doubted``) the first that gives ``expected`` at all."""
     doubted: str | None = None
     for cand in candidates:
-        try:
-            with env.isolated():
-                got = env.execute(cand.form)
-        except ParseInstrError:
-            continue
-        if env.same_denotation(got, expected):
-            if env.doubt(cand.form, got) is None:
-                return cand.form
+        verdict = _match(env, cand.form, expected)
+        if verdict == "undoubted":
+            return cand.form
+        if verdict == "doubted":
             doubted = doubted or cand.form
     return doubted if keep_doubted else None
+
+
+def _match(env: Environment, form: str, expected: Denotation) -> str | None:
+    """``"undoubted"`` when ``form`` runs to ``expected`` and the environment has no doubt
+    about it, ``"doubted"`` when it does, None when it fails or gives something else."""
+    try:
+        with env.isolated():
+            got = env.execute(form)
+    except ParseInstrError:
+        return None
+    if not env.same_denotation(got, expected):
+        return None
+    return "undoubted" if env.doubt(form, got) is None else "doubted"
 
 
 def _edit_search(parser: Parser, item: Any, candidates: Sequence[Any]) -> str | None:
@@ -156,14 +165,10 @@ def prior_search(
         if sample is None or sample.form in tried:
             continue
         tried.add(sample.form)
-        try:
-            with env.isolated():
-                got = env.execute(sample.form)
-        except ParseInstrError:
+        verdict = _match(env, sample.form, item.expected)
+        if verdict is None or env.is_trivial(sample.form, item.expected):
             continue
-        if not env.same_denotation(got, item.expected) or env.is_trivial(sample.form, got):
-            continue
-        if env.doubt(sample.form, got) is None:
+        if verdict == "undoubted":
             good.append(sample.form)
         elif keep_doubted:
             doubted.append(sample.form)
@@ -220,7 +225,8 @@ def self_train(
     have no form yet (faster; no hard-EM refresh of the remembered ones). With
     ``prior_samples`` N > 0, an example still without a form after the n-best (and edits)
     gets N forms drawn from its environment's prior anchored in its instruction
-    (:func:`prior_search`); the consistent one the parser scores best is remembered.
+    (:func:`prior_search`); of the consistent ones, the one that uses most of the
+    instruction's mentions, then the parser's favourite, is remembered.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
