@@ -77,6 +77,7 @@ class Anchors:
     cells: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
 
 
 def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
@@ -107,6 +108,24 @@ def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
     known = named | {h.lower() for h in table.columns}
     words = [w for w in _NAME.findall(instruction)[1:] if w.lower() not in known]
     out.names = list(dict.fromkeys([*_QUOTED.findall(instruction), *words]))
+    out.phrases = _phrases(instruction)
+    return out
+
+
+def _phrases(instruction: str, longest: int = 3) -> list[str]:
+    """Runs of one to ``longest`` words of ``instruction`` as written, without the quotes,
+    commas and sentence stops around them: the text a replacement value may be written as
+    ("Support (old)", "New Training", "7A." in "swap 7A for 7A..")."""
+    tokens = instruction.split()
+    out: list[str] = []
+    for i in range(len(tokens)):
+        for j in range(i + 1, min(i + longest, len(tokens)) + 1):
+            text = " ".join(tokens[i:j]).strip("\"'`")
+            text = re.sub(r"[,;:?!]+$", "", text)
+            text = text[:-1] if text.endswith(".") else text
+            text = text.strip("\"'`")
+            if text and text not in out:
+                out.append(text)
     return out
 
 
@@ -242,6 +261,29 @@ class SheetFormSampler:
             return _text("*" + text[start : start + 2] + "*")
         return _text(text)
 
+    def _bounds(self, col: Column) -> tuple[str, str] | None:
+        """Two criteria on one column, as Excel says "between" and "neither": a lower and
+        an upper bound on a number column (the instruction's two numbers when it writes
+        them, in order), or two values a text column is not."""
+        rng = self.rng
+        if col.kind == "num":
+            nums = self.anchors.numbers
+            if len(nums) >= 2 and self._anchored():
+                lo, hi = sorted(rng.sample(nums, 2))
+            else:
+                lo, hi = sorted((self._num_constant(col), self._num_constant(col)))
+            low = rng.choice((">=", ">"))
+            high = rng.choice(("<=", "<"))
+            return _text(low + _signed(lo)), _text(high + _signed(hi))
+        if col.kind == "text":
+            values = self.anchors.values.get(col.index) or col.values
+            values = list(dict.fromkeys(str(v) for v in values))
+            if len(values) < 2:
+                return None
+            a, b = rng.sample(values, 2)
+            return _text("<>" + a), _text("<>" + b)
+        return None
+
     def _condition(self) -> str | None:
         """A condition on one row (delete rows where, IF, FILTER)."""
         rng = self.rng
@@ -271,7 +313,7 @@ class SheetFormSampler:
         nums = self._of("num")
         if not nums:
             return None
-        a = rng.choice(nums)
+        a = self._pick("num") or rng.choice(nums)
         choice = rng.randrange(6 if depth == 0 else 3)
         if choice == 0:
             b = rng.choice(nums)
@@ -283,7 +325,7 @@ class SheetFormSampler:
             return f"[{a.header}]"
         if choice == 3:
             inner = self._num_row(depth + 1)
-            return f"ROUND({inner}, {rng.randrange(3)})" if inner else None
+            return f"ROUND({inner}, {self._digits()})" if inner else None
         if choice == 4:
             return f"ABS([{a.header}])"
         inner = self._num_row(depth + 1)
@@ -322,6 +364,9 @@ class SheetFormSampler:
             yes, no = rng.choice((("Y", "N"), ("Yes", "No"), ("High", "Low"), ("OK", "Check")))
             if len(self.anchors.names) >= 2 and self._anchored():
                 yes, no = rng.sample(self.anchors.names, 2)
+                if rng.random() < 0.7:  # said in order more often than not
+                    names = self.anchors.names
+                    yes, no = sorted((yes, no), key=names.index)
             return f"IF({cond}, {_text(yes)}, {_text(no)})"
         return self._condition()
 
@@ -345,6 +390,11 @@ class SheetFormSampler:
             # Two criteria on one range is how Excel says "between" and "neither".
             other = any_col if rng.random() < 0.5 else self._pick()
             assert other is not None
+            if other is any_col and rng.random() < 0.5:
+                pair = self._bounds(any_col)
+                if pair:
+                    ref = self._range(any_col)
+                    return f"COUNTIFS({ref}, {pair[0]}, {ref}, {pair[1]})"
             return (
                 f"COUNTIFS({self._range(any_col)}, {self._criterion(any_col)}, "
                 f"{self._range(other)}, {self._criterion(other)})"
@@ -355,7 +405,7 @@ class SheetFormSampler:
         if how == 8 and num:
             fn = rng.choice(("SUMIFS", "AVERAGEIFS", "MAXIFS", "MINIFS"))
             out = f"{fn}({self._range(num)}, {self._range(any_col)}, {self._criterion(any_col)}"
-            if rng.random() < 0.3:
+            if rng.random() < 0.5:
                 other = self._pick()
                 assert other is not None
                 out += f", {self._range(other)}, {self._criterion(other)}"
@@ -396,6 +446,14 @@ class SheetFormSampler:
             return f"ROUND(AVERAGE({self._range(num)}), {rng.randint(0, 2)})"
         return None
 
+    def _digits(self) -> int:
+        """Decimal places for ROUND: a small number the instruction writes ("one decimal
+        place"), else 0 to 2."""
+        small = [int(n) for n in self.anchors.numbers if n in (0, 1, 2, 3)]
+        if small and self._anchored():
+            return self.rng.choice(small + [0])
+        return self.rng.randrange(3)
+
     def _row(self) -> int:
         """A data row: one the instruction writes when it writes one."""
         rows = [int(n) for n in self.anchors.numbers if float(n).is_integer()]
@@ -427,7 +485,7 @@ class SheetFormSampler:
         what = rng.choices(
             ("ask", "ask_cell", "ask_two", "set", "fill", "add", "add_empty", "sort",
              "delete_where", "replace", "rows", "columns", "clear"),
-            weights=(10, 1, 1, 2, 1, 4, 1, 2, 2, 1, 2, 2, 1),
+            weights=(10, 1, 1, 2, 1, 4, 1, 2, 2, 2, 2, 2, 1),
         )[0]  # fmt: skip
         if what == "ask":
             agg = self._aggregate()
@@ -476,10 +534,14 @@ class SheetFormSampler:
             cond = self._condition()
             return f"delete rows where {cond}" if cond else None
         if what == "replace":
-            col = rng.choice(self.columns)
+            col = self._pick() or rng.choice(self.columns)
             old = self._value(col)
             new = self._new_name() if isinstance(old, str) else self._num_constant(col)
-            where = f" in [{col.header}]" if rng.random() < 0.5 else ""
+            if isinstance(old, str) and self._anchored():
+                # A new value written around the old one ("Support (old)" for "Support").
+                near = [p for p in self.anchors.phrases if p != old and old in p]
+                new = rng.choice(near) if near else new
+            where = f" in {self._range(col)}" if rng.random() < 0.5 else ""
             return f"replace {self._literal(old)} with {self._literal(new)}{where}"
         if what == "rows":
             verb = rng.choice(("insert", "delete"))

@@ -183,6 +183,36 @@ def prior_search(
     return max(zip(used, scores, forms, strict=True))[2]
 
 
+def _unused_mentions(item: Any, form: str) -> bool:
+    """Whether ``form`` leaves some of ``item``'s instruction mentions unwritten."""
+    frame = copy_frame(item.instruction, item.env)
+    return frame.used(form) < len(frame.values)
+
+
+def _upgradable(item: Any, memory: dict[str, str], prior_samples: int) -> bool:
+    """Whether a remembered form is worth searching the prior again for: one that leaves
+    some of the instruction's numbers or names unused may be a coincidence."""
+    form = memory.get(item.id)
+    return prior_samples > 0 and form is not None and _unused_mentions(item, form)
+
+
+def _upgrade(parser: Parser, item: Any, form: str | None, samples: int, seed: int) -> str | None:
+    """A prior find that uses more of the instruction's mentions than the remembered
+    ``form`` (see :func:`prior_search`), else None. A form that gives the right result while
+    ignoring a number the instruction writes ("between 412 and 696" answered by
+    ``COUNTIF(..., "<412")``) is more likely a coincidence than one that uses it."""
+    if form is None or not _unused_mentions(item, form):
+        return None
+    found = prior_search(parser, item, samples, seed, keep_doubted=False)
+    return found if found is not None and _more_mentions(item, found, form) else None
+
+
+def _more_mentions(item: Any, form: str, than: str) -> bool:
+    """Whether ``form`` writes more of the instruction's mentions than ``than`` does."""
+    frame = copy_frame(item.instruction, item.env)
+    return frame.used(form) > frame.used(than)
+
+
 def self_train(
     task: Task,
     out: Path,
@@ -292,12 +322,14 @@ def self_train(
             synthetic=round_synthetic,
         )
         parser = Parser.load(folder)
-        searched = found = changed = edited = sampled = 0
+        searched = found = changed = edited = sampled = upgraded = 0
         if not last_round:
             open_items = [
                 it
                 for it in train
-                if not it.gold and not it.weak and (refresh or it.id not in memory)
+                if not it.gold
+                and not it.weak
+                and (refresh or it.id not in memory or _upgradable(it, memory, prior_samples))
             ]
             searched = len(open_items)
             for i in range(0, len(open_items), 16):
@@ -308,15 +340,22 @@ def self_train(
                 for it, cands in zip(chunk, nbest, strict=True):
                     form = consistent_form(it.env, cands, it.expected, keep_doubted)
                     how = "beam"
+                    if form and not refresh and it.id in memory:
+                        # Searched only for an upgrade: the n-best must use more mentions.
+                        form = form if _more_mentions(it, form, memory[it.id]) else None
                     if form is None and edit_candidates > 0 and it.id not in memory:
                         form = _edit_search(parser, it, cands[:edit_candidates])
                         edited += form is not None
                         how = "edit"
+                    seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
                     if form is None and prior_samples > 0 and it.id not in memory:
-                        seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
                         form = prior_search(parser, it, prior_samples, seed, keep_doubted)
                         sampled += form is not None
                         how = "prior"
+                    if form is None and prior_samples > 0 and sources.get(it.id) != "gold":
+                        form = _upgrade(parser, it, memory.get(it.id), prior_samples, seed)
+                        upgraded += form is not None
+                        how = "prior upgrade"
                     if form is None or memory.get(it.id) == form:
                         continue
                     if it.id in memory:
@@ -335,6 +374,7 @@ def self_train(
             "changed": changed,
             "found_by_edits": edited,
             "found_by_prior": sampled,
+            "upgraded_by_prior": upgraded,
             "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
             "validation_execution_accuracy": acc,
             "model_validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
@@ -343,7 +383,8 @@ def self_train(
         history.append(entry)
         log(
             f"round {r}: trained on {entry['labelled']} forms; searched {searched}: "
-            f"{found} new ({edited} by edits, {sampled} from the prior), {changed} changed; "
+            f"{found} new ({edited} by edits, {sampled} from the prior), {changed} changed "
+            f"({upgraded} by the prior for more of the instruction's mentions); "
             f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
         )
         write_json_atomic(
