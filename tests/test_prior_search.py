@@ -15,7 +15,7 @@ from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.environments.sheet_synth import SheetFormSampler, anchors_for
 from parseinstr.environments.sheet_task import SheetTask
 from parseinstr.model import ModelSpec
-from parseinstr.self_training import prior_search, self_train
+from parseinstr.self_training import _upgrade, prior_search, self_train
 from parseinstr.synthesis import Sample
 from parseinstr.training import TrainConfig
 
@@ -90,6 +90,32 @@ def test_anchors_reach_keyed_cells_if_labels_and_percentages() -> None:
     assert sum(same) > 0.25 * len(same)
 
 
+def test_anchors_reach_between_neither_and_replacements() -> None:
+    # "Between" as a lower and an upper bound on one range, the instruction's numbers in order.
+    between = _forms("How many rows have Units between 5 and 30, ends included?")
+    assert 'ask COUNTIFS([Units], ">=5", [Units], "<=30")' in between
+    assert not any('"<=30", [Units], ">=5"' in f for f in between)
+    # "Neither" as two values a text column is not.
+    neither = _forms("How many rows are neither West nor East?")
+    assert any(re.fullmatch(r'ask COUNTIFS\(\[Region\], "<>(West|East)", \[Region\], "<>(West|East)"\)', f)
+               for f in neither)  # fmt: skip
+    # A new value written around the old one, even with a stop after it.
+    assert 'replace "West" with "West (old)"' in _forms("Change West to West (old).")
+    assert any(f.startswith('replace "pen" with "pen."') for f in _forms("Swap out pen for pen.."))
+    plain = _forms(None)
+    assert not any("West (old)" in f for f in plain)
+    # Row formulas take named columns and the places ROUND is asked for.
+    text = "Add a column with 8 percent of Price, rounded to one decimal place."
+    rate, plain = _forms(text, 8000), _forms(None, 8000)
+    assert "ROUND([Price]*0.08, 1)" in " ".join(rate)
+
+    def places(forms: list[str]) -> float:
+        rounds = [f for f in forms if f.startswith("add column") and "ROUND(" in f]
+        return sum(f.endswith(", 1)") for f in rounds) / len(rounds)
+
+    assert places(rate) > 0.4 > places(plain)
+
+
 class FixedSampler:
     def __init__(self, forms: list[str]) -> None:
         self.forms = iter(forms)
@@ -162,6 +188,20 @@ def test_prior_search_on_a_real_sampler_finds_the_meant_count() -> None:
         assert env.same_denotation(env.execute(form), expected)
 
 
+def test_a_form_that_ignores_a_mention_is_upgraded_by_one_that_uses_it() -> None:
+    text = "How many rows have Units over 5?"
+    meant, coincidence = 'ask COUNTIF([Units], ">5")', 'ask COUNTIF([Units], ">3")'
+    forms = ['ask COUNTIF([Units], ">4")', meant]  # both give 3; only one says 5
+    item = _item(forms, text, meant)
+    with item.env.isolated():
+        assert item.env.same_denotation(item.env.execute(coincidence), item.expected)
+    assert _upgrade(Scorer({}), item, coincidence, 10, 0) == meant
+    # A form already using every mention is left alone, and so is one no find beats.
+    assert _upgrade(Scorer({}), _item(forms, text, meant), meant, 10, 0) is None
+    item = _item(['ask COUNTIF([Units], ">4")'], text, meant)
+    assert _upgrade(Scorer({}), item, coincidence, 10, 0) is None
+
+
 def test_copy_frame_counts_the_mentions_a_form_uses() -> None:
     frame = copy_frame('count the rows over forty in "West"', None)
     assert frame.used('ask COUNTIF([Region], "West")') == 1
@@ -207,3 +247,46 @@ def st_synthetic(task: SheetTask) -> Any:
     from parseinstr.synthesis import synthetic_per_instance
 
     return synthetic_per_instance(task, 3, seed=0, drop_doubted=True)
+
+
+def test_self_training_upgrades_remembered_forms_that_leave_mentions_unused(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Without refresh, a remembered form is searched again only when it leaves some of the
+    instruction's mentions unused; an upgrade replaces it (source "prior upgrade")."""
+    import parseinstr.self_training as st
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 5)
+    task = SheetTask(data)
+    gold = {e.id: e.logical_form for e in task.examples()}
+    real_load = st.Parser.load
+    asked: list[str] = []
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
+        return parser
+
+    def upgrade(parser: Any, item: Any, form: str | None, samples: int, seed: int) -> Any:
+        asked.append(item.id)
+        return form + " " if form else None  # stands for a better find
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    monkeypatch.setattr(st, "_upgrade", upgrade)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, start_memory=gold, refresh=False,
+                     prior_samples=5, log=lambda m: None)  # fmt: skip
+    by_id = {e.id: e for e in task.examples()}
+    env_of = {i: task.environment_for(by_id[i]) for i in gold}
+    unused = {
+        i
+        for i in asked
+        if copy_frame(by_id[i].instruction, env_of[i]).used(gold[i])
+        < len(copy_frame(by_id[i].instruction, env_of[i]).values)
+    }
+    assert asked and unused == set(asked)  # only forms that leave a mention unused
+    assert log["history"][0]["upgraded_by_prior"] == len(asked)
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    assert {i for i, m in memory.items() if m["source"] == "prior upgrade, round 0"} == set(asked)
