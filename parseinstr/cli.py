@@ -324,7 +324,8 @@ def train(
         typer.Option(
             min=0,
             help="self-training: for an example the n-best misses, draw this many forms "
-            "from the environment's prior anchored in its instruction (0: off).",
+            "from the environment's prior anchored in its instruction, and search again "
+            "for a remembered form that leaves some of its mentions unused (0: off).",
         ),
     ] = 0,
     option: ExtraOpt = None,
