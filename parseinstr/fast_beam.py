@@ -582,8 +582,12 @@ def _greedy(
     processors: Sequence[Any],
     max_new_tokens: int,
     special: _Special,
+    temperature: float | None = None,
+    generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, list[float], list[torch.Tensor]]:
     """Greedy decoding as ``generate(num_beams=1)`` does it; scores as ``Parser`` sums them.
+    With a ``temperature``, each step's id is drawn from the processed scores' softmax at
+    that temperature instead (ancestral sampling; ``generator`` seeds it).
 
     A row that ended keeps receiving the padding id (processors see it), and its score is
     the sum over every step of the chosen id's processed score where finite, like
@@ -608,7 +612,7 @@ def _greedy(
         for proc in processors:
             scores = proc(ids, scores)
         step_scores.append(scores)
-        nxt = torch.argmax(scores, dim=-1)
+        nxt = _draw(scores, temperature, generator) if temperature else scores.argmax(dim=-1)
         if eos is not None:
             nxt = nxt * unfinished + special.pad * (1 - unfinished)  # type: ignore[operator]
         picked = scores if processors else torch.log_softmax(scores, dim=-1)
@@ -624,6 +628,15 @@ def _greedy(
     steps = torch.stack(chosen_scores, dim=1)
     totals = [float(row[torch.isfinite(row)].sum()) for row in steps]
     return ids, totals, step_scores
+
+
+def _draw(scores: torch.Tensor, temperature: float, generator: torch.Generator | None) -> Any:
+    """One id per row drawn from ``softmax(scores / temperature)``; a row with no finite
+    score (ended, or a dead end of the grammar) draws from zeros and is cut later."""
+    scaled = scores / temperature
+    alive = torch.isfinite(scaled).any(dim=-1, keepdim=True)
+    probs = torch.softmax(torch.where(alive, scaled, torch.zeros_like(scaled)), dim=-1)
+    return torch.multinomial(probs, 1, generator=generator)[:, 0]
 
 
 def _beam(
@@ -846,6 +859,46 @@ def generate(
         else:
             seqs, scores, _ = _greedy(fast, batch, list(processors), max_new_tokens, special)
     # A plain tensor (not an inference tensor), usable wherever generate's output was.
+    return seqs.clone(), scores
+
+
+def sample(
+    model: Any,
+    batch: dict[str, torch.Tensor],
+    processors: Sequence[Any],
+    max_new_tokens: int,
+    temperature: float,
+    seed: int,
+) -> tuple[torch.Tensor, list[float]]:
+    """Draw one sequence per row of ``batch`` (repeat an input to draw several) from the
+    model under ``processors`` at ``temperature``; returns the sequences and each one's
+    summed processed log-probability, as greedy decoding scores them. Seeded: the same
+    inputs and ``seed`` give the same draws."""
+    path = _fast_path(model, max_new_tokens)
+    if path is None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            out = model.generate(
+                **batch,
+                num_beams=1,
+                do_sample=True,
+                top_k=0,
+                temperature=temperature,
+                max_new_tokens=max_new_tokens,
+                output_scores=True,
+                return_dict_in_generate=True,
+                logits_processor=list(processors) or None,
+            )
+        logp = model.compute_transition_scores(
+            out.sequences, out.scores, normalize_logits=not processors
+        )
+        return out.sequences, [float(row[torch.isfinite(row)].sum()) for row in logp]
+    fast, special = path
+    generator = torch.Generator(device=fast.word.device).manual_seed(seed)
+    with torch.inference_mode():
+        seqs, scores, _ = _greedy(
+            fast, batch, list(processors), max_new_tokens, special, temperature, generator
+        )
     return seqs.clone(), scores
 
 

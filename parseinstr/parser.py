@@ -307,6 +307,48 @@ class Parser:
             result = self.rerank(instructions, result, self.reconstructor, envs=envs)
         return result
 
+    @torch.no_grad()
+    def sample_batch(
+        self,
+        instructions: Sequence[str],
+        envs: Sequence[Environment | None],
+        samples: int,
+        temperature: float = 1.0,
+        seed: int = 0,
+        constrained: bool | None = None,
+    ) -> list[list[Candidate]]:
+        """Up to ``samples`` distinct forms per instruction drawn from the parser (ancestral
+        sampling at ``temperature`` under the same grammar constraints as
+        :meth:`parse_batch`), likeliest first. A search for forms that give an expected
+        result reaches past the n-best this way: beams crowd around one reading; draws
+        spread over the readings the parser gives some weight to."""
+        if not instructions or samples < 1:
+            return [[] for _ in instructions]
+        frames = self.frames(instructions, envs)
+        batch = self.encode(instructions, envs, frames)
+        batch = {k: v.repeat_interleave(samples, dim=0) for k, v in batch.items()}
+        processors = self.logits_processors(instructions, envs, samples, constrained, frames)
+        with decoding_threads(self.device, self.threads):
+            seqs, scores = fast_beam.sample(
+                self.model, batch, processors, self.max_output_tokens, temperature, seed
+            )
+        texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
+        if frames is not None:
+            texts = [frames[j // samples].fill(t) for j, t in enumerate(texts)]
+        ended = [True] * len(texts)
+        if any(isinstance(p, Renormalise) for p in processors):
+            ended = (seqs[:, 1:] == self.output_tok.eos_token_id).any(dim=1).tolist()
+        result: list[list[Candidate]] = []
+        for i in range(len(instructions)):
+            best: dict[str, float] = {}
+            for j in range(i * samples, (i + 1) * samples):
+                form = texts[j].strip()
+                if ended[j] and form and math.isfinite(scores[j]):
+                    best[form] = max(best.get(form, -math.inf), float(scores[j]))
+            ranked = sorted(best.items(), key=lambda kv: -kv[1])
+            result.append([Candidate(f, sc) for f, sc in ranked])
+        return result
+
     def rerank(
         self,
         instructions: Sequence[str],

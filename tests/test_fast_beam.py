@@ -258,3 +258,28 @@ def test_narrow_decoder_reads_a_wider_pretrained_encoder(setup: dict, tmp_path) 
     _same({**setup, "model": model}, 3, "grammar-end")
     one = {k: v[:1] for k, v in _batch(setup).items()}  # one input: folded cross-attention
     _same({**setup, "model": model}, 5, "grammar-end", one)
+
+
+def test_sampling_fast_and_generate_agree_in_the_cold(setup: dict) -> None:
+    """Near zero temperature both sampling paths give greedy decoding's sequences and
+    scores; warm, the fast path's draws depend only on the seed."""
+    model, batch = setup["model"], _batch(setup)
+    want, want_scores = fast_beam.generate(
+        model, batch, 1, _processors(setup, "grammar", 1), MAX_NEW
+    )
+    fast, fast_scores = fast_beam.sample(
+        model, batch, _processors(setup, "grammar", 1), MAX_NEW, 1e-5, seed=0
+    )
+    big = T5ForConditionalGeneration(T5Config(vocab_size=64, d_model=16, d_ff=32, num_layers=1,
+                                              num_heads=2, d_kv=8, decoder_start_token_id=0))  # fmt: skip
+    assert fast.tolist() == want.tolist()
+    assert fast_scores == pytest.approx(want_scores, abs=1e-3)
+    warm = [
+        fast_beam.sample(model, batch, _processors(setup, "grammar", 1), MAX_NEW, 2.0, seed=s)[0]
+        for s in (1, 1)
+    ]
+    assert warm[0].tolist() == warm[1].tolist()
+    ids = torch.tensor([[5, 6, 7, 1]])
+    slow = fast_beam.sample(big.eval(), {"input_ids": ids}, [], 6, 1e-5, seed=0)
+    greedy = fast_beam.generate(big.eval(), {"input_ids": ids}, 1, [], 6)
+    assert not fast_beam.supports(big) and slow[0].tolist() == greedy[0].tolist()

@@ -269,3 +269,25 @@ def test_bf16_precision_runs_training_products_in_bfloat16(tiny_model, tmp_path,
     assert seen["auto"] == {torch.float32}
     with pytest.raises(UsageError, match="precision 'half'"):
         train_parser(task, tmp_path / "x", TINY, TrainConfig(precision="half"), log=print)
+
+
+def test_sampling_draws_distinct_grammatical_forms_likeliest_first(tiny_model):
+    folder, db, _ = tiny_model
+    parser = Parser.load(folder)
+    with SqlEnvironment(db) as env:
+        texts = ["who lives in paris", "how many customers"]
+        drawn = parser.sample_batch(texts, [env, env], 12, temperature=1.5, seed=3)
+        again = parser.sample_batch(texts, [env, env], 12, temperature=1.5, seed=3)
+        other = parser.sample_batch(texts, [env, env], 12, temperature=1.5, seed=4)
+        cold = parser.sample_batch(texts, [env, env], 4, temperature=1e-4, seed=5)
+        greedy = parser.parse_batch(texts, [env, env], 1)
+        grammar = env.grammar()
+    assert drawn == again and drawn != other  # seeded
+    for cands in drawn:
+        assert 1 < len(cands) <= 12  # a warm sampler spreads over several forms
+        assert len({c.form for c in cands}) == len(cands)
+        assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
+        assert all(grammar.accepts(c.form) for c in cands)  # constrained like parse_batch
+    # Near zero temperature every draw is the greedy form.
+    assert [[c.form for c in cands] for cands in cold] == [[g[0].form] for g in greedy]
+    assert [c.score for c in cold[0]] == pytest.approx([greedy[0][0].score], abs=1e-3)
