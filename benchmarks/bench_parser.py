@@ -62,6 +62,9 @@ def ablation(parser: Parser, task: Any, beams: int, per_example: bool = False) -
             n_best=beams, constrained=True, execution_guided=True, doubts=False
         ),
         "constrained beam + execution": dict(n_best=beams, constrained=True, execution_guided=True),
+        "constrained beam + execution + mentions": dict(
+            n_best=beams, constrained=True, execution_guided=True, mentions=True
+        ),
     }
     out = {}
     if not constrained_available():

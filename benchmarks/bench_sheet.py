@@ -205,6 +205,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     ap.add_argument("--batch-size", type=int, default=16, help="examples per optimizer step")
     ap.add_argument("--results", default=None, help="results file name (default from options)")
+    ap.add_argument(
+        "--evaluate-model",
+        type=Path,
+        default=None,
+        help="evaluate this model folder (trained by an earlier run on the same split) "
+        "instead of training one",
+    )
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
@@ -243,7 +250,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     started = time.monotonic()
     learning: dict[str, Any] | None = None
     model_dir = args.out / "model"
-    if args.supervision == "denotation":
+    if args.evaluate_model is not None:
+        model_dir = args.evaluate_model
+        card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
+        log_path = model_dir / "learning_log.json"
+        learning = {"evaluated_model": str(model_dir), "trained_by": card.get("command")}
+        if log_path.exists():
+            learning.update(json.loads(log_path.read_text(encoding="utf-8")))
+    elif args.supervision == "denotation":
         if args.memory is None:
             card, learning = learn(train, model_dir, args, spec, config, minutes)
             memory_path = model_dir / "memory.json"

@@ -472,6 +472,14 @@ def evaluate(
             help="Execution-guided selection without the environment's doubts (ablation).",
         ),
     ] = False,
+    prefer_mentions: Annotated[
+        bool,
+        typer.Option(
+            "--prefer-mentions",
+            help="Execution-guided selection prefers the candidate that writes the most of "
+            "the instruction's numbers and names.",
+        ),
+    ] = False,
     option: ExtraOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
 ) -> None:
@@ -488,6 +496,7 @@ def evaluate(
         False if unconstrained else None,
         not no_execution_guided,
         doubts=not no_doubts,
+        mentions=prefer_mentions,
     )
     report.update(provenance("full", _command_line()))
     console.print(
@@ -514,6 +523,14 @@ def run(
     sheet: SheetOpt = None,
     save: SaveOpt = None,
     n_best: Annotated[int, typer.Option(help="Candidates to consider.")] = 5,
+    prefer_mentions: Annotated[
+        bool,
+        typer.Option(
+            "--prefer-mentions",
+            help="Among candidates that run, prefer the one that writes the most of the "
+            "instruction's numbers and names.",
+        ),
+    ] = False,
     option: ExtraOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -526,7 +543,8 @@ def run(
     options.update(_extra(option))
     parser = load_parser(model or default_model(env_cls))
     with env_cls.from_options(**options) as env:
-        result = InstructionExecutor(parser, env, n_best=n_best).run(instruction)
+        executor = InstructionExecutor(parser, env, n_best=n_best, prefer_mentions=prefer_mentions)
+        result = executor.run(instruction)
         written = env.export(result.denotation) if result.denotation is not None else []
     if as_json:
         _print_json({**result.to_json(), "outputs": written})

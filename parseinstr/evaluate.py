@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from .copying import copy_frame
 from .environment import Denotation, Example, Task
 from .errors import ParseInstrError
 from .parser import Parser, select_by_execution
@@ -42,8 +43,11 @@ def predict_and_score(
     execution_guided: bool = False,
     batch_size: int = 32,
     doubts: bool = True,
+    mentions: bool = False,
 ) -> list[dict[str, Any]]:
-    """One row per example: prediction, its denotation or error, and whether it is right."""
+    """One row per example: prediction, its denotation or error, and whether it is right.
+    ``mentions``: execution-guided selection prefers the candidate that writes the most of
+    the instruction's mentions (:func:`parseinstr.parser.select_by_execution`)."""
     rows = []
     for i in range(0, len(examples), batch_size):
         chunk = list(examples[i : i + batch_size])
@@ -51,7 +55,8 @@ def predict_and_score(
         nbest = parser.parse_batch([e.instruction for e in chunk], envs, n_best, constrained)
         for example, env, cands in zip(chunk, envs, nbest, strict=True):
             pool = cands if execution_guided else cands[:1]
-            best, alts, ambiguous = select_by_execution(env, pool, doubts=doubts)
+            frame = copy_frame(example.instruction, env) if mentions else None
+            best, alts, ambiguous = select_by_execution(env, pool, doubts=doubts, mentions=frame)
             chosen = alts[best] if best is not None else (alts[0] if alts else None)
             expected = expected_of(task, example)
             correct = bool(
@@ -91,12 +96,21 @@ def evaluate_task(
     constrained: bool | None = None,
     execution_guided: bool = True,
     doubts: bool = True,
+    mentions: bool = False,
 ) -> dict[str, Any]:
     """The evaluation report (``execution_accuracy``, ``exact_match``, ``n``, ``tags``, ...);
-    ``doubts=False``: execution-guided selection without the environment's doubts."""
+    ``doubts=False``: execution-guided selection without the environment's doubts;
+    ``mentions``: it prefers the candidate using the most of the instruction's mentions."""
     examples = task.examples()
     rows = predict_and_score(
-        parser, task, examples, n_best, constrained, execution_guided, doubts=doubts
+        parser,
+        task,
+        examples,
+        n_best,
+        constrained,
+        execution_guided,
+        doubts=doubts,
+        mentions=mentions,
     )
     n = len(rows)
     report: dict[str, Any] = {

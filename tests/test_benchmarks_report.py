@@ -818,3 +818,38 @@ def test_sheet_memory_report_counts_forms_unlike_the_generator(tmp_path: Path) -
     assert got["sample_unlike"] == [
         {"instruction": "how many", "remembered": "ask MAX([X])", "generator": "ask Y"}
     ]
+
+
+def test_sheet_benchmark_evaluates_an_earlier_model_with_every_selection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--evaluate-model``: no training; the model's card and learning log are recorded and
+    the ablation includes execution-guided selection that prefers mentions."""
+    from benchmarks import bench_sheet
+    from parseinstr.parser import Candidate
+
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "model_card.json").write_text(json.dumps({"command": "train it"}))
+    (model / "learning_log.json").write_text(json.dumps({"history": [{"round": 0}]}))
+
+    class Stub:
+        def parse_batch(self, instructions, envs, *a, **k):
+            return [[Candidate("ask 1", -0.1)] for _ in instructions]
+
+        def parse(self, instruction, env, *a, **k):
+            return [Candidate("ask 1", -0.1)]
+
+    monkeypatch.setattr(
+        bench_sheet.Parser, "load", classmethod(lambda cls, folder, device="cpu": Stub())
+    )
+    monkeypatch.setattr(bench_sheet, "train_parser", lambda *a, **k: pytest.fail("trained"))
+    written: dict = {}
+    monkeypatch.setattr(bench_sheet, "write_results", lambda path, r: written.update(r))
+    out = bench_sheet.main(
+        ["--quick", "--evaluate-model", str(model), "--out", str(tmp_path / "o")]
+    )
+    assert out["learning"]["evaluated_model"] == str(model)
+    assert out["learning"]["trained_by"] == "train it" and out["learning"]["history"]
+    assert "constrained beam + execution + mentions" in out["ablation"]
+    assert written["ablation"] == out["ablation"]
