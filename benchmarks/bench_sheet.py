@@ -142,6 +142,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="self-training: forms drawn from the anchored prior for a task the n-best misses",
     )
     ap.add_argument(
+        "--samples",
+        type=int,
+        default=0,
+        help="self-training: forms drawn from the parser for a task its n-best misses",
+    )
+    ap.add_argument(
+        "--temperature", type=float, default=1.0, help="self-training: sampling temperature"
+    )
+    ap.add_argument(
         "--no-refresh",
         action="store_true",
         help="self-training: search only the tasks without a form yet",
@@ -547,6 +556,8 @@ def learn(
             start_memory=start_memory(args.start_memory),
             refresh=not args.no_refresh,
             prior_samples=args.prior_search,
+            parser_samples=args.samples,
+            temperature=args.temperature,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

@@ -328,6 +328,17 @@ def train(
             "for a remembered form that leaves some of its mentions unused (0: off).",
         ),
     ] = 0,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="self-training: for an example the n-best misses, draw this many forms "
+            "from the parser itself (ancestral sampling under the grammar; 0: off).",
+        ),
+    ] = 0,
+    temperature: Annotated[
+        float, typer.Option(min=0.01, help="self-training: temperature of --samples.")
+    ] = 1.0,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -437,6 +448,8 @@ def train(
             # doubts is more likely a coincidence than what was meant.
             keep_doubted=gold_fraction > 0,
             prior_samples=prior_search,
+            parser_samples=samples,
+            temperature=temperature,
         )
         last = log["history"][-1]
         console.print(

@@ -29,7 +29,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from .copying import copy_frame
+from .copying import CopyFrame, copy_frame
 from .edits import nearest_consistent
 from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError, UsageError
@@ -86,19 +86,31 @@ def _with_form(source: Example, form: str | None) -> Example:
 
 
 def consistent_form(
-    env: Environment, candidates: Sequence[Any], expected: Denotation, keep_doubted: bool = True
+    env: Environment,
+    candidates: Sequence[Any],
+    expected: Denotation,
+    keep_doubted: bool = True,
+    mentions: CopyFrame | None = None,
 ) -> str | None:
     """The first (highest-scoring) candidate whose execution gives ``expected`` and that
     the environment has no doubt about (:meth:`Environment.doubt`: a count of 0 from a
     value compared with the wrong column is right for the wrong reason), else (with
-    ``keep_doubted``) the first that gives ``expected`` at all."""
+    ``keep_doubted``) the first that gives ``expected`` at all. With ``mentions`` (the
+    instruction's copy frame), the consistent undoubted candidate that writes the most of
+    the instruction's mentions, the first among equals."""
     doubted: str | None = None
+    good: list[str] = []
     for cand in candidates:
         verdict = _match(env, cand.form, expected)
         if verdict == "undoubted":
-            return cand.form
+            if mentions is None:
+                return cand.form
+            good.append(cand.form)
         if verdict == "doubted":
             doubted = doubted or cand.form
+    if good and mentions is not None:
+        used = [mentions.used(f) for f in good]
+        return good[used.index(max(used))]
     return doubted if keep_doubted else None
 
 
@@ -233,6 +245,8 @@ def self_train(
     start_memory: dict[str, str] | None = None,
     refresh: bool = True,
     prior_samples: int = 0,
+    parser_samples: int = 0,
+    temperature: float = 1.0,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -260,6 +274,10 @@ def self_train(
     (not a gold one) that leaves some of the instruction's mentions unused is searched again
     the same way, and replaced by a find that uses more of them (source "prior upgrade"):
     a count that ignores both bounds of "between 412 and 696" is likely a coincidence.
+    With ``parser_samples`` K > 0, an example whose n-best holds no consistent form gets K
+    forms drawn from the parser itself (:meth:`Parser.sample_batch` at ``temperature``)
+    before any edit or prior search. Among consistent forms of one list (n-best or draws),
+    the one that writes the most of the instruction's mentions is remembered.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
@@ -325,7 +343,7 @@ def self_train(
             synthetic=round_synthetic,
         )
         parser = Parser.load(folder)
-        searched = found = changed = edited = sampled = upgraded = 0
+        searched = found = changed = edited = sampled = upgraded = drew = 0
         if not last_round:
             open_items = [
                 it
@@ -341,16 +359,28 @@ def self_train(
                     [it.instruction for it in chunk], [it.env for it in chunk], beam, True
                 )
                 for it, cands in zip(chunk, nbest, strict=True):
-                    form = consistent_form(it.env, cands, it.expected, keep_doubted)
+                    seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
+                    frame = copy_frame(it.instruction, it.env)
+                    # Searched only for an upgrade (no refresh): a find must use more mentions.
+                    upgrade_only = not refresh and it.id in memory
+                    form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
+                    if form and upgrade_only and not _more_mentions(it, form, memory[it.id]):
+                        form = None
                     how = "beam"
-                    if form and not refresh and it.id in memory:
-                        # Searched only for an upgrade: the n-best must use more mentions.
-                        form = form if _more_mentions(it, form, memory[it.id]) else None
+                    if form is None and parser_samples > 0:
+                        drawn = parser.sample_batch(
+                            [it.instruction], [it.env], parser_samples, temperature, seed
+                        )[0]
+                        fresh = [c for c in drawn if c.form not in {x.form for x in cands}]
+                        form = consistent_form(it.env, fresh, it.expected, keep_doubted, frame)
+                        if form and upgrade_only and not _more_mentions(it, form, memory[it.id]):
+                            form = None
+                        drew += form is not None
+                        how = "sample"
                     if form is None and edit_candidates > 0 and it.id not in memory:
                         form = _edit_search(parser, it, cands[:edit_candidates])
                         edited += form is not None
                         how = "edit"
-                    seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
                     if form is None and prior_samples > 0 and it.id not in memory:
                         form = prior_search(parser, it, prior_samples, seed, keep_doubted)
                         sampled += form is not None
@@ -377,6 +407,7 @@ def self_train(
             "changed": changed,
             "found_by_edits": edited,
             "found_by_prior": sampled,
+            "found_by_sampling": drew,
             "upgraded_by_prior": upgraded,
             "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
             "validation_execution_accuracy": acc,
@@ -386,7 +417,8 @@ def self_train(
         history.append(entry)
         log(
             f"round {r}: trained on {entry['labelled']} forms; searched {searched}: "
-            f"{found} new ({edited} by edits, {sampled} from the prior), {changed} changed "
+            f"{found} new ({edited} by edits, {drew} by sampling the parser, {sampled} from the "
+            f"prior), {changed} changed "
             f"({upgraded} by the prior for more of the instruction's mentions); "
             f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
         )
@@ -407,6 +439,8 @@ def self_train(
         "start_memory": len(start_memory or {}),
         "refresh": refresh,
         "prior_samples": prior_samples,
+        "parser_samples": parser_samples,
+        "temperature": temperature,
         "config": asdict(config),
         "history": history,
         "model": str(out),

@@ -446,6 +446,8 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         start_memory=None,
         no_refresh=False,
         prior_search=0,
+        samples=0,
+        temperature=1.0,
     )
     args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0, **common)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
@@ -487,6 +489,8 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
             "final_minutes": 9.0,
             "search_beam": 16,
             "prior_search": 40,
+            "samples": 8,
+            "temperature": 1.5,
         },
         gold_fraction=0.0,
         rounds=3,
@@ -498,6 +502,7 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     assert kw["synthetic"] == ["s1", "s2"] and kw["synthetic_per_epoch"] == 20
     assert kw["keep_doubted"] is False and kw["final_minutes"] == 9.0 and kw["beam"] == 16
     assert kw["prior_samples"] == 40 and kwargs[0]["prior_samples"] == 0
+    assert kw["parser_samples"] == 8 and kw["temperature"] == 1.5
     assert log["prior"]["per_sheet"] == 3 and log["prior"]["forms"] == 2
 
 

@@ -102,3 +102,17 @@ def test_cli_prefer_mentions(tmp_path: Path, monkeypatch, capsys) -> None:
     ):
         assert cli.main(base + flag) == 0
         assert json.loads(capsys.readouterr().out)["logical_form"] == form
+
+
+def test_consistent_form_may_prefer_the_one_using_most_mentions() -> None:
+    from parseinstr.self_training import consistent_form
+
+    env = SheetEnvironment.from_cells(CELLS)
+    with env.isolated():
+        expected = env.execute('ask COUNTIF([Units], ">5")')
+    cands = [Candidate('ask COUNTIF([Units], ">4")', -0.1), CANDIDATES[1]]
+    assert consistent_form(env, cands, expected) == 'ask COUNTIF([Units], ">4")'
+    frame = copy_frame(TEXT, env)
+    assert consistent_form(env, cands, expected, mentions=frame) == 'ask COUNTIF([Units], ">5")'
+    assert consistent_form(env, cands[:1], expected, mentions=frame) == cands[0].form
+    assert consistent_form(env, CANDIDATES[2:], expected, mentions=frame) is None

@@ -290,3 +290,47 @@ def test_self_training_upgrades_remembered_forms_that_leave_mentions_unused(
     assert log["history"][0]["upgraded_by_prior"] == len(asked)
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
     assert {i for i, m in memory.items() if m["source"] == "prior upgrade, round 0"} == set(asked)
+
+
+def test_self_training_draws_from_the_parser_when_the_nbest_misses(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``parser_samples``: draws from the parser are searched for a consistent form when the
+    n-best has none; what they give is remembered with the source "sample"."""
+    import parseinstr.self_training as st
+    from parseinstr.parser import Candidate
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 2)
+    task = SheetTask(data)
+    by_text = {e.instruction: e.logical_form for e in task.examples()}
+    real_load = st.Parser.load
+    calls: list[tuple[int, float]] = []
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
+
+        def sample_batch(instructions, envs, samples, temperature=1.0, seed=0, **k):  # type: ignore[no-untyped-def]
+            calls.append((samples, temperature))
+            return [
+                [Candidate("ask 12345", -0.1), Candidate(by_text[i], -0.5)] for i in instructions
+            ]
+
+        parser.sample_batch = sample_batch  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                     parser_samples=6, temperature=1.3, log=lambda m: None)  # fmt: skip
+    first = log["history"][0]
+    assert first["found_by_sampling"] == first["found"] > 0
+    assert calls and set(calls) == {(6, 1.3)}
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    assert {m["source"] for m in memory.values()} == {"sample, round 0"}
+    gold = {e.id: e.logical_form for e in task.examples()}
+    assert all(m["form"] == gold[i] for i, m in memory.items())
+    assert log["parser_samples"] == 6 and log["temperature"] == 1.3

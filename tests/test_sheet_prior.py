@@ -200,11 +200,11 @@ def test_cli_self_training_from_a_prior_only(tmp_path: Path) -> None:
     args = ["train", "sheet", "--data", str(data), "--out", str(tmp_path / "m")]
     args += ["--supervision", "denotation", "--learner", "self-training"]
     args += ["--synthetic-per-instance", "3", "--rounds", "1", "--epochs", "1"]
-    args += ["--max-minutes", "0.05", "--prior-search", "20"]
+    args += ["--max-minutes", "0.05", "--prior-search", "20", "--samples", "4"]
     assert main(args) == 0
     log = json.loads((tmp_path / "m" / "learning_log.json").read_text())
     assert log["gold_fraction"] == 0.0 and log["keep_doubted"] is False
-    assert log["prior_samples"] == 20
+    assert log["prior_samples"] == 20 and log["parser_samples"] == 4
     assert 0 < log["synthetic"] <= 3 * 12
     assert (tmp_path / "m" / "model.safetensors").exists()
 
