@@ -49,6 +49,7 @@ from .sheet_ast import (
     Cols,
     Header,
     Node,
+    Num,
     Ref,
     literal_value,
     to_text,
@@ -224,10 +225,30 @@ def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
                 reason = _doubt_of_call(evaluator, node)
             elif isinstance(node, Binary) and node.op in ("=", "<>"):
                 reason = _doubt_of_comparison(evaluator, table, node)
+            elif isinstance(node, Binary) and node.op == "-":
+                reason = _date_as_subtraction(node)
             else:
                 reason = None
             if reason is not None:
                 return reason
+    return None
+
+
+def _date_as_subtraction(node: Binary) -> str | None:
+    """``set A11 = 2024-01-07``: a date written without quotes is a subtraction (2016);
+    a date is written in quotes."""
+    left, day = node.left, node.right
+    if not (isinstance(left, Binary) and left.op == "-" and isinstance(day, Num)):
+        return None
+    year, month = left.left, left.right
+    if not (isinstance(year, Num) and isinstance(month, Num)):
+        return None
+    parts = (year.value, month.value, day.value)
+    if not all(float(v).is_integer() for v in parts):
+        return None
+    y, m, d = (int(v) for v in parts)
+    if 1900 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31:
+        return f"{y}-{m:02d}-{d:02d} is a subtraction here; a date is written in quotes"
     return None
 
 

@@ -66,6 +66,8 @@ def ran(env, form):
         ("ask AND([Stock])", "AND reads truth values from C2:C4, which holds none"),
         ("ask OR([Low])", "OR reads truth values from E2:E4"),
         ("ask COUNTBLANK([Item])", "COUNTBLANK counts blanks in A2:A4, which has none"),
+        ("set A5 = 2024-01-07", "2024-01-07 is a subtraction here"),
+        ("fill F2:F4 = 2024-11-04", "a date is written in quotes"),
     ],
 )
 def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
@@ -108,6 +110,9 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         "set C5 = -10.7",
         "ask OR(D2:D4, C2 > 5)",
         "ask COUNTBLANK(A2:A6)",  # rows 5 and 6 are empty
+        'set A5 = "2024-01-07"',
+        "set C5 = 100-12-3",  # not a date
+        "set F5 = C2-1-2",
     ],
 )
 def test_plausible_forms_and_bad_input_raise_no_doubt(env, form):
