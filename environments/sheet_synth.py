@@ -354,6 +354,9 @@ class SheetFormSampler:
                 return f"MID({ref}, {rng.randint(1, 3)}, {rng.randint(1, 4)})"
             other = self._pick()
             sep = rng.choice((" ", "-", " / ", ", ", ": "))
+            quoted = [n for n in self.anchors.names if not any(ch.isalnum() for ch in n)]
+            if quoted and self._anchored():
+                sep = rng.choice(quoted)  # a separator the instruction quotes
             if other is None:
                 return None
             return f"{ref} & {_text(sep)} & [{other.header}]"
@@ -563,8 +566,9 @@ class SheetFormSampler:
 
     def _new_name(self) -> str:
         rng = self.rng
-        if self.anchors.names and self._anchored():
-            return rng.choice(self.anchors.names)
+        names = [n for n in self.anchors.names if any(ch.isalnum() for ch in n)]
+        if names and self._anchored():
+            return rng.choice(names)
         if rng.random() < 0.6:
             return rng.choice(_NEW_NAMES)
         word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))

@@ -71,6 +71,9 @@ def _forms(instruction: str | None, n: int = 3000, seed: int = 4) -> list[str]:
 
 
 def test_anchors_reach_keyed_cells_if_labels_and_percentages() -> None:
+    joined = _forms('Add a column "Tag" with Item, the text " / ", then Region.')
+    assert 'add column "Tag" = [Item] & " / " & [Region]' in joined
+    assert not any(f.startswith('add column " / "') for f in joined)  # not a name
     labels = _forms('New column "Flag": "hi" if Units is over 5, else "lo".')
     assert any("IF(" in f and '"hi"' in f and '"lo"' in f for f in labels)
     assert "set D3 = 9" in _forms("Set the Price of ink to 9.")  # ink's row, Price's column
