@@ -284,15 +284,7 @@ class Parser:
                     seqs, out.scores, normalize_logits=not processors
                 )
             scores = [float(row[torch.isfinite(row)].sum()) for row in logp]
-        texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
-        if frames is not None:
-            texts = [frames[j // beams].fill(t) for j, t in enumerate(texts)]
-        # Under grammar constraints only sequences that ended (end-of-sequence, which the
-        # grammar allows only after a whole sentence) are sentences: one cut at the length
-        # limit is a prefix, such as ``repeat`` followed by ignored whitespace, and is dropped.
-        keep = [True] * len(texts)
-        if any(isinstance(p, Renormalise) for p in processors):
-            keep = (seqs[:, 1:] == self.output_tok.eos_token_id).any(dim=1).tolist()
+        texts, keep = self._decoded(seqs, processors, frames, beams)
         result: list[list[Candidate]] = []
         for i in range(len(instructions)):
             cands = [
@@ -332,12 +324,7 @@ class Parser:
             seqs, scores = fast_beam.sample(
                 self.model, batch, processors, self.max_output_tokens, temperature, seed
             )
-        texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
-        if frames is not None:
-            texts = [frames[j // samples].fill(t) for j, t in enumerate(texts)]
-        ended = [True] * len(texts)
-        if any(isinstance(p, Renormalise) for p in processors):
-            ended = (seqs[:, 1:] == self.output_tok.eos_token_id).any(dim=1).tolist()
+        texts, ended = self._decoded(seqs, processors, frames, samples)
         result: list[list[Candidate]] = []
         for i in range(len(instructions)):
             best: dict[str, float] = {}
@@ -348,6 +335,25 @@ class Parser:
             ranked = sorted(best.items(), key=lambda kv: -kv[1])
             result.append([Candidate(f, sc) for f, sc in ranked])
         return result
+
+    def _decoded(
+        self,
+        seqs: torch.Tensor,
+        processors: Sequence[Any],
+        frames: Sequence[CopyFrame] | None,
+        rows_per_item: int,
+    ) -> tuple[list[str], list[bool]]:
+        """Each row's text (copy slots filled) and whether it ended. Under grammar
+        constraints only sequences that ended (end-of-sequence, which the grammar allows only
+        after a whole sentence) are sentences: one cut at the length limit is a prefix, such
+        as ``repeat`` followed by ignored whitespace, and is dropped."""
+        texts = self.output_tok.batch_decode(seqs, skip_special_tokens=True)
+        if frames is not None:
+            texts = [frames[j // rows_per_item].fill(t) for j, t in enumerate(texts)]
+        ended = [True] * len(texts)
+        if any(isinstance(p, Renormalise) for p in processors):
+            ended = (seqs[:, 1:] == self.output_tok.eos_token_id).any(dim=1).tolist()
+        return texts, ended
 
     def rerank(
         self,

@@ -227,12 +227,7 @@ def test_self_training_remembers_what_the_prior_finds(tmp_path: Path, monkeypatc
         return parser
 
     monkeypatch.setattr(st.Parser, "load", load)
-    synthetic, _ = st_synthetic(task)
-    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
-    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
-    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
-                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
-                     prior_samples=400, log=lambda m: None)  # fmt: skip
+    log = _tiny_self_train(task, tmp_path, prior_samples=400)
     first = log["history"][0]
     assert first["found_by_prior"] == first["found"] > 0
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
@@ -244,6 +239,17 @@ def test_self_training_remembers_what_the_prior_finds(tmp_path: Path, monkeypatc
                 got = env.execute(memory[example.id]["form"])
             assert env.same_denotation(got, task.expected_denotation(example, env))
     assert log["prior_samples"] == 400
+
+
+def _tiny_self_train(task: SheetTask, tmp_path: Path, **options: Any) -> dict[str, Any]:
+    """Two rounds of self-training a tiny parser from the prior (no gold form, doubted
+    matches never remembered), with ``options`` passed on to ``self_train``."""
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    return self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+                      spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                      log=lambda m: None, **options)  # fmt: skip
 
 
 def st_synthetic(task: SheetTask) -> Any:
@@ -323,12 +329,7 @@ def test_self_training_draws_from_the_parser_when_the_nbest_misses(
         return parser
 
     monkeypatch.setattr(st.Parser, "load", load)
-    synthetic, _ = st_synthetic(task)
-    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
-    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
-    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
-                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
-                     parser_samples=6, temperature=1.3, log=lambda m: None)  # fmt: skip
+    log = _tiny_self_train(task, tmp_path, parser_samples=6, temperature=1.3)
     first = log["history"][0]
     assert first["found_by_sampling"] == first["found"] > 0
     assert calls and set(calls) == {(6, 1.3)}
