@@ -196,16 +196,15 @@ def prior_search(
 
 
 def _unused_mentions(item: Any, form: str) -> bool:
-    """Whether ``form`` leaves some of ``item``'s instruction mentions unwritten."""
+    """Whether ``form`` leaves some of ``item``'s instruction mentions unwritten: a form
+    that does may be a coincidence worth searching the prior again for."""
     frame = copy_frame(item.instruction, item.env)
     return frame.used(form) < len(frame.values)
 
 
-def _upgradable(item: Any, memory: dict[str, str], prior_samples: int) -> bool:
-    """Whether a remembered form is worth searching the prior again for: one that leaves
-    some of the instruction's numbers or names unused may be a coincidence."""
-    form = memory.get(item.id)
-    return prior_samples > 0 and form is not None and _unused_mentions(item, form)
+def _using_at_least(frame: CopyFrame, form: str | None, least: int) -> str | None:
+    """``form`` if it writes at least ``least`` of the instruction's mentions, else None."""
+    return form if form and frame.used(form) >= least else None
 
 
 def _upgrade(parser: Parser, item: Any, form: str | None, samples: int, seed: int) -> str | None:
@@ -216,13 +215,8 @@ def _upgrade(parser: Parser, item: Any, form: str | None, samples: int, seed: in
     if form is None or not _unused_mentions(item, form):
         return None
     found = prior_search(parser, item, samples, seed, keep_doubted=False)
-    return found if found is not None and _more_mentions(item, found, form) else None
-
-
-def _more_mentions(item: Any, form: str, than: str) -> bool:
-    """Whether ``form`` writes more of the instruction's mentions than ``than`` does."""
     frame = copy_frame(item.instruction, item.env)
-    return frame.used(form) > frame.used(than)
+    return found if found is not None and frame.used(found) > frame.used(form) else None
 
 
 def self_train(
@@ -350,7 +344,11 @@ def self_train(
                 for it in train
                 if not it.gold
                 and not it.weak
-                and (refresh or it.id not in memory or _upgradable(it, memory, prior_samples))
+                and (
+                    refresh
+                    or it.id not in memory
+                    or (prior_samples > 0 and _unused_mentions(it, memory[it.id]))
+                )
             ]
             searched = len(open_items)
             for i in range(0, len(open_items), 16):
@@ -362,19 +360,18 @@ def self_train(
                     seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
                     frame = copy_frame(it.instruction, it.env)
                     # Searched only for an upgrade (no refresh): a find must use more mentions.
-                    upgrade_only = not refresh and it.id in memory
+                    least = frame.used(memory[it.id]) + 1 if not refresh and it.id in memory else 0
                     form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
-                    if form and upgrade_only and not _more_mentions(it, form, memory[it.id]):
-                        form = None
+                    form = _using_at_least(frame, form, least)
                     how = "beam"
                     if form is None and parser_samples > 0:
                         drawn = parser.sample_batch(
                             [it.instruction], [it.env], parser_samples, temperature, seed
                         )[0]
-                        fresh = [c for c in drawn if c.form not in {x.form for x in cands}]
+                        seen = {c.form for c in cands}
+                        fresh = [c for c in drawn if c.form not in seen]
                         form = consistent_form(it.env, fresh, it.expected, keep_doubted, frame)
-                        if form and upgrade_only and not _more_mentions(it, form, memory[it.id]):
-                            form = None
+                        form = _using_at_least(frame, form, least)
                         drew += form is not None
                         how = "sample"
                     if form is None and edit_candidates > 0 and it.id not in memory:
@@ -385,7 +382,7 @@ def self_train(
                         form = prior_search(parser, it, prior_samples, seed, keep_doubted)
                         sampled += form is not None
                         how = "prior"
-                    if form is None and prior_samples > 0 and sources.get(it.id) != "gold":
+                    if form is None and prior_samples > 0:
                         form = _upgrade(parser, it, memory.get(it.id), prior_samples, seed)
                         upgraded += form is not None
                         how = "prior upgrade"
