@@ -612,7 +612,10 @@ def _greedy(
         for proc in processors:
             scores = proc(ids, scores)
         step_scores.append(scores)
-        nxt = _draw(scores, temperature, generator) if temperature else scores.argmax(dim=-1)
+        if temperature:
+            nxt = _draw(scores, temperature, generator, special.pad)
+        else:
+            nxt = scores.argmax(dim=-1)
         if eos is not None:
             nxt = nxt * unfinished + special.pad * (1 - unfinished)  # type: ignore[operator]
         picked = scores if processors else torch.log_softmax(scores, dim=-1)
@@ -630,13 +633,17 @@ def _greedy(
     return ids, totals, step_scores
 
 
-def _draw(scores: torch.Tensor, temperature: float, generator: torch.Generator | None) -> Any:
-    """One id per row drawn from ``softmax(scores / temperature)``; a row with no finite
-    score (ended, or a dead end of the grammar) draws from zeros and is cut later."""
+def _draw(
+    scores: torch.Tensor, temperature: float, generator: torch.Generator | None, pad: int | None
+) -> Any:
+    """One id per row drawn from ``softmax(scores / temperature)``. A row with no finite
+    score (ended, or at a dead end of the grammar) gets ``pad``: it never reaches the
+    end-of-sequence, so a constrained parser drops it as unfinished."""
     scaled = scores / temperature
-    alive = torch.isfinite(scaled).any(dim=-1, keepdim=True)
-    probs = torch.softmax(torch.where(alive, scaled, torch.zeros_like(scaled)), dim=-1)
-    return torch.multinomial(probs, 1, generator=generator)[:, 0]
+    alive = torch.isfinite(scaled).any(dim=-1)
+    probs = torch.softmax(torch.where(alive[:, None], scaled, torch.zeros_like(scaled)), dim=-1)
+    drawn = torch.multinomial(probs, 1, generator=generator)[:, 0]
+    return drawn if pad is None else torch.where(alive, drawn, torch.full_like(drawn, pad))
 
 
 def _beam(

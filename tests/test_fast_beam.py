@@ -283,3 +283,21 @@ def test_sampling_fast_and_generate_agree_in_the_cold(setup: dict) -> None:
     slow = fast_beam.sample(big.eval(), {"input_ids": ids}, [], 6, 1e-5, seed=0)
     greedy = fast_beam.generate(big.eval(), {"input_ids": ids}, 1, [], 6)
     assert not fast_beam.supports(big) and slow[0].tolist() == greedy[0].tolist()
+
+
+class _DeadEnd:
+    """No token is allowed for row 0 from the third step on (a dead end of a grammar)."""
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        if input_ids.shape[1] >= 3:
+            scores = scores.clone()
+            scores[0] = -float("inf")
+        return scores
+
+
+def test_a_sampled_row_at_a_dead_end_gets_padding_and_never_ends(setup: dict) -> None:
+    tok = setup["tok"]
+    seqs, _ = fast_beam.sample(setup["model"], _batch(setup), [_DeadEnd()], MAX_NEW, 2.0, seed=0)
+    stuck = seqs[0, 3:].tolist()
+    assert stuck and set(stuck) == {tok.pad_token_id}
+    assert tok.eos_token_id not in seqs[0].tolist()
