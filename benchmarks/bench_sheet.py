@@ -224,6 +224,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     if args.supervision not in ("logical-form", "denotation"):
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
+    if args.evaluate_model and not (args.evaluate_model / "model_card.json").is_file():
+        ap.error(f"--evaluate-model {args.evaluate_model}: no model folder (no model_card.json)")
     device = pick_device(args.device)  # a missing CUDA fails before any work
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)

@@ -402,6 +402,9 @@ def test_sheet_benchmark_refuses_an_unknown_supervision(capsys) -> None:
     with pytest.raises(SystemExit):
         bench_sheet.main(["--supervision", "answers"])
     assert "use logical-form or denotation" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench_sheet.main(["--evaluate-model", "/no/such/model"])
+    assert "no model folder" in capsys.readouterr().err
 
 
 def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
