@@ -161,6 +161,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=None,
         help="self-training: continue from an earlier run's memory.json",
     )
+    ap.add_argument(
+        "--start-parser",
+        type=Path,
+        default=None,
+        help="self-training: the first round searches with this model folder (no training)",
+    )
     ap.add_argument("--seed", type=int, default=0, help="training seed (the data stay the same)")
     ap.add_argument(
         "--edits", type=int, default=0, help="denotation: edit search around the top K candidates"
@@ -560,6 +566,7 @@ def learn(
             prior_samples=args.prior_search,
             parser_samples=args.samples,
             temperature=args.temperature,
+            start_parser=args.start_parser,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

@@ -241,6 +241,7 @@ def self_train(
     prior_samples: int = 0,
     parser_samples: int = 0,
     temperature: float = 1.0,
+    start_parser: str | Path | None = None,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -272,6 +273,9 @@ def self_train(
     forms drawn from the parser itself (:meth:`Parser.sample_batch` at ``temperature``)
     before any edit or prior search. Among consistent forms of one list (n-best or draws),
     the one that writes the most of the instruction's mentions is remembered.
+    With ``start_parser`` (an earlier run's model folder), the first round searches with
+    that parser instead of training one: a run that adds examples to an earlier one's
+    starts from the parser trained on its memory, not from a short first round.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
@@ -326,17 +330,23 @@ def self_train(
         if synthetic_per_epoch is not None and labelled and round_synthetic:
             ratio = synthetic_per_epoch / len(labelled)
             round_config = replace(round_config, synthetic_ratio=ratio)
-        card = train_parser(
-            round_task,
-            folder,
-            spec,
-            round_config,
-            dev_examples=dev_examples,
-            command=command,
-            log=log,
-            synthetic=round_synthetic,
-        )
-        parser = Parser.load(folder)
+        if r == 0 and start_parser is not None and not last_round:
+            folder = Path(start_parser)
+            log(f"round 0: searching with the parser in {folder} (not trained again)")
+            parser = Parser.load(folder)
+            card = parser.card
+        else:
+            card = train_parser(
+                round_task,
+                folder,
+                spec,
+                round_config,
+                dev_examples=dev_examples,
+                command=command,
+                log=log,
+                synthetic=round_synthetic,
+            )
+            parser = Parser.load(folder)
         searched = found = changed = edited = sampled = upgraded = drew = 0
         if not last_round:
             open_items = [
@@ -438,6 +448,7 @@ def self_train(
         "prior_samples": prior_samples,
         "parser_samples": parser_samples,
         "temperature": temperature,
+        "start_parser": None if start_parser is None else str(start_parser),
         "config": asdict(config),
         "history": history,
         "model": str(out),

@@ -447,6 +447,7 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         search_beam=10,
         seed=0,
         start_memory=None,
+        start_parser=None,
         no_refresh=False,
         prior_search=0,
         samples=0,

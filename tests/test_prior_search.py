@@ -338,3 +338,27 @@ def test_self_training_draws_from_the_parser_when_the_nbest_misses(
     gold = {e.id: e.logical_form for e in task.examples()}
     assert all(m["form"] == gold[i] for i, m in memory.items())
     assert log["parser_samples"] == 6 and log["temperature"] == 1.3
+
+
+def test_self_training_starts_from_an_earlier_parser(tmp_path: Path, monkeypatch) -> None:
+    """``start_parser``: the first round searches with the given model folder and trains
+    none; the next round trains on what it found."""
+    import parseinstr.self_training as st
+
+    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 5))
+    _tiny_self_train(task, tmp_path / "earlier", prior_samples=200)
+    earlier = tmp_path / "earlier" / "out" / "round-0"
+    real_load = st.Parser.load
+    loaded: list[Path] = []
+
+    def load(folder: Path) -> Any:
+        loaded.append(Path(folder))
+        return real_load(folder)
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    log = _tiny_self_train(task, tmp_path / "later", prior_samples=200, start_parser=earlier)
+    out = tmp_path / "later" / "out"
+    assert loaded[0] == earlier
+    assert not (out / "round-0").exists() and (out / "round-1" / "model_card.json").exists()
+    assert log["start_parser"] == str(earlier) and log["history"][0]["searched"] > 0
+    assert (out / "model.safetensors").exists()
