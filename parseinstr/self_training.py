@@ -260,8 +260,10 @@ def self_train(
     than what was meant. ``start_memory`` (example id ->
     form, as an earlier run's ``memory.json`` has them) continues from what an earlier run
     found; each form is executed again and kept only if it still gives the example's
-    expected denotation. With ``refresh`` False a round searches only the examples that
-    have no form yet (faster; no hard-EM refresh of the remembered ones). With
+    expected denotation. With ``refresh`` (hard EM) a round searches every example again
+    and the n-best's consistent form replaces the remembered one unless it uses fewer of
+    the instruction's mentions; with ``refresh`` False a round searches only the examples
+    that have no form yet (faster). With
     ``prior_samples`` N > 0, an example still without a form after the n-best (and edits)
     gets N forms drawn from its environment's prior anchored in its instruction
     (:func:`prior_search`); of the consistent ones, the one that uses most of the
@@ -369,8 +371,9 @@ def self_train(
                 for it, cands in zip(chunk, nbest, strict=True):
                     seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
                     frame = copy_frame(it.instruction, it.env)
-                    # Searched only for an upgrade (no refresh): a find must use more mentions.
-                    least = frame.used(memory[it.id]) + 1 if not refresh and it.id in memory else 0
+                    # A remembered form is replaced only by one using as many of the
+                    # instruction's mentions (refresh), or more (searched for an upgrade).
+                    least = frame.used(memory[it.id]) + (not refresh) if it.id in memory else 0
                     form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
                     form = _using_at_least(frame, form, least)
                     how = "beam"

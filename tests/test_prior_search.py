@@ -10,6 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from parseinstr.copying import copy_frame
 from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.environments.sheet_synth import SheetFormSampler, anchors_for
@@ -362,3 +364,46 @@ def test_self_training_starts_from_an_earlier_parser(tmp_path: Path, monkeypatch
     assert not (out / "round-0").exists() and (out / "round-1" / "model_card.json").exists()
     assert log["start_parser"] == str(earlier) and log["history"][0]["searched"] > 0
     assert (out / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize(("mentions_of_new", "replaced"), [(0, False), (1, True), (2, True)])
+def test_refresh_never_trades_a_form_for_one_using_fewer_mentions(
+    tmp_path: Path, monkeypatch, mentions_of_new: int, replaced: bool
+) -> None:
+    """Hard EM (``refresh``): the n-best's consistent form replaces a remembered one only
+    when it writes at least as many of the instruction's mentions."""
+    import parseinstr.self_training as st
+    from parseinstr.parser import Candidate
+
+    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 10, 2))
+    gold = {e.id: e.logical_form for e in task.examples()}
+    by_text = {e.instruction: e.logical_form for e in task.examples()}
+    real_load = st.Parser.load
+
+    class Frame:
+        """One mention, written by the remembered form; the refreshed one (a trailing
+        space) writes ``mentions_of_new``."""
+
+        values = ("x",)
+
+        def used(self, form: str) -> int:
+            return mentions_of_new if form.endswith(" ") else 1
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        parser.parse_batch = lambda texts, *a, **k: [
+            [Candidate(by_text[t] + " ", -0.1)] for t in texts
+        ]  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    monkeypatch.setattr(st, "copy_frame", lambda *a: Frame())
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, start_memory=gold, log=lambda m: None)  # fmt: skip
+    first = log["history"][0]
+    assert first["searched"] > 0
+    assert first["changed"] == (first["searched"] if replaced else 0)
+    memory = json.loads((tmp_path / "out" / "memory.json").read_text())
+    assert all(m["form"].endswith(" ") == replaced for m in memory.values())
