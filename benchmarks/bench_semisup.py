@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--edits", type=int, default=0, help="search one token around the top K candidates"
     )
+    ap.add_argument(
+        "--samples", type=int, default=0, help="draws from the parser where the n-best misses"
+    )
+    ap.add_argument("--temperature", type=float, default=1.0, help="of the parser's draws")
     ap.add_argument("--results", default=None, help="results file name (default from the options)")
     ap.add_argument("--out", type=Path, default=Path("runs/bench_semisup"))
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
@@ -112,6 +116,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "output_split": args.output_split,
         "precision": args.precision,
         "edit_candidates": args.edits,
+        "parser_samples": args.samples,
+        "temperature": args.temperature,
         "patience": args.patience,
     }
     t0 = time.monotonic()
@@ -129,6 +135,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         synthetic_per_epoch=round(args.ratio * len(train.examples())),
         edit_candidates=args.edits,
         command=results["command"],
+        parser_samples=args.samples,
+        temperature=args.temperature,
     )
     results["semisup"] = {
         "minutes": round((time.monotonic() - t0) / 60, 2),

@@ -763,7 +763,8 @@ def test_bench_sheet_batch_size_reaches_training(tmp_path: Path, monkeypatch) ->
 def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, monkeypatch) -> None:
     """``--reference-results F`` takes the supervised figures from a bench_parser JSON of
     the same recipe (named as this benchmark names its own) instead of training a second
-    parser, and ``--tune-top-layers`` / ``--eval-every`` reach every round's training."""
+    parser; ``--tune-top-layers`` / ``--eval-every`` reach every round's training and
+    ``--samples`` / ``--temperature`` the search."""
     from benchmarks import bench_semisup
 
     ref = tmp_path / "parser.json"
@@ -791,16 +792,17 @@ def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, mo
     def fake_self_train(task: Any, out: Path, gold: float, **kwargs: Any) -> None:
         seen["tune"] = kwargs["config"].tune_top_layers
         seen["every"] = kwargs["config"].eval_every
+        seen["draws"] = (kwargs["parser_samples"], kwargs["temperature"])
         raise Stop
 
     monkeypatch.setattr(bench_semisup, "synthetic_examples", lambda *a, **k: ([], None))
     monkeypatch.setattr(bench_semisup, "self_train", fake_self_train)
     with pytest.raises(Stop):
         bench_semisup.main(
-            ["--quick", "--tune-top-layers", "4", "--eval-every", "3",
-             "--reference-results", str(ref), "--out", str(tmp_path)]
+            ["--quick", "--tune-top-layers", "4", "--eval-every", "3", "--samples", "8",
+             "--temperature", "1.5", "--reference-results", str(ref), "--out", str(tmp_path)]
         )  # fmt: skip
-    assert seen == {"tune": 4, "every": 3}
+    assert seen == {"tune": 4, "every": 3, "draws": (8, 1.5)}
 
 
 def test_sheet_memory_report_counts_forms_unlike_the_generator(tmp_path: Path) -> None:
