@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from typing import Any
 
 import pytest
 
@@ -304,3 +305,26 @@ def test_ensemble_benchmark_scores_members_and_pool_side_by_side(two_models, tmp
     ]
     assert written["commit"] and written["command"].startswith("python -m benchmarks.")
     assert is_ensemble(tmp_path / "runs" / "ensemble")
+
+
+def test_ensemble_benchmark_can_prefer_mentions(two_models, tmp_path, monkeypatch):
+    """``--prefer-mentions`` reaches every row's selection and names it in the summary."""
+    import benchmarks.common
+    import benchmarks.ensemble_eval as ensemble_eval
+
+    folder, db = two_models
+    monkeypatch.setattr(benchmarks.common, "RESULTS", tmp_path / "results")
+    real = ensemble_eval.evaluate_task
+    asked: list[bool] = []
+
+    def evaluate(*a: Any, mentions: bool = False, **k: Any) -> Any:
+        asked.append(mentions)
+        return real(*a, mentions=mentions, **k)
+
+    monkeypatch.setattr(ensemble_eval, "evaluate_task", evaluate)
+    argv = ["--task", "text2sql", "--data", str(DATA / "shop.json"), "--db", str(db)]
+    argv += ["--models", str(folder / "member-0"), str(folder / "member-1"), "--beams", "2"]
+    argv += ["--prefer-mentions", "--results", "pooled", "--out", str(tmp_path / "runs")]
+    results = ensemble_eval.main(argv)
+    assert asked == [True] * 4 and results["prefer_mentions"] is True
+    assert all(r["setting"].endswith("+ execution + mentions") for r in results["summary"])
