@@ -332,7 +332,8 @@ def self_train(
         if synthetic_per_epoch is not None and labelled and round_synthetic:
             ratio = synthetic_per_epoch / len(labelled)
             round_config = replace(round_config, synthetic_ratio=ratio)
-        if r == 0 and start_parser is not None and not last_round:
+        earlier = r == 0 and start_parser is not None and not last_round
+        if earlier:
             folder = Path(start_parser)
             log(f"round 0: searching with the parser in {folder} (not trained again)")
             parser = Parser.load(folder)
@@ -412,6 +413,7 @@ def self_train(
         entry = {
             "round": r,
             "labelled": len(labelled),
+            "trained": not earlier,
             "searched": searched,
             "found": found,
             "changed": changed,
@@ -426,7 +428,9 @@ def self_train(
         }
         history.append(entry)
         log(
-            f"round {r}: trained on {entry['labelled']} forms; searched {searched}: "
+            f"round {r}: "
+            + ("an earlier parser" if earlier else f"trained on {entry['labelled']} forms")
+            + f"; searched {searched}: "
             f"{found} new ({edited} by edits, {drew} by sampling the parser, {sampled} from the "
             f"prior), {changed} changed "
             f"({upgraded} by the prior for more of the instruction's mentions); "

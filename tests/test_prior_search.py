@@ -363,6 +363,7 @@ def test_self_training_starts_from_an_earlier_parser(tmp_path: Path, monkeypatch
     assert loaded[0] == earlier
     assert not (out / "round-0").exists() and (out / "round-1" / "model_card.json").exists()
     assert log["start_parser"] == str(earlier) and log["history"][0]["searched"] > 0
+    assert [h["trained"] for h in log["history"]] == [False, True]
     assert (out / "model.safetensors").exists()
 
 
