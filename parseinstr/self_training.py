@@ -279,10 +279,14 @@ def self_train(
     that parser instead of training one: a run that adds examples to an earlier one's
     starts from the parser trained on its memory, not from a short first round.
 
+    Raises ``UsageError`` for ``start_parser`` with fewer than two rounds.
+
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
     model folder). Returns the log.
     """
+    if start_parser is not None and rounds < 2:
+        raise UsageError("start_parser: needs at least two rounds (it searches; the last trains)")
     out = Path(out)
     config = config or TrainConfig()
     examples = task.examples()
@@ -332,7 +336,7 @@ def self_train(
         if synthetic_per_epoch is not None and labelled and round_synthetic:
             ratio = synthetic_per_epoch / len(labelled)
             round_config = replace(round_config, synthetic_ratio=ratio)
-        earlier = r == 0 and start_parser is not None and not last_round
+        earlier = r == 0 and start_parser is not None
         if earlier:
             folder = Path(start_parser)
             log(f"round 0: searching with the parser in {folder} (not trained again)")

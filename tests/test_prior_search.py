@@ -16,6 +16,7 @@ from parseinstr.copying import copy_frame
 from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.environments.sheet_synth import SheetFormSampler, anchors_for
 from parseinstr.environments.sheet_task import SheetTask
+from parseinstr.errors import UsageError
 from parseinstr.model import ModelSpec
 from parseinstr.self_training import _upgrade, prior_search, self_train
 from parseinstr.synthesis import Sample
@@ -364,6 +365,9 @@ def test_self_training_starts_from_an_earlier_parser(tmp_path: Path, monkeypatch
     assert not (out / "round-0").exists() and (out / "round-1" / "model_card.json").exists()
     assert log["start_parser"] == str(earlier) and log["history"][0]["searched"] > 0
     assert [h["trained"] for h in log["history"]] == [False, True]
+    with pytest.raises(UsageError, match="at least two rounds"):
+        self_train(task, tmp_path / "one", 0.0, rounds=1, start_parser=earlier)
+    assert not (tmp_path / "one").exists()
     assert (out / "model.safetensors").exists()
 
 
