@@ -26,11 +26,14 @@ import hashlib
 import json
 import sys
 import time
+import zlib
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from parseinstr import get_task
+from parseinstr.copying import copy_frame
 from parseinstr.model import ModelSpec, pick_device
 from parseinstr.parser import Parser
 from parseinstr.training import TrainConfig, device_name, train_parser
@@ -158,8 +161,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--start-memory",
         type=Path,
+        nargs="+",
         default=None,
-        help="self-training: continue from an earlier run's memory.json",
+        help="self-training: continue from an earlier run's memory.json; with several, a later "
+        "file's searched forms replace the earlier ones (unless they write fewer mentions)",
+    )
+    ap.add_argument(
+        "--memory-fold",
+        default=None,
+        metavar="K/N",
+        help="self-training: keep only the start memory's fold K of N (by example id); the run "
+        "searches the rest with a parser trained on that fold (cross-fitting)",
+    )
+    ap.add_argument(
+        "--search-only",
+        action="store_true",
+        help="self-training: every round searches, none trains a final parser; no evaluation",
     )
     ap.add_argument(
         "--start-parser",
@@ -232,6 +249,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
     if args.evaluate_model and not (args.evaluate_model / "model_card.json").is_file():
         ap.error(f"--evaluate-model {args.evaluate_model}: no model folder (no model_card.json)")
+    if args.memory_fold is not None:
+        k, _, n = args.memory_fold.partition("/")
+        if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
+            ap.error(f"--memory-fold {args.memory_fold!r}: use K/N with 0 <= K < N")
+        if not args.start_memory:
+            ap.error("--memory-fold needs --start-memory")
+    if args.search_only and args.supervision != "denotation":
+        ap.error("--search-only: only with --supervision denotation")
     device = pick_device(args.device)  # a missing CUDA fails before any work
     quick = args.quick
     n_train, n_test = (300, 40) if quick else (args.train, args.test)
@@ -280,6 +305,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             memory_path = model_dir / "memory.json"
             if args.prior or args.gold_fraction:
                 learning["memory_report"] = memory_report(train_rows, memory_path)
+            if args.search_only:
+                print(f"searched only: memory in {memory_path}; no parser to evaluate")
+                return {"learning": learning, "memory": str(memory_path)}
         else:
             card, learning, memory_path = {}, {"memory": str(args.memory)}, args.memory
             if args.search_minutes:
@@ -517,12 +545,43 @@ def memory_report(
     }
 
 
-def start_memory(path: Path | None) -> dict[str, str] | None:
-    """Example id -> form from a self-training ``memory.json`` (None without a path)."""
-    if path is None:
+def in_fold(example_id: str, fold: str) -> bool:
+    """Whether ``example_id`` falls in fold ``"K/N"`` (a stable hash of the id, mod N)."""
+    k, n = (int(x) for x in fold.split("/"))
+    return zlib.crc32(example_id.encode("utf-8")) % n == k
+
+
+def start_memory(
+    paths: Sequence[Path] | None, train: Any = None, fold: str | None = None
+) -> dict[str, str] | None:
+    """Example id -> form from self-training ``memory.json`` files (None without one).
+
+    The first file is the base; a later file's forms that its run searched (not carried
+    over from an earlier run, not gold) replace the base's unless they write fewer of the
+    instruction's mentions. ``fold`` ``"K/N"`` keeps only the ids in that fold.
+    """
+    if not paths:
         return None
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {key: entry["form"] for key, entry in data.items() if entry.get("source") != "gold"}
+    frames: dict[str, Any] = {}
+    if len(paths) > 1 and train is not None:
+        frames = {
+            e.id: copy_frame(e.instruction, train.environment_for(e)) for e in train.examples()
+        }
+    memory: dict[str, str] = {}
+    for n, path in enumerate(paths):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        for key, entry in data.items():
+            source = entry.get("source", "")
+            if source == "gold" or (n > 0 and source == "earlier run"):
+                continue
+            old, new = memory.get(key), entry["form"]
+            frame = frames.get(key)
+            if old is not None and frame is not None and frame.used(new) < frame.used(old):
+                continue
+            memory[key] = new
+    if fold is not None:
+        memory = {key: form for key, form in memory.items() if in_fold(key, fold)}
+    return memory
 
 
 def learn(
@@ -561,12 +620,13 @@ def learn(
                 round(args.prior_ratio * len(train.examples())) if synthetic else None
             ),
             keep_doubted=args.prior == 0,
-            start_memory=start_memory(args.start_memory),
+            start_memory=start_memory(args.start_memory, train, args.memory_fold),
             refresh=not args.no_refresh,
             prior_samples=args.prior_search,
             parser_samples=args.samples,
             temperature=args.temperature,
             start_parser=args.start_parser,
+            search_only=args.search_only,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

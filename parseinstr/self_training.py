@@ -242,6 +242,7 @@ def self_train(
     parser_samples: int = 0,
     temperature: float = 1.0,
     start_parser: str | Path | None = None,
+    search_only: bool = False,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -279,13 +280,19 @@ def self_train(
     that parser instead of training one: a run that adds examples to an earlier one's
     starts from the parser trained on its memory, not from a short first round.
 
-    Raises ``UsageError`` for ``start_parser`` with fewer than two rounds.
+    With ``search_only`` every round searches and none is a final training: the run
+    relabels the examples its start memory lacks with parsers that never trained on them
+    (cross-fitting: train on one fold, search the other; a parser that trained on an
+    example's form mostly repeats it, right or wrong).
+
+    Raises ``UsageError`` for ``start_parser`` with fewer than two rounds (unless
+    ``search_only``).
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
     model folder). Returns the log.
     """
-    if start_parser is not None and rounds < 2:
+    if start_parser is not None and rounds < 2 and not search_only:
         raise UsageError("start_parser: needs at least two rounds (it searches; the last trains)")
     out = Path(out)
     config = config or TrainConfig()
@@ -330,7 +337,7 @@ def self_train(
                 "nothing to train a round on: no gold or found forms and no synthetic examples"
             )
         folder = out / f"round-{r}"
-        last_round = r + 1 == rounds
+        last_round = r + 1 == rounds and not search_only
         budget = final_minutes if last_round and final_minutes is not None else minutes_per_round
         round_config = replace(config, max_minutes=budget)
         if synthetic_per_epoch is not None and labelled and round_synthetic:
@@ -460,11 +467,12 @@ def self_train(
         "parser_samples": parser_samples,
         "temperature": temperature,
         "start_parser": None if start_parser is None else str(start_parser),
+        "search_only": search_only,
         "config": asdict(config),
         "history": history,
         "model": str(out),
     }
-    final = out / f"round-{rounds - 1}"
+    final = folder  # the last round's parser (an earlier run's, if it only searched)
     for path in final.iterdir():
         if path.is_file() and path.name != "model_card.json":
             shutil.copy2(path, out / path.name)
