@@ -328,11 +328,12 @@ def self_train(
     for r in range(rounds):
         labelled = [_with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
         round_synthetic = synthetic
+        earlier = r == 0 and start_parser is not None
         if labelled:
             round_task = DenotationTask(task, labelled, expected)
         elif synthetic:
             round_task, round_synthetic = DenotationTask(task, list(synthetic), expected), ()
-        else:
+        elif not earlier:
             raise UsageError(
                 "nothing to train a round on: no gold or found forms and no synthetic examples"
             )
@@ -343,7 +344,6 @@ def self_train(
         if synthetic_per_epoch is not None and labelled and round_synthetic:
             ratio = synthetic_per_epoch / len(labelled)
             round_config = replace(round_config, synthetic_ratio=ratio)
-        earlier = r == 0 and start_parser is not None
         if earlier:
             folder = Path(start_parser)
             log(f"round 0: searching with the parser in {folder} (not trained again)")

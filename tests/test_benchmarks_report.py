@@ -407,6 +407,73 @@ def test_sheet_benchmark_refuses_an_unknown_supervision(capsys) -> None:
     assert "no model folder" in capsys.readouterr().err
 
 
+def test_sheet_benchmark_refuses_a_bad_fold_or_search_only_without_denotations(capsys) -> None:
+    from benchmarks import bench_sheet
+
+    for argv, message in [
+        (["--memory-fold", "2/2", "--start-memory", "m.json"], "use K/N with 0 <= K < N"),
+        (["--memory-fold", "a/b", "--start-memory", "m.json"], "use K/N with 0 <= K < N"),
+        (["--memory-fold", "0/2"], "--memory-fold needs --start-memory"),
+        (["--search-only"], "only with --supervision denotation"),
+    ]:
+        with pytest.raises(SystemExit):
+            bench_sheet.main(argv)
+        assert message in capsys.readouterr().err
+
+
+def test_start_memories_merge_searched_forms_and_keep_a_fold(tmp_path: Path) -> None:
+    """Several ``--start-memory`` files: a later file's searched forms replace the base's
+    unless they write fewer of the instruction's mentions; its carried-over forms ("earlier
+    run") and gold forms never do. ``--memory-fold K/N`` keeps the ids of one fold."""
+    from benchmarks import bench_sheet
+
+    def write(name: str, entries: dict[str, tuple[str, str]]) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps({i: {"form": f, "source": s} for i, (f, s) in entries.items()}))
+        return path
+
+    base = write("base.json", {
+        "a": ('ask COUNTIF([Score], ">5")', "beam, round 0"),
+        "b": ('ask COUNTIF([Score], ">5")', "earlier run"),
+        "c": ("ask COUNT([Score])", "prior, round 1"),
+        "g": ("ask SUM([Score])", "gold"),
+    })  # fmt: skip
+    later = write("later.json", {
+        "a": ("ask COUNT([Score])", "beam, round 0"),  # drops the mention 5: not taken
+        "b": ('ask COUNTIF([Score], ">=5")', "beam, round 0"),  # as many mentions: taken
+        "c": ('ask COUNTIF([Score], "<5")', "earlier run"),  # carried over: not taken
+        "d": ("ask MAX([Score])", "sample, round 0"),  # new
+    })  # fmt: skip
+
+    class Example:
+        def __init__(self, id: str) -> None:
+            self.id, self.instruction = id, "how many scores are over 5?"
+
+    class Train:
+        def examples(self) -> list[Example]:
+            return [Example(i) for i in "abcdg"]
+
+        def environment_for(self, example: Example) -> None:
+            return None
+
+    merged = bench_sheet.start_memory([base, later], Train())
+    assert merged == {
+        "a": 'ask COUNTIF([Score], ">5")',
+        "b": 'ask COUNTIF([Score], ">=5")',
+        "c": "ask COUNT([Score])",
+        "d": "ask MAX([Score])",
+    }
+    assert bench_sheet.start_memory([base]) == {i: merged[i] for i in "ac"} | {
+        "b": 'ask COUNTIF([Score], ">5")'
+    }
+    assert bench_sheet.start_memory(None) is None
+    folds = [bench_sheet.start_memory([base, later], Train(), f"{k}/2") for k in (0, 1)]
+    assert folds[0].keys() | folds[1].keys() == merged.keys()
+    assert not folds[0].keys() & folds[1].keys()
+    assert all(bench_sheet.in_fold(i, "0/2") for i in folds[0])
+    assert bench_sheet.in_fold("a", "0/1")
+
+
 def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -447,6 +514,8 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         search_beam=10,
         seed=0,
         start_memory=None,
+        memory_fold=None,
+        search_only=False,
         start_parser=None,
         no_refresh=False,
         prior_search=0,
@@ -506,6 +575,7 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
     assert kw["synthetic"] == ["s1", "s2"] and kw["synthetic_per_epoch"] == 20
     assert kw["keep_doubted"] is False and kw["final_minutes"] == 9.0 and kw["beam"] == 16
     assert kw["prior_samples"] == 40 and kwargs[0]["prior_samples"] == 0
+    assert kw["search_only"] is False
     assert kw["parser_samples"] == 8 and kw["temperature"] == 1.5
     assert log["prior"]["per_sheet"] == 3 and log["prior"]["forms"] == 2
 

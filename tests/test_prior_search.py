@@ -371,6 +371,31 @@ def test_self_training_starts_from_an_earlier_parser(tmp_path: Path, monkeypatch
     assert (out / "model.safetensors").exists()
 
 
+def test_search_only_rounds_search_and_train_no_final_parser(tmp_path: Path) -> None:
+    """``search_only``: every round trains and searches (cross-fitting: the examples the
+    start memory lacks are labelled by a parser that never saw them); none is a final
+    training, and with ``start_parser`` one round is enough."""
+    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 12, 5))
+    gold = {e.id: e.logical_form for e in task.examples()}
+    half = dict(list(gold.items())[::2])
+    log = _tiny_self_train(task, tmp_path / "a", start_memory=half, refresh=False,
+                           prior_samples=200, search_only=True)  # fmt: skip
+    out = tmp_path / "a" / "out"
+    assert log["search_only"] is True
+    assert [h["trained"] for h in log["history"]] == [True, True]
+    assert all(h["searched"] > 0 for h in log["history"])  # the last round searches too
+    assert (out / "round-1" / "model_card.json").exists() and (out / "model_card.json").exists()
+    memory = json.loads((out / "memory.json").read_text())
+    searched = {i for i, m in memory.items() if m["source"] != "earlier run"}
+    assert searched and not searched & set(half)  # only the examples the memory lacked
+    earlier = out / "round-0"
+    one = self_train(task, tmp_path / "b", 0.0, rounds=1, start_parser=earlier, beam=2,
+                     search_only=True, keep_doubted=False, log=lambda m: None)  # fmt: skip
+    assert [h["trained"] for h in one["history"]] == [False]
+    assert one["history"][0]["searched"] > 0
+    assert (tmp_path / "b" / "memory.json").exists()
+
+
 @pytest.mark.parametrize(("mentions_of_new", "replaced"), [(0, False), (1, True), (2, True)])
 def test_refresh_never_trades_a_form_for_one_using_fewer_mentions(
     tmp_path: Path, monkeypatch, mentions_of_new: int, replaced: bool
