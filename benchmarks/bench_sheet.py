@@ -16,6 +16,12 @@ cells or answer) only: the search learner (``parseinstr.learning``) without gold
 or, with ``--gold-fraction F``, self-training from that share of gold forms
 (``parseinstr.self_training``); the test is the same held-out phrasings. Results go to
 ``sheet_denotation[_gold<F>].json``.
+
+Cross-fitting a memory (a parser that trained on an example's form mostly repeats it, so it
+cannot correct it): ``--start-memory M --memory-fold 0/2 --search-only --no-refresh`` trains
+on fold 0 of M and labels the other fold with that parser's n-best (and ``--memory-fold 1/2``
+the other way round); ``--start-memory M F0 F1`` then starts from M with the folds' searched
+forms in place of its own where they write as many of the instruction's mentions.
 """
 
 from __future__ import annotations
