@@ -40,6 +40,7 @@ from typing import Any
 
 from parseinstr import get_task
 from parseinstr.copying import copy_frame
+from parseinstr.io import read_json
 from parseinstr.model import ModelSpec, pick_device
 from parseinstr.parser import Parser
 from parseinstr.training import TrainConfig, device_name, train_parser
@@ -560,7 +561,8 @@ def in_fold(example_id: str, fold: str) -> bool:
 def start_memory(
     paths: Sequence[Path] | None, train: Any = None, fold: str | None = None
 ) -> dict[str, str] | None:
-    """Example id -> form from self-training ``memory.json`` files (None without one).
+    """Example id -> form from self-training ``memory.json`` files, or their gzipped
+    ``memory.json.gz`` copies (None without one).
 
     The first file is the base; a later file's forms that its run searched (not carried
     over from an earlier run, not gold) replace the base's unless they write fewer of the
@@ -575,8 +577,7 @@ def start_memory(
         }
     memory: dict[str, str] = {}
     for n, path in enumerate(paths):
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        for key, entry in data.items():
+        for key, entry in read_json(path).items():
             source = entry.get("source", "")
             if source == "gold" or (n > 0 and source == "earlier run"):
                 continue

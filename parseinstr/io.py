@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import tempfile
@@ -33,3 +34,12 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically."""
     text = json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read UTF-8 JSON from ``path``; a name ending in ``.gz`` is gunzipped first, so a large
+    file (a self-training memory kept with the results) can be stored compressed."""
+    target = Path(path)
+    if target.name.endswith(".gz"):
+        return json.loads(gzip.decompress(target.read_bytes()).decode("utf-8"))
+    return json.loads(target.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ Every test writes small results files shaped like the real ones to ``tmp_path``.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -467,6 +468,9 @@ def test_start_memories_merge_searched_forms_and_keep_a_fold(tmp_path: Path) -> 
         "b": 'ask COUNTIF([Score], ">5")'
     }
     assert bench_sheet.start_memory(None) is None
+    packed = tmp_path / "base.json.gz"
+    packed.write_bytes(gzip.compress(base.read_bytes()))
+    assert bench_sheet.start_memory([packed]) == bench_sheet.start_memory([base])
     folds = [bench_sheet.start_memory([base, later], Train(), f"{k}/2") for k in (0, 1)]
     assert folds[0].keys() | folds[1].keys() == merged.keys()
     assert not folds[0].keys() & folds[1].keys()
