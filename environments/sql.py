@@ -32,6 +32,7 @@ from parseinstr.registry import register_environment
 
 from .sql_backends import Backend, DuckDBBackend, SQLiteBackend, open_database
 from .sql_corrupt import sql_corruptions
+from .sql_doubts import sql_doubt
 from .sql_explain import explain_tree
 from .sql_link import ValueIndex
 from .sql_schema import Schema, specialise
@@ -287,7 +288,11 @@ class SqlEnvironment(Environment):
     def doubt(self, form: str, denotation: SqlDenotation) -> str | None:  # type: ignore[override]
         """A text column compared (``=``, ``<>``) with a value it never holds: the query
         runs (an empty list, a count of 0, every row), but the value belongs to another
-        column ("texas" as a city) or the column is the wrong one."""
+        column ("texas" as a city) or the column is the wrong one. Also a column
+        compared with itself (:mod:`.sql_doubts`)."""
+        reason = sql_doubt(form)
+        if reason is not None:
+            return reason
         if self._values is None:
             self._values = ValueIndex(self.backend)
         for match in _TEXT_COMPARISON.finditer(form):

@@ -168,6 +168,36 @@ def test_sql_doubts_a_text_column_compared_with_a_value_it_never_holds(shop_db, 
         assert sql.doubt(form, sql.execute(form)) == doubt  # every one runs
 
 
+@pytest.mark.parametrize(
+    ("form", "doubt"),
+    [
+        ("SELECT name FROM customer WHERE city = city", "it compares city with itself"),
+        (
+            "SELECT COUNT(*) FROM customer AS customeralias0 WHERE customeralias0.city = city",
+            "it compares city with itself",
+        ),
+        (
+            "SELECT title FROM product WHERE price >= ( SELECT MIN( productalias1.price ) FROM"
+            " product AS productalias1 WHERE productalias1.price <> price )",
+            "it compares price with itself",
+        ),
+        # Two aliases of one table, or two columns: a real condition, no doubt.
+        (
+            "SELECT COUNT(*) FROM customer AS customeralias0 , customer AS customeralias1"
+            " WHERE customeralias0.city = customeralias1.city",
+            None,
+        ),
+        ("SELECT name FROM customer WHERE city = name", None),
+        ("SELECT title FROM product WHERE price = ( SELECT MAX( price ) FROM product )", None),
+    ],
+)
+def test_sql_doubts_a_column_compared_with_itself(shop_db, form, doubt):
+    """SQLite runs it (``city = city`` keeps every row with a city), so a search from
+    denotations finds it matching by coincidence; the grammar admits it."""
+    with SqlEnvironment(shop_db) as sql:
+        assert sql.doubt(form, sql.execute(form)) == doubt
+
+
 def test_run_reports_the_doubt_of_a_form_chosen_despite_one(env, capsys, tmp_path, monkeypatch):
     """When every candidate that runs is doubted, the result (and the CLI) says why."""
     import json
