@@ -75,6 +75,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--samples", type=int, default=0, help="draws from the parser where the n-best misses"
     )
     ap.add_argument("--temperature", type=float, default=1.0, help="of the parser's draws")
+    ap.add_argument(
+        "--drop-doubted",
+        action="store_true",
+        help="never remember a form the environment doubts (a column compared with itself)",
+    )
     ap.add_argument("--results", default=None, help="results file name (default from the options)")
     ap.add_argument("--out", type=Path, default=Path("runs/bench_semisup"))
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
@@ -118,6 +123,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "edit_candidates": args.edits,
         "parser_samples": args.samples,
         "temperature": args.temperature,
+        "drop_doubted": args.drop_doubted,
         "patience": args.patience,
     }
     t0 = time.monotonic()
@@ -137,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         command=results["command"],
         parser_samples=args.samples,
         temperature=args.temperature,
+        keep_doubted=not args.drop_doubted,
     )
     results["semisup"] = {
         "minutes": round((time.monotonic() - t0) / 60, 2),
