@@ -1,9 +1,9 @@
 """Doubts about SQL queries that run, and may even give the expected rows, yet are probably
 not what was meant (``SqlEnvironment.doubt``). The grammar already keeps comparisons within
 one kind (text with text, numbers with numbers); what it admits and a learner from
-denotations still finds by coincidence is a column compared with itself: "how many cities
-are there in the usa" as ``SELECT COUNT(city_name) FROM city WHERE state_name = state_name``
-counts every city with a state, the right number for the wrong reason."""
+denotations still finds by coincidence is a column compared with itself: "how many
+customers are there" as ``SELECT COUNT(name) FROM customer WHERE city = city``
+counts every customer with a city, the right number for the wrong reason."""
 
 from __future__ import annotations
 
