@@ -7,8 +7,11 @@ counts every customer with a city, the right number for the wrong reason."""
 
 from __future__ import annotations
 
-import sqlglot
 from sqlglot import exp
+
+from parseinstr.errors import ParseInstrError
+
+from .sql_backends import parse_read_only
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
@@ -24,11 +27,11 @@ def _same_column(left: exp.Expression, right: exp.Expression) -> bool:
 
 
 def sql_doubt(form: str) -> str | None:
-    """Why ``form`` is probably a coincidence, or None (also None for what sqlglot cannot
-    parse: the executor has its own errors for that)."""
+    """Why ``form`` is probably a coincidence, or None (also None for a query the executor
+    refuses: it has its own errors for that)."""
     try:
-        tree = sqlglot.parse_one(form.rstrip("; \n"), read="mysql")
-    except sqlglot.errors.ParseError:
+        tree = parse_read_only(form)
+    except ParseInstrError:
         return None
     for node in tree.find_all(*_COMPARISONS):
         if _same_column(node.left, node.right):

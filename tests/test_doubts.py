@@ -198,6 +198,17 @@ def test_sql_doubts_a_column_compared_with_itself(shop_db, form, doubt):
         assert sql.doubt(form, sql.execute(form)) == doubt
 
 
+def test_sql_self_comparison_doubt_leaves_refused_queries_to_the_executor():
+    """A query the executor refuses (not parsed, not read-only) gets no doubt, no crash."""
+    from parseinstr.environments.sql_doubts import sql_doubt
+
+    assert sql_doubt("SELECT FROM WHERE city = city (") is None
+    assert sql_doubt("DELETE FROM customer WHERE city = city") is None
+    assert sql_doubt("SELECT name FROM customer WHERE city = city ;") == (
+        "it compares city with itself"
+    )
+
+
 def test_run_reports_the_doubt_of_a_form_chosen_despite_one(env, capsys, tmp_path, monkeypatch):
     """When every candidate that runs is doubted, the result (and the CLI) says why."""
     import json
