@@ -40,8 +40,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -69,6 +70,7 @@ from .sheet_model import Formula, Sheet, Snapshot
 from .sheet_refs import col_letters, format_addr, parse_addr
 from .sheet_table import Table
 from .sheet_values import ExcelError, Value, is_number, number_text, same_value, to_json_value
+from .sheet_worlds import fictitious_sheet
 
 UNDO_DEPTH = 50
 
@@ -481,6 +483,14 @@ class SheetEnvironment(Environment):
             return backwards(tree) or sheet_doubt(self.sheet, _build_form(form), denotation)
         except (ParseInstrError, ExcelError):
             return None
+
+    def fictitious(  # type: ignore[override]
+        self, rng: random.Random, literals: Sequence[str] = ()
+    ) -> SheetEnvironment:
+        """This sheet's table with other data (:func:`sheet_worlds.fictitious_sheet`)."""
+        env = SheetEnvironment()
+        env.sheet = fictitious_sheet(self.sheet, rng, literals)
+        return env
 
     def is_trivial(self, form: str, denotation: Any) -> bool:
         """Whether ``form`` is a question that reads nothing of the sheet (``ask LEN("x")``,

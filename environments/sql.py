@@ -18,6 +18,7 @@ import math
 import random
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,6 +37,7 @@ from .sql_doubts import sql_doubt
 from .sql_explain import explain_tree
 from .sql_link import ValueIndex
 from .sql_schema import Schema, specialise
+from .sql_worlds import fictitious_copy
 
 if TYPE_CHECKING:  # pragma: no cover
     from parseinstr.synthesis import SamplingPolicy
@@ -191,10 +193,14 @@ class SqlEnvironment(Environment):
         time_limit: float = 10.0,
         max_rows: int = 10_000,
     ) -> None:
-        self.db = Path(db)
-        self.backend_name = backend
-        self.limits = {"time_limit": time_limit, "max_rows": max_rows}
-        self.backend: Backend = open_database(self.db, backend, **self.limits)
+        limits = {"time_limit": time_limit, "max_rows": max_rows}
+        self._setup(Path(db), backend, limits, open_database(Path(db), backend, **limits))
+
+    def _setup(self, db: Path, backend_name: str, limits: dict[str, Any], backend: Backend) -> None:
+        self.db = db
+        self.backend_name = backend_name
+        self.limits = limits
+        self.backend: Backend = backend
         self._other: Backend | None = None
         self._values: ValueIndex | None = None
         self._accepted: dict[str, None] = {}  # forms known to parse (insertion-ordered)
@@ -239,6 +245,18 @@ class SqlEnvironment(Environment):
 
     def same_denotation(self, a: SqlDenotation, b: SqlDenotation) -> bool:  # type: ignore[override]
         return same_result(a, b)
+
+    def fictitious(  # type: ignore[override]
+        self, rng: random.Random, literals: Sequence[str] = ()
+    ) -> SqlEnvironment | None:
+        """An in-memory copy of the database with its number columns redrawn
+        (:func:`sql_worlds.fictitious_copy`); None on a DuckDB file."""
+        if not isinstance(self.backend, SQLiteBackend):
+            return None
+        conn = fictitious_copy(self.backend.conn, self.schema, rng, literals)
+        env = SqlEnvironment.__new__(SqlEnvironment)
+        env._setup(self.db, "sqlite", dict(self.limits), SQLiteBackend(conn=conn, **self.limits))
+        return env
 
     def describe(self) -> str:
         """One line per table: ``table: column (type), ...``."""

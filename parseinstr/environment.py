@@ -257,6 +257,18 @@ class Environment(ABC):
         """
         return False
 
+    def fictitious(self, rng: random.Random, literals: Sequence[str] = ()) -> Environment | None:
+        """Another instance with this one's schema and other data, or None (the default:
+        the environment cannot make one).
+
+        Two forms that agree here may agree by chance; on instances with other data they
+        part (:mod:`parseinstr.worlds` compares forms so, to tell spurious forms from
+        equivalent ones). ``literals`` are values the forms to be compared name; an
+        environment may let them into the new data so that bounds and keys are hit.
+        Must not change this instance.
+        """
+        return None
+
     def crosscheck(self, form: str, denotation: Denotation) -> CrossCheck | None:
         """An extra, environment-specific check used by ``parseinstr check``.
 
