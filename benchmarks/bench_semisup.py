@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     ap.add_argument("--temperature", type=float, default=1.0, help="of the parser's draws")
     ap.add_argument(
+        "--defer-ambiguous",
+        action="store_true",
+        help="leave an example whose consistent candidates mean different things on "
+        "fictitious databases for a later round's parser",
+    )
+    ap.add_argument(
         "--drop-doubted",
         action="store_true",
         help="never remember a form the environment doubts (a column compared with itself)",
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "parser_samples": args.samples,
         "temperature": args.temperature,
         "drop_doubted": args.drop_doubted,
+        "defer_ambiguous": args.defer_ambiguous,
         "patience": args.patience,
     }
     t0 = time.monotonic()
@@ -144,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser_samples=args.samples,
         temperature=args.temperature,
         keep_doubted=not args.drop_doubted,
+        defer_ambiguous=args.defer_ambiguous,
     )
     results["semisup"] = {
         "minutes": round((time.monotonic() - t0) / 60, 2),

@@ -181,6 +181,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "searches the rest with a parser trained on that fold (cross-fitting)",
     )
     ap.add_argument(
+        "--defer-ambiguous",
+        action="store_true",
+        help="self-training: leave an example whose consistent candidates mean different "
+        "things on fictitious sheets for a later round's parser",
+    )
+    ap.add_argument(
         "--search-only",
         action="store_true",
         help="self-training: every round searches, none trains a final parser; no evaluation",
@@ -634,6 +640,7 @@ def learn(
             temperature=args.temperature,
             start_parser=args.start_parser,
             search_only=args.search_only,
+            defer_ambiguous=args.defer_ambiguous,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

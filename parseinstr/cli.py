@@ -339,6 +339,14 @@ def train(
     temperature: Annotated[
         float, typer.Option(min=0.01, help="self-training: temperature of --samples.")
     ] = 1.0,
+    defer_ambiguous: Annotated[
+        bool,
+        typer.Option(
+            help="self-training: every search but the last leaves an example without a form "
+            "when its consistent candidates mean different things on fictitious instances "
+            "of its schema (a later parser chooses).",
+        ),
+    ] = False,
     option: ExtraOpt = None,
 ) -> None:
     """Train a parser on a TASK's gold logical forms (and, with --synthetic, sampled ones)."""
@@ -450,6 +458,7 @@ def train(
             prior_samples=prior_search,
             parser_samples=samples,
             temperature=temperature,
+            defer_ambiguous=defer_ambiguous,
         )
         last = log["history"][-1]
         console.print(

@@ -38,6 +38,7 @@ from .learning import examples_for_learning
 from .model import ModelSpec
 from .parser import Candidate, Parser
 from .training import TrainConfig, execution_accuracy, train_parser
+from .worlds import meaning_classes
 
 Log = Callable[[str], None]
 
@@ -114,6 +115,29 @@ def consistent_form(
     return doubted if keep_doubted else None
 
 
+def ambiguous(
+    env: Environment,
+    candidates: Sequence[Any],
+    expected: Denotation,
+    mentions: CopyFrame | None = None,
+    worlds: int = 8,
+) -> bool:
+    """Whether the consistent, undoubted ``candidates`` (those writing the most of the
+    instruction's ``mentions``) mean different things: they agree on this instance but
+    part on fictitious instances of its schema (:func:`parseinstr.worlds.meaning_classes`).
+    The denotation cannot say which was meant; a parser trained on examples that are not
+    ambiguous may. False where the environment makes no fictitious instances."""
+    forms = [c.form for c in candidates if _match(env, c.form, expected) == "undoubted"]
+    forms = list(dict.fromkeys(forms))
+    if mentions is not None and forms:
+        used = [mentions.used(f) for f in forms]
+        forms = [f for f, u in zip(forms, used, strict=True) if u == max(used)]
+    if len(forms) < 2:
+        return False
+    classes = meaning_classes(env, forms, worlds)
+    return classes is not None and len(classes) > 1
+
+
 def _match(env: Environment, form: str, expected: Denotation) -> str | None:
     """``"undoubted"`` when ``form`` runs to ``expected`` and the environment has no doubt
     about it, ``"doubted"`` when it does, None when it fails or gives something else."""
@@ -154,7 +178,17 @@ def _edit_search(parser: Parser, item: Any, candidates: Sequence[Any]) -> str | 
 def prior_search(
     parser: Parser, item: Any, samples: int, seed: int, keep_doubted: bool = False, keep: int = 16
 ) -> str | None:
-    """A form for ``item`` drawn from its environment's prior, anchored in its instruction.
+    """A form for ``item`` drawn from its environment's prior, anchored in its instruction:
+    the first of :func:`prior_finds`, or None."""
+    finds = prior_finds(parser, item, samples, seed, keep_doubted, keep)
+    return finds[0] if finds else None
+
+
+def prior_finds(
+    parser: Parser, item: Any, samples: int, seed: int, keep_doubted: bool = False, keep: int = 16
+) -> list[str]:
+    """Forms for ``item`` drawn from its environment's prior, anchored in its instruction,
+    best first.
 
     ``samples`` forms come from ``item.env.form_sampler(seed, instruction=...)``; each is
     executed, and those that give the expected denotation (and, unless ``keep_doubted``, that
@@ -188,11 +222,11 @@ def prior_search(
             break
     forms = good or doubted[:keep]
     if not forms:
-        return None
+        return []
     frame = copy_frame(item.instruction, env)
     used = [frame.used(f) for f in forms]
     scores = parser.score_forms([item.instruction] * len(forms), [env] * len(forms), forms)
-    return max(zip(used, scores, forms, strict=True))[2]
+    return [f for *_, f in sorted(zip(used, scores, forms, strict=True), reverse=True)]
 
 
 def _unused_mentions(item: Any, form: str) -> bool:
@@ -243,6 +277,7 @@ def self_train(
     temperature: float = 1.0,
     start_parser: str | Path | None = None,
     search_only: bool = False,
+    defer_ambiguous: bool = False,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -284,6 +319,13 @@ def self_train(
     relabels the examples its start memory lacks with parsers that never trained on them
     (cross-fitting: train on one fold, search the other; a parser that trained on an
     example's form mostly repeats it, right or wrong).
+
+    With ``defer_ambiguous``, every search but the last leaves an example without a form
+    when its consistent candidates (of the n-best, the parser's draws or the prior) that
+    write the most mentions mean different things (:func:`ambiguous`: they part on
+    fictitious instances of the example's schema): the denotation cannot tell a coincidence
+    from what was meant, so the example waits for a parser trained on the examples that
+    are not ambiguous; the last search takes its favourite.
 
     Raises ``UsageError`` for ``start_parser`` with fewer than two rounds (unless
     ``search_only``).
@@ -361,7 +403,9 @@ def self_train(
                 synthetic=round_synthetic,
             )
             parser = Parser.load(folder)
-        searched = found = changed = edited = sampled = upgraded = drew = 0
+        searched = found = changed = edited = sampled = upgraded = drew = deferred = 0
+        # Every search but the last may leave an ambiguous example for a later parser.
+        defer = defer_ambiguous and r < (rounds - 1 if search_only else rounds - 2)
         if not last_round:
             open_items = [
                 it
@@ -389,6 +433,9 @@ def self_train(
                     form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
                     form = _using_at_least(frame, form, least)
                     how = "beam"
+                    if defer and form and ambiguous(it.env, cands, it.expected, frame):
+                        deferred += 1
+                        continue
                     if form is None and parser_samples > 0:
                         drawn = parser.sample_batch(
                             [it.instruction], [it.env], parser_samples, temperature, seed
@@ -397,6 +444,9 @@ def self_train(
                         fresh = [c for c in drawn if c.form not in seen]
                         form = consistent_form(it.env, fresh, it.expected, keep_doubted, frame)
                         form = _using_at_least(frame, form, least)
+                        if defer and form and ambiguous(it.env, fresh, it.expected, frame):
+                            deferred += 1
+                            continue
                         drew += form is not None
                         how = "sample"
                     if form is None and edit_candidates > 0 and it.id not in memory:
@@ -404,7 +454,12 @@ def self_train(
                         edited += form is not None
                         how = "edit"
                     if form is None and prior_samples > 0 and it.id not in memory:
-                        form = prior_search(parser, it, prior_samples, seed, keep_doubted)
+                        finds = prior_finds(parser, it, prior_samples, seed, keep_doubted)
+                        as_cands = [Candidate(f, 0.0) for f in finds]
+                        if defer and ambiguous(it.env, as_cands, it.expected, frame):
+                            deferred += 1
+                            continue
+                        form = finds[0] if finds else None
                         sampled += form is not None
                         how = "prior"
                     if form is None and prior_samples > 0:
@@ -432,6 +487,7 @@ def self_train(
             "found_by_prior": sampled,
             "found_by_sampling": drew,
             "upgraded_by_prior": upgraded,
+            "deferred_as_ambiguous": deferred,
             "coverage": sum(it.id in memory for it in train) / max(len(train), 1),
             "validation_execution_accuracy": acc,
             "model_validation": (card.get("metrics") or {}).get("validation_execution_accuracy"),
@@ -444,7 +500,9 @@ def self_train(
             + f"; searched {searched}: "
             f"{found} new ({edited} by edits, {drew} by sampling the parser, {sampled} from the "
             f"prior), {changed} changed "
-            f"({upgraded} by the prior for more of the instruction's mentions); "
+            f"({upgraded} by the prior for more of the instruction's mentions)"
+            + (f", {deferred} ambiguous left for later" if defer else "")
+            + "; "
             f"coverage {entry['coverage']:.3f}; validation {acc:.3f}"
         )
         write_json_atomic(
@@ -468,6 +526,7 @@ def self_train(
         "temperature": temperature,
         "start_parser": None if start_parser is None else str(start_parser),
         "search_only": search_only,
+        "defer_ambiguous": defer_ambiguous,
         "config": asdict(config),
         "history": history,
         "model": str(out),

@@ -437,3 +437,49 @@ def test_refresh_never_trades_a_form_for_one_using_fewer_mentions(
     assert first["changed"] == (first["searched"] if replaced else 0)
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
     assert all(m["form"].endswith(" ") == replaced for m in memory.values())
+
+
+def test_ambiguous_candidates_are_those_that_part_on_fictitious_sheets() -> None:
+    from parseinstr.parser import Candidate
+    from parseinstr.self_training import ambiguous
+
+    env = _env()
+    with env.isolated():
+        expected = env.execute('ask COUNTIF([Units], ">5")')
+    frame = copy_frame("How many rows have Units above 5?", env)
+    meant, other = 'ask COUNTIF([Units], ">5")', 'ask COUNTIF([Units], ">=7")'  # both 3 here
+    same = 'ask COUNTIFS([Units], ">5")'
+    cands = [Candidate(meant, 0.0), Candidate(other, -1.0)]
+    # ">=7" writes no mention: among the forms that write the most, only one is left.
+    assert not ambiguous(env, cands, expected, frame)
+    assert ambiguous(env, cands, expected)  # without mentions both count: they part
+    assert not ambiguous(env, [Candidate(meant, 0.0), Candidate(same, -1.0)], expected, frame)
+    assert not ambiguous(env, [Candidate(meant, 0.0)], expected, frame)
+
+
+def test_deferred_examples_wait_for_the_last_search(tmp_path: Path, monkeypatch) -> None:
+    """With ``defer_ambiguous`` an example whose finds are ambiguous gets no form from any
+    search but the last; the last search remembers its favourite."""
+    import parseinstr.self_training as st
+
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 8)
+    task = SheetTask(data)
+    real_load = st.Parser.load
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    monkeypatch.setattr(st, "ambiguous", lambda *a, **k: True)
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=3, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                     log=lambda m: None, prior_samples=400, defer_ambiguous=True)  # fmt: skip
+    first, second = log["history"][0], log["history"][1]
+    assert first["deferred_as_ambiguous"] > 0 and first["found"] == 0
+    assert second["deferred_as_ambiguous"] == 0 and second["found"] > 0
+    assert log["defer_ambiguous"] is True
