@@ -40,6 +40,7 @@ from typing import Any
 
 from parseinstr import get_task
 from parseinstr.copying import copy_frame
+from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.io import read_json
 from parseinstr.model import ModelSpec, pick_device
 from parseinstr.parser import Parser
@@ -47,6 +48,7 @@ from parseinstr.training import TrainConfig, device_name, train_parser
 
 from .bench_parser import ablation, latency, spec_for
 from .common import results_path, run_metadata, write_results
+from .spurious import Remembered, verdict
 
 # The word curriculum of the search learner reaches every sheet instruction at once.
 SHEET_ENUM_WORDS = 80
@@ -524,14 +526,18 @@ def memory_report(
     train_rows: list[dict[str, Any]], memory_path: Path, sample: int = 12
 ) -> dict[str, Any]:
     """How the forms self-training remembered compare with the generator's (read here for
-    the report only; the learner never saw them): how many equal it, how many differ, by
-    task kind, and a sample of those that differ (equivalent forms, or spurious ones that
-    give the right result for the wrong reason)."""
-    memory = json.loads(memory_path.read_text(encoding="utf-8"))
+    the report only; the learner never saw them): how many equal it, how many differ, and of
+    those how many are spurious (they part from the generator's form on fictitious sheets,
+    :func:`benchmarks.spurious.verdict`) rather than equivalent, by task kind, with a sample
+    of those that differ and of the spurious ones."""
+    memory = read_json(memory_path)
     rows = {str(r["id"]): r for r in train_rows}
-    same = differ = 0
-    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"same": 0, "differ": 0})
+    same = differ = spurious = 0
+    by_kind: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"same": 0, "differ": 0, "spurious": 0}
+    )
     unlike: list[dict[str, str]] = []
+    wrong: list[dict[str, str]] = []
     for key, entry in sorted(memory.items()):
         row = rows.get(key)
         if row is None or entry.get("source") == "gold":
@@ -541,20 +547,28 @@ def memory_report(
         differ += not equal
         by_kind[row["kind"]]["same" if equal else "differ"] += 1
         if not equal:
-            unlike.append(
-                {
-                    "instruction": row["instruction"],
-                    "remembered": entry["form"],
-                    "generator": row["logical_form"],
-                }
-            )
+            pair = {
+                "instruction": row["instruction"],
+                "remembered": entry["form"],
+                "generator": row["logical_form"],
+            }
+            unlike.append(pair)
+            env = SheetEnvironment.from_cells(row["sheet"]["cells"])
+            item = Remembered(key, row["instruction"], entry["form"], row["logical_form"], env)
+            if verdict(item) == "spurious":
+                spurious += 1
+                by_kind[row["kind"]]["spurious"] += 1
+                wrong.append(pair)
     step = max(1, len(unlike) // sample)
+    wrong_step = max(1, len(wrong) // sample)
     return {
         "found": same + differ,
         "equal_to_generator": same,
         "unlike_generator": differ,
+        "spurious": spurious,
         "by_kind": dict(sorted(by_kind.items())),
         "sample_unlike": unlike[::step][:sample],
+        "sample_spurious": wrong[::wrong_step][:sample],
     }
 
 

@@ -882,29 +882,37 @@ def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, mo
 
 
 def test_sheet_memory_report_counts_forms_unlike_the_generator(tmp_path: Path) -> None:
-    """The report (never the learner) compares remembered forms with the generator's and
-    samples those that differ, where spurious forms show up."""
+    """The report (never the learner) compares remembered forms with the generator's,
+    tells spurious ones (they part on fictitious sheets) from equivalent ones, and samples
+    both."""
     from benchmarks.bench_sheet import memory_report
 
+    cells = {"A1": "X", "A2": 3, "A3": 5, "A4": 9, "B1": "Y", "B2": 1, "B3": 2, "B4": 2}
     rows = [
         {"id": "a", "kind": "sum_col", "instruction": "total", "logical_form": "ask SUM([X])"},
-        {"id": "b", "kind": "count_eq", "instruction": "how many", "logical_form": "ask Y"},
-        {"id": "c", "kind": "count_eq", "instruction": "gold", "logical_form": "ask Z"},
+        {"id": "b", "kind": "sum_col", "instruction": "sum x", "logical_form": "ask SUM([X])"},
+        {"id": "c", "kind": "count_eq", "instruction": "how many", "logical_form": "ask MAX([Y])"},
+        {"id": "d", "kind": "count_eq", "instruction": "gold", "logical_form": "ask Z"},
     ]
+    for row in rows:
+        row["sheet"] = {"cells": cells}
     memory = {
         "a": {"form": "ask SUM([X])", "source": "beam, round 0"},
-        "b": {"form": "ask MAX([X])", "source": "beam, round 1"},
-        "c": {"form": "ask Z", "source": "gold"},
+        "b": {"form": "ask SUM(A2:A4)", "source": "beam, round 0"},  # equivalent
+        "c": {"form": "ask B4", "source": "beam, round 1"},  # 2 here, by chance
+        "d": {"form": "ask Z", "source": "gold"},
     }
     path = tmp_path / "memory.json"
     path.write_text(json.dumps(memory))
     got = memory_report(rows, path)
-    assert (got["found"], got["equal_to_generator"], got["unlike_generator"]) == (2, 1, 1)
-    assert got["by_kind"] == {"count_eq": {"same": 0, "differ": 1},
-                              "sum_col": {"same": 1, "differ": 0}}  # fmt: skip
-    assert got["sample_unlike"] == [
-        {"instruction": "how many", "remembered": "ask MAX([X])", "generator": "ask Y"}
+    assert (got["found"], got["equal_to_generator"], got["unlike_generator"]) == (3, 1, 2)
+    assert got["spurious"] == 1
+    assert got["by_kind"] == {"count_eq": {"same": 0, "differ": 1, "spurious": 1},
+                              "sum_col": {"same": 1, "differ": 1, "spurious": 0}}  # fmt: skip
+    assert got["sample_spurious"] == [
+        {"instruction": "how many", "remembered": "ask B4", "generator": "ask MAX([Y])"}
     ]
+    assert len(got["sample_unlike"]) == 2
 
 
 def test_sheet_benchmark_evaluates_an_earlier_model_with_every_selection(
