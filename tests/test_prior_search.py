@@ -215,13 +215,12 @@ def test_copy_frame_counts_the_mentions_a_form_uses() -> None:
     assert frame.used("ask COUNTA([Region])") == 0
 
 
-def test_self_training_remembers_what_the_prior_finds(tmp_path: Path, monkeypatch) -> None:
-    """With ``prior_samples``, an example whose n-best holds no consistent form is searched
-    from the anchored prior; what it finds is remembered with the source "prior"."""
+def _task_with_empty_nbest(tmp_path: Path, monkeypatch: Any) -> SheetTask:
+    """Sixteen generated sheet tasks, and parsers whose n-best lists come back empty (so
+    every form a round finds comes from the prior)."""
     import parseinstr.self_training as st
 
-    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 8)
-    task = SheetTask(data)
+    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 8))
     real_load = st.Parser.load
 
     def load(folder: Path) -> Any:
@@ -230,6 +229,13 @@ def test_self_training_remembers_what_the_prior_finds(tmp_path: Path, monkeypatc
         return parser
 
     monkeypatch.setattr(st.Parser, "load", load)
+    return task
+
+
+def test_self_training_remembers_what_the_prior_finds(tmp_path: Path, monkeypatch) -> None:
+    """With ``prior_samples``, an example whose n-best holds no consistent form is searched
+    from the anchored prior; what it finds is remembered with the source "prior"."""
+    task = _task_with_empty_nbest(tmp_path, monkeypatch)
     log = _tiny_self_train(task, tmp_path, prior_samples=400)
     first = log["history"][0]
     assert first["found_by_prior"] == first["found"] > 0
@@ -460,19 +466,8 @@ def test_ambiguous_candidates_are_those_that_part_on_fictitious_sheets() -> None
 def test_deferred_examples_wait_for_the_last_search(tmp_path: Path, monkeypatch) -> None:
     """With ``defer_ambiguous`` an example whose finds are ambiguous gets no form from any
     search but the last; the last search remembers its favourite."""
-    import parseinstr.self_training as st
-
-    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 8)
-    task = SheetTask(data)
-    real_load = st.Parser.load
-
-    def load(folder: Path) -> Any:
-        parser = real_load(folder)
-        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
-        return parser
-
-    monkeypatch.setattr(st.Parser, "load", load)
-    monkeypatch.setattr(st, "ambiguous", lambda *a, **k: True)
+    task = _task_with_empty_nbest(tmp_path, monkeypatch)
+    monkeypatch.setattr("parseinstr.self_training.ambiguous", lambda *a, **k: True)
     synthetic, _ = st_synthetic(task)
     spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
     config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
