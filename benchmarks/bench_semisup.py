@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from parseinstr import get_task
+from parseinstr.io import read_json
 from parseinstr.model import ModelSpec
 from parseinstr.parser import Parser
 from parseinstr.self_training import self_train
@@ -32,6 +33,7 @@ from parseinstr.training import TrainConfig, train_parser
 from .bench_parser import spec_for
 from .bench_synthetic import GEO, evaluate
 from .common import results_path, run_metadata, write_results
+from .spurious import classify, remembered_items
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -157,6 +159,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "minutes": round((time.monotonic() - t0) / 60, 2),
         "history": log["history"],
         "geoquery_dev": evaluate(Parser.load(log["model"]), dev, args.beams),
+        # Read for the report only: the remembered forms against the gold SQL, by meaning.
+        "memory": classify(
+            remembered_items(train, read_json(args.out / "semisup" / "memory.json"))
+        ),
     }
     if args.reference_results is not None:
         results["supervised"] = reference_from_results(args.reference_results, args.encoder)

@@ -868,6 +868,7 @@ def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, mo
         seen["every"] = kwargs["config"].eval_every
         seen["draws"] = (kwargs["parser_samples"], kwargs["temperature"])
         seen["keep_doubted"] = kwargs["keep_doubted"]
+        seen["defer"] = kwargs["defer_ambiguous"]
         raise Stop
 
     monkeypatch.setattr(bench_semisup, "synthetic_examples", lambda *a, **k: ([], None))
@@ -876,9 +877,11 @@ def test_bench_semisup_compares_with_a_supervised_run_on_file(tmp_path: Path, mo
         bench_semisup.main(
             ["--quick", "--tune-top-layers", "4", "--eval-every", "3", "--samples", "8",
              "--temperature", "1.5", "--reference-results", str(ref), "--out", str(tmp_path),
-             "--drop-doubted"]
+             "--drop-doubted", "--defer-ambiguous"]
         )  # fmt: skip
-    assert seen == {"tune": 4, "every": 3, "draws": (8, 1.5), "keep_doubted": False}
+    assert seen == {
+        "tune": 4, "every": 3, "draws": (8, 1.5), "keep_doubted": False, "defer": True
+    }  # fmt: skip
 
 
 def test_sheet_memory_report_counts_forms_unlike_the_generator(tmp_path: Path) -> None:
