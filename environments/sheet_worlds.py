@@ -21,6 +21,8 @@ import random
 import re
 from collections.abc import Sequence
 
+from parseinstr.worlds import redraw_numbers
+
 from .sheet_model import Formula, Sheet
 from .sheet_table import Table
 from .sheet_values import is_number, number_from_text
@@ -46,21 +48,6 @@ def _literal_values(literals: Sequence[str]) -> tuple[list[float], list[str]]:
     return numbers, texts
 
 
-def _draw_numbers(values: list[float], extra: list[float], rng: random.Random) -> list[float]:
-    """As many numbers as ``values``, drawn from them, ``extra`` and their span."""
-    whole = all(float(v).is_integer() for v in values)
-    low, high = min(values), max(values)
-    pool = list(values) + [x for x in extra if not whole or float(x).is_integer()]
-    for _ in range(len(values)):
-        x = rng.uniform(low, high)
-        pool.append(float(round(x)) if whole else round(x, 2))
-    if len(set(values)) == len(values):  # a column of different values stays one
-        distinct = list(dict.fromkeys(pool))
-        rng.shuffle(distinct)
-        return distinct[: len(values)]
-    return [rng.choice(pool) for _ in values]
-
-
 def _is_date(text: str) -> bool:
     """Whether ``text`` is an ISO date (``2024-06-24``)."""
     if not _DATE.match(text):
@@ -75,10 +62,8 @@ def _is_date(text: str) -> bool:
 def _draw_dates(values: list[str], extra: list[str], rng: random.Random) -> list[str]:
     """As many ISO dates as ``values``, drawn over their span and the literal dates."""
     days = [float(datetime.date.fromisoformat(v).toordinal()) for v in values]
-    extra_days = [
-        float(datetime.date.fromisoformat(t).toordinal()) for t in extra if _DATE.match(t)
-    ]
-    drawn = _draw_numbers(days, extra_days, rng)
+    extra_days = [float(datetime.date.fromisoformat(t).toordinal()) for t in extra if _is_date(t)]
+    drawn = redraw_numbers(days, extra_days, rng)
     return [datetime.date.fromordinal(int(d)).isoformat() for d in drawn]
 
 
@@ -121,7 +106,7 @@ def fictitious_sheet(sheet: Sheet, rng: random.Random, literals: Sequence[str] =
         if all(isinstance(v, bool) for v in values):
             drawn: list[object] = [rng.random() < 0.5 for _ in values]
         elif all(is_number(v) for v in values):
-            drawn = list(_draw_numbers([float(v) for v in values], numbers, rng))
+            drawn = list(redraw_numbers([float(v) for v in values], numbers, rng, places=2))
         elif all(isinstance(v, str) for v in values):
             drawn = list(_draw_texts([str(v) for v in values], texts, rng))
         else:

@@ -20,6 +20,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from parseinstr.worlds import redraw_numbers
+
 from .sql_schema import Schema
 
 
@@ -31,32 +33,6 @@ def _numbers(literals: Sequence[str]) -> list[float]:
         except ValueError:
             continue
     return out
-
-
-def _redraw(values: list[float], extra: list[float], rng: random.Random) -> list[float]:
-    """As many numbers as ``values`` (which hold no NULL), over their span and ``extra``."""
-    whole = all(float(v).is_integer() for v in values)
-    low, high = min(values), max(values)
-    pool = list(values) + [x for x in extra if low <= x <= high or rng.random() < 0.5]
-    pool = [x for x in pool if not whole or float(x).is_integer()]
-    for _ in range(len(values)):
-        x = rng.uniform(low, high)
-        pool.append(float(round(x)) if whole else x)
-    distinct = len(set(values)) == len(values)
-    if distinct:
-        unique = list(dict.fromkeys(pool))
-        rng.shuffle(unique)
-        drawn = unique[: len(values)]
-        drawn += [rng.uniform(low, high) for _ in range(len(values) - len(drawn))]
-    else:
-        drawn = [rng.choice(pool) for _ in values]
-    step = 1.0 if whole else 0.01
-    for x in extra:  # a named bound, or a value beside it, sits in the column now and then
-        for y in (x, rng.choice((x - step, x + step))):
-            fits = not whole or float(y).is_integer()
-            if rng.random() < 0.5 and fits and not (distinct and y in drawn):
-                drawn[rng.randrange(len(drawn))] = y
-    return drawn
 
 
 def _texts(literals: Sequence[str]) -> list[str]:
@@ -152,7 +128,7 @@ def fictitious_copy(
             ).fetchall()
             if not rows:
                 continue
-            drawn = _redraw([float(v) for _, v in rows], extra, rng)
+            drawn = redraw_numbers([float(v) for _, v in rows], extra, rng)
             whole = all(float(v).is_integer() for _, v in rows)
             copy.executemany(
                 f'UPDATE "{table.name}" SET "{column.name}" = ? WHERE rowid = ?',

@@ -38,6 +38,39 @@ def form_literals(forms: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def redraw_numbers(
+    values: Sequence[float], extra: Sequence[float], rng: random.Random, places: int | None = None
+) -> list[float]:
+    """As many numbers as ``values``, for a fictitious instance's column: drawn from the
+    values, the literals ``extra`` and uniform draws over the values' span (whole where the
+    values are whole, else rounded to ``places`` when given); a column of different values
+    stays one (a maximum keeps one row). Each literal, and a neighbour of it, is then set
+    into the column half the time, so that ``> 750`` and ``>= 750`` part and a bound below
+    every value is crossed."""
+    whole = all(float(v).is_integer() for v in values)
+    low, high = min(values), max(values)
+    pool = list(values) + [x for x in extra if low <= x <= high or rng.random() < 0.5]
+    pool = [x for x in pool if not whole or float(x).is_integer()]
+    for _ in range(len(values)):
+        x = rng.uniform(low, high)
+        pool.append(float(round(x)) if whole else (x if places is None else round(x, places)))
+    distinct = len(set(values)) == len(values)
+    if distinct:
+        unique = list(dict.fromkeys(pool))
+        rng.shuffle(unique)
+        drawn = unique[: len(values)]
+        drawn += [rng.uniform(low, high) for _ in range(len(values) - len(drawn))]
+    else:
+        drawn = [rng.choice(pool) for _ in values]
+    step = 1.0 if whole else 0.01
+    for x in extra:
+        for y in (x, rng.choice((x - step, x + step))):
+            fits = not whole or float(y).is_integer()
+            if rng.random() < 0.5 and fits and not (distinct and y in drawn):
+                drawn[rng.randrange(len(drawn))] = y
+    return drawn
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What running a form gave: its denotation, or None when it failed."""
