@@ -132,6 +132,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "memory": str(args.memory),
         **report,
     }
+    setting = f"{args.task} memory {args.memory.name}, {args.worlds} fictitious instances"
+    results["summary"] = [
+        {"metric": f"remembered forms {v}", "setting": setting, "value": report[v]}
+        for v in ("remembered", *VERDICTS[:3])
+    ] + [
+        {
+            "metric": "spurious share",
+            "setting": setting,
+            "value": round(report["spurious"] / max(report["remembered"], 1), 4),
+        }
+    ]
     print(f"| {args.task} memory | " + " | ".join(VERDICTS) + " | remembered |")
     print("|---|" + "---|" * (len(VERDICTS) + 1))
     print(

@@ -161,4 +161,10 @@ def test_spurious_report_command_reads_a_memory(tmp_path, monkeypatch):
     monkeypatch.setattr("benchmarks.spurious.RESULTS", tmp_path)
     out = main(["--task", "sheet", "--data", str(data), "--memory", str(memory), "--name", "t"])
     assert (out["equal"], out["equivalent"], out["spurious"]) == (0, 1, 1)
-    assert json.loads((tmp_path / "spurious_t.json").read_text())["spurious"] == 1
+    written = json.loads((tmp_path / "spurious_t.json").read_text())
+    assert written["spurious"] == 1
+    assert {
+        "metric": "spurious share",
+        "setting": written["summary"][0]["setting"],
+        "value": 0.5,
+    } in written["summary"]
