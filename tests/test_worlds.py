@@ -168,3 +168,18 @@ def test_spurious_report_command_reads_a_memory(tmp_path, monkeypatch):
         "setting": written["summary"][0]["setting"],
         "value": 0.5,
     } in written["summary"]
+
+
+def test_redrawn_numbers_keep_the_columns_kind_and_let_named_bounds_in():
+    from parseinstr.worlds import redraw_numbers
+
+    values = [412.0, 650.0, 700.0, 300.0, 518.0]
+    hits = 0
+    for seed in range(40):
+        drawn = redraw_numbers(values, [687.0], random.Random(seed))
+        assert len(drawn) == 5 and len(set(drawn)) == 5  # different values stay different
+        assert all(float(x).is_integer() for x in drawn)  # whole numbers stay whole
+        hits += 687.0 in drawn
+    assert 10 < hits < 40  # the bound sits in the column some of the time, not always
+    repeated = redraw_numbers([1.5, 1.5, 2.25], [], random.Random(0), places=2)
+    assert all(round(x, 2) == x for x in repeated)
