@@ -87,13 +87,19 @@ def classify(items: Iterable[Remembered], worlds: int = 8, sample: int = 12) -> 
 
 
 def remembered_items(task: Any, memory: dict[str, Any]) -> list[Remembered]:
-    """The memory's searched forms (gold ones left out) beside their examples' references."""
+    """The memory's searched forms (gold ones left out) beside their examples' references.
+
+    Reads both memory files: self-training's (id -> {"form", "source"}) and the search
+    learner's (``{"forms": {id: [form rows, the one retrained on first]}}``).
+    """
+    if isinstance(memory.get("forms"), dict):  # the search learner's memory
+        memory = {k: rows[0] for k, rows in memory["forms"].items() if rows}
     items = []
     for example in task.examples():
         entry = memory.get(str(example.id))
         if entry is None or entry.get("source") == "gold" or not example.logical_form:
             continue
-        form = entry["form"] if isinstance(entry, dict) else entry[0]["form"]
+        form = entry["form"]
         items.append(
             Remembered(
                 str(example.id),

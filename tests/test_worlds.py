@@ -168,6 +168,22 @@ def test_spurious_report_command_reads_a_memory(tmp_path, monkeypatch):
         "setting": written["summary"][0]["setting"],
         "value": 0.5,
     } in written["summary"]
+    # The search learner's memory file: each example's forms, the one retrained on first.
+    searched = tmp_path / "searched.json"
+    searched.write_text(
+        json.dumps(
+            {
+                "max_forms": 6,
+                "forms": {
+                    "a": [{"form": "ask SUM([Budget])"}, {"form": "ask SUM(C2:C5)"}],
+                    "b": [{"form": 'ask COUNTIF([Due], "2024-06-24")'}],
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = main(["--task", "sheet", "--data", str(data), "--memory", str(searched)])
+    assert (out["equal"], out["equivalent"], out["spurious"]) == (1, 0, 1)
 
 
 def test_redrawn_numbers_keep_the_columns_kind_and_let_named_bounds_in():
