@@ -325,7 +325,9 @@ def self_train(
     write the most mentions mean different things (:func:`ambiguous`: they part on
     fictitious instances of the example's schema): the denotation cannot tell a coincidence
     from what was meant, so the example waits for a parser trained on the examples that
-    are not ambiguous; the last search takes its favourite.
+    are not ambiguous; the last search takes its favourite. The first search also checks
+    the forms taken from ``start_memory`` this way (with the n-best beside them) and
+    forgets the ambiguous ones: the earlier run may not have checked them.
 
     Raises ``UsageError`` for ``start_parser`` with fewer than two rounds (unless
     ``search_only``).
@@ -406,6 +408,9 @@ def self_train(
         searched = found = changed = edited = sampled = upgraded = drew = deferred = 0
         # Every search but the last may leave an ambiguous example for a later parser.
         defer = defer_ambiguous and r < (rounds - 1 if search_only else rounds - 2)
+        # The first deferring search also re-examines forms an earlier run remembered:
+        # that run may not have checked them for ambiguity.
+        recheck = defer and r == 0
         if not last_round:
             open_items = [
                 it
@@ -415,6 +420,7 @@ def self_train(
                 and (
                     refresh
                     or it.id not in memory
+                    or (recheck and sources.get(it.id) == "earlier run")
                     or (prior_samples > 0 and _unused_mentions(it, memory[it.id]))
                 )
             ]
@@ -430,6 +436,16 @@ def self_train(
                     # A remembered form is replaced only by one using as many of the
                     # instruction's mentions (refresh), or more (searched for an upgrade).
                     least = frame.used(memory[it.id]) + (not refresh) if it.id in memory else 0
+                    if (
+                        recheck
+                        and sources.get(it.id) == "earlier run"
+                        and ambiguous(
+                            it.env, [*cands, Candidate(memory[it.id], 0.0)], it.expected, frame
+                        )
+                    ):
+                        del memory[it.id], sources[it.id]
+                        deferred += 1
+                        continue
                     form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
                     form = _using_at_least(frame, form, least)
                     how = "beam"

@@ -478,3 +478,45 @@ def test_deferred_examples_wait_for_the_last_search(tmp_path: Path, monkeypatch)
     assert first["deferred_as_ambiguous"] > 0 and first["found"] == 0
     assert second["deferred_as_ambiguous"] == 0 and second["found"] > 0
     assert log["defer_ambiguous"] is True
+
+
+@pytest.mark.parametrize("defer", [True, False])
+def test_the_first_deferring_search_forgets_ambiguous_forms_of_an_earlier_run(
+    tmp_path: Path, monkeypatch: Any, defer: bool
+) -> None:
+    """With ``defer_ambiguous``, forms taken from ``start_memory`` are checked beside the
+    n-best in the first search; the ambiguous ones are forgotten, to be searched again by
+    the last search. Without it they are kept and not searched."""
+    import parseinstr.self_training as st
+
+    task = _task_with_empty_nbest(tmp_path, monkeypatch)
+    earlier = {e.id: e.logical_form for e in task.examples()}
+    checked: list[list[str]] = []
+    lines: list[str] = []
+
+    def judge(env: Any, cands: Any, expected: Any, frame: Any = None) -> bool:
+        checked.append([c.form for c in cands])
+        return True
+
+    monkeypatch.setattr(st, "ambiguous", judge)
+    monkeypatch.setattr(st, "_unused_mentions", lambda *a: False)
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=3, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                     log=lines.append, start_memory=earlier, refresh=False,
+                     defer_ambiguous=defer)  # fmt: skip
+    header = next(line for line in lines if "forms from an earlier run" in line)
+    kept = int(re.search(r"(\d+) forms from an earlier run", header).group(1))
+    train = int(re.search(r"self-training: (\d+) examples", header).group(1))
+    first = log["history"][0]
+    assert kept > 0
+    if defer:
+        assert first["deferred_as_ambiguous"] == kept and first["coverage"] == 0.0
+        assert len(checked) == kept
+        assert all(len(forms) == 1 and forms[0] in earlier.values() for forms in checked)
+    else:
+        assert first["deferred_as_ambiguous"] == 0 and not checked
+        assert first["searched"] == train - kept  # only the examples without a form
+        assert first["coverage"] == kept / train
