@@ -425,7 +425,15 @@ def self_train(
                 )
             ]
             searched = len(open_items)
+            search_started = time.monotonic()
+            every = 16 * max(1, -(-len(open_items) // 160))  # about ten progress lines
             for i in range(0, len(open_items), 16):
+                if i and i % every == 0:
+                    log(
+                        f"  round {r} search: {i}/{len(open_items)} examples, {found} new, "
+                        f"{changed} changed, {deferred} deferred, "
+                        f"{(time.monotonic() - search_started) / 60:.1f} min"
+                    )
                 chunk = open_items[i : i + 16]
                 nbest = parser.parse_batch(
                     [it.instruction for it in chunk], [it.env for it in chunk], beam, True

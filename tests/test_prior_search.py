@@ -256,9 +256,10 @@ def _tiny_self_train(task: SheetTask, tmp_path: Path, **options: Any) -> dict[st
     synthetic, _ = st_synthetic(task)
     spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
     config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    lines = options.pop("log_to", [])
     return self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
                       spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
-                      log=lambda m: None, **options)  # fmt: skip
+                      log=lines.append, **options)  # fmt: skip
 
 
 def st_synthetic(task: SheetTask) -> Any:
@@ -520,3 +521,22 @@ def test_the_first_deferring_search_forgets_ambiguous_forms_of_an_earlier_run(
         assert first["deferred_as_ambiguous"] == 0 and not checked
         assert first["searched"] == train - kept  # only the examples without a form
         assert first["coverage"] == kept / train
+
+
+def test_a_long_search_reports_its_progress(tmp_path: Path, monkeypatch: Any) -> None:
+    """A round's search logs how far it has got (about ten lines), not only its total."""
+    import parseinstr.self_training as st
+
+    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 60, 8))
+    real_load = st.Parser.load
+
+    def load(folder: Path) -> Any:
+        parser = real_load(folder)
+        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    lines: list[str] = []
+    _tiny_self_train(task, tmp_path, prior_samples=0, log_to=lines)
+    progress = [line for line in lines if "round 0 search:" in line]
+    assert progress and all(re.search(r"\d+/54 examples", line) for line in progress)
