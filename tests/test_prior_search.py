@@ -215,12 +215,12 @@ def test_copy_frame_counts_the_mentions_a_form_uses() -> None:
     assert frame.used("ask COUNTA([Region])") == 0
 
 
-def _task_with_empty_nbest(tmp_path: Path, monkeypatch: Any) -> SheetTask:
-    """Sixteen generated sheet tasks, and parsers whose n-best lists come back empty (so
+def _task_with_empty_nbest(tmp_path: Path, monkeypatch: Any, n: int = 16) -> SheetTask:
+    """``n`` generated sheet tasks, and parsers whose n-best lists come back empty (so
     every form a round finds comes from the prior)."""
     import parseinstr.self_training as st
 
-    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 16, 8))
+    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", n, 8))
     real_load = st.Parser.load
 
     def load(folder: Path) -> Any:
@@ -525,17 +525,7 @@ def test_the_first_deferring_search_forgets_ambiguous_forms_of_an_earlier_run(
 
 def test_a_long_search_reports_its_progress(tmp_path: Path, monkeypatch: Any) -> None:
     """A round's search logs how far it has got (about ten lines), not only its total."""
-    import parseinstr.self_training as st
-
-    task = SheetTask(write_sheet_tasks(tmp_path / "tasks.jsonl", 60, 8))
-    real_load = st.Parser.load
-
-    def load(folder: Path) -> Any:
-        parser = real_load(folder)
-        parser.parse_batch = lambda instructions, *a, **k: [[] for _ in instructions]  # type: ignore[method-assign]
-        return parser
-
-    monkeypatch.setattr(st.Parser, "load", load)
+    task = _task_with_empty_nbest(tmp_path, monkeypatch, n=60)
     lines: list[str] = []
     _tiny_self_train(task, tmp_path, prior_samples=0, log_to=lines)
     progress = [line for line in lines if "round 0 search:" in line]
