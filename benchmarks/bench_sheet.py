@@ -113,6 +113,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--copy-slots", action="store_true", help="train with copy slots (parseinstr.copying)"
     )
     ap.add_argument(
+        "--copy-parts",
+        action="store_true",
+        help="with --copy-slots: values also copy into cell references (F and 11 of F11)",
+    )
+    ap.add_argument(
         "--encoder",
         default="scratch",
         help="scratch or minilm (the pip-installed pretrained encoder, fine-tuned)",
@@ -295,6 +300,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         patience=12,
         lr=5e-4 if args.encoder == "scratch" else 3e-4,
         copy_slots=args.copy_slots,
+        copy_parts=args.copy_parts,
         freeze_encoder=args.freeze_encoder,
         tune_top_layers=args.tune_top_layers,
         output_split=args.output_split,
@@ -353,6 +359,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "held_out_templates": sorted(held),
         "budget_minutes": minutes,
         "copy_slots": args.copy_slots,
+        "copy_parts": args.copy_parts,
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
         "tune_top_layers": args.tune_top_layers,

@@ -267,6 +267,14 @@ def train(
             "--copy-slots", help="Mark the instruction's values and copy them by one token."
         ),
     ] = False,
+    copy_parts: Annotated[
+        bool,
+        typer.Option(
+            "--copy-parts",
+            help="With --copy-slots: values also copy into letter-digit compounds "
+            "(the F and 11 of a cell F11).",
+        ),
+    ] = False,
     decoder_width: Annotated[
         int | None,
         typer.Option(
@@ -406,6 +414,7 @@ def train(
         synthetic_schedule=synthetic_schedule,
         half=half,
         copy_slots=copy_slots,
+        copy_parts=copy_parts,
         freeze_encoder=freeze_encoder,
         tune_top_layers=tune_top_layers,
         precision=precision,

@@ -151,6 +151,11 @@ def _non_overlapping(mentions: Sequence[Mention]) -> list[Mention]:
 # ---------------------------------------------------------------- frames
 
 
+# A letter-digit compound (``F11``, ``AB7``): capital letters then digits, a word of its own
+# (not a name in brackets like ``[Q5]``, not part of ``$B$2`` or ``1.5``).
+_COMPOUND = re.compile(r"(?<![\w.$\[])([A-Z]{1,3})(\d+)(?![\w.\]$])")
+
+
 def _word_pattern(value: str) -> re.Pattern[str]:
     # A value is replaced only as a whole word of the form: not inside a longer name or
     # number ("7" in "C7" or "0.75", "Lamp" in "Lamps").
@@ -164,15 +169,31 @@ class CopyFrame:
     instruction: str
     marked: str
     values: dict[str, str] = field(default_factory=dict)
+    parts: bool = False
 
     def abstract(self, form: str) -> str:
         """``form`` with each slot's value, where it is a whole word, replaced by the slot.
 
         Longer values go first, so a value inside another ("7" in "7A") keeps the longer one.
+        With ``parts``, a value also stands for a part of a letter-digit compound where the
+        letters meet the digits: ``F`` and ``11`` in ``F11``, so ``column F (rows 2 to 11)``
+        gives ``<v0><v1>:<v0><v2>`` for ``F2:F11`` and the decoder copies a reference it
+        would otherwise have to recall letter by letter.
         """
         for slot, value in sorted(self.values.items(), key=lambda kv: -len(kv[1])):
             form = _word_pattern(value).sub(slot, form)
+        if self.parts:
+            form = self._abstract_parts(form)
         return form
+
+    def _abstract_parts(self, form: str) -> str:
+        slot_of = {value: slot for slot, value in self.values.items()}
+
+        def piece(m: re.Match[str]) -> str:
+            letters, digits = m.group(1), m.group(2)
+            return slot_of.get(letters, letters) + slot_of.get(digits, digits)
+
+        return _COMPOUND.sub(piece, form)
 
     def used(self, form: str) -> int:
         """How many of the mentions' values ``form`` writes (as whole words)."""
@@ -184,7 +205,7 @@ class CopyFrame:
 
 
 def copy_frame(
-    instruction: str, env: Any, slots: int = MAX_SLOTS, names: bool = False
+    instruction: str, env: Any, slots: int = MAX_SLOTS, names: bool = False, parts: bool = False
 ) -> CopyFrame:
     """Find the instruction's mentions and mark them with slot tokens.
 
@@ -214,7 +235,8 @@ def copy_frame(
         pieces += [instruction[last : m.start], f"{slot} ", instruction[m.start : m.end]]
         last = m.end
     pieces.append(instruction[last:])
-    return CopyFrame(instruction, "".join(pieces), {s: v for v, s in by_value.items()})
+    values = {s: v for v, s in by_value.items()}
+    return CopyFrame(instruction, "".join(pieces), values, parts)
 
 
 def slot_expansions(frames: Sequence[CopyFrame], output_tok: Any) -> list[Mapping[int, list[int]]]:

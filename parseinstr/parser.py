@@ -130,6 +130,7 @@ class Parser:
         #: Copy slots (``parseinstr.copying``): how many, 0 for a model without them.
         self.copy_slots = int(loaded.card.get("copy_slots", 0))
         self.copy_names = bool(loaded.card.get("copy_names", False))
+        self.copy_parts = bool(loaded.card.get("copy_parts", False))
         #: p(instruction | form) for reranking the n-best (``parseinstr.reconstruction``),
         #: loaded from the model folder's ``reconstructor/`` when there is one.
         self.reconstructor: Reconstructor | None = None
@@ -166,7 +167,7 @@ class Parser:
         if not self.copy_slots:
             return None
         return [
-            copy_frame(i, e, self.copy_slots, self.copy_names)
+            copy_frame(i, e, self.copy_slots, self.copy_names, self.copy_parts)
             for i, e in zip(instructions, envs, strict=True)
         ]
 

@@ -76,6 +76,9 @@ class TrainConfig:
     half: bool = False  # store the best model's weights in float16
     # Copy slots (parseinstr.copying): mark the instruction's values, copy them by one token.
     copy_slots: bool = False
+    # With copy_slots: a value also copies into a part of a letter-digit compound (the
+    # ``F`` and ``11`` of ``F11``; CopyFrame.abstract).
+    copy_parts: bool = False
     # Freeze a pretrained encoder and encode each training input once (frozen_encoder).
     freeze_encoder: bool = False
     tune_top_layers: int = 0  # with freeze_encoder: top encoder layers still trained
@@ -192,6 +195,7 @@ class _Batcher:
         with_links: bool,
         device: str,
         copy_slots: bool = False,
+        copy_parts: bool = False,
     ) -> None:
         self.rows = []
         for e in examples:
@@ -199,7 +203,7 @@ class _Batcher:
             first, second = model_input(e.instruction, env, with_description, with_links)
             form = e.logical_form
             if copy_slots:
-                frame = copy_frame(e.instruction, env, names=True)
+                frame = copy_frame(e.instruction, env, names=True, parts=copy_parts)
                 first, form = frame.marked, frame.abstract(form)
             self.rows.append((first, second, form))
         self.pairs = any(r[1] is not None for r in self.rows)
@@ -421,7 +425,7 @@ def train_parser(
     envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
     frames = (
         [
-            copy_frame(e.instruction, env, names=True)
+            copy_frame(e.instruction, env, names=True, parts=config.copy_parts)
             for e, env in zip([*train_ex, *synthetic], envs, strict=True)
         ]
         if config.copy_slots
@@ -474,6 +478,7 @@ def train_parser(
         "max_output_tokens": int(max_out * 1.5) + 8,
         "copy_slots": MAX_SLOTS if config.copy_slots else 0,
         "copy_names": config.copy_slots,
+        "copy_parts": config.copy_slots and config.copy_parts,
         "spec": spec_to_dict(spec),
         "train": asdict(config),
         "n_train": len(train_ex),
@@ -503,6 +508,7 @@ def train_parser(
         config.with_links,
         device,
         config.copy_slots,
+        config.copy_parts,
     )
 
     def epoch_rows(epoch: int, rng: random.Random) -> list[int]:

@@ -64,6 +64,25 @@ def test_abstract_replaces_whole_words_only_and_fill_inverts_it() -> None:
     assert frame.fill(abstract) == form
 
 
+def test_parts_copy_the_letters_and_digits_of_a_compound() -> None:
+    instruction = "Column F (rows 2 to 11): column D minus column C in each row."
+    form = "fill F2:F11 = D2-C2"
+    with_parts = copy_frame(instruction, None, names=True, parts=True)
+    abstract = with_parts.abstract(form)
+    assert abstract == "fill <v0><v1>:<v0><v2> = <v3><v1>-<v4><v1>"
+    assert with_parts.fill(abstract) == form
+    # Without parts, only whole words are copied: the reference is spelled out.
+    assert copy_frame(instruction, None, names=True).abstract(form) == form
+
+
+def test_parts_leave_names_and_decimals_alone() -> None:
+    frame = copy_frame("put 5 in Tax B2", None, names=True, parts=True)
+    form = 'set B2 = 5 & "Tax" & [Q5] & 1.5 & $B$2'
+    # ``B2`` is a whole-word mention; a header ``[Q5]``, ``1.5`` and ``$B$2`` keep their digits.
+    assert frame.abstract(form) == 'set <v2> = <v0> & "<v1>" & [Q5] & 1.5 & $B$2'
+    assert frame.fill(frame.abstract(form)) == form
+
+
 def test_at_most_max_slots() -> None:
     frame = copy_frame(" ".join(str(n) for n in range(MAX_SLOTS + 3)), None)
     assert len(frame.values) == MAX_SLOTS
@@ -120,6 +139,24 @@ def test_slot_allowed_exactly_where_its_spelling_is(call_setup: dict) -> None:
     assert after == _allowed(proc, tok, "f(12")
 
 
+def test_adjacent_slots_spell_one_reference() -> None:
+    grammar = Grammar("refs", 'start: "fill " REF ":" REF\nREF: /[A-Z]+[0-9]+/\n')
+    tok = train_output_tokenizer(["fill F2:F11", "fill B3:B9", "fill AA2:AA7"] * 20, 300)
+    tok.add_tokens(list(SLOT_TOKENS))
+    compiled = compile_grammar(grammar, tok)
+    frame = copy_frame("Column F (rows 2 to 11)", None, names=True, parts=True)
+    (table,) = slot_expansions([frame], tok)
+    letter, first, last = (tok.convert_tokens_to_ids(t) for t in SLOT_TOKENS[:3])
+    proc = GrammarLogitsProcessor(
+        compiled, prompt_length=1, expansions=[table], slot_ids=slot_ids(tok)
+    )
+    # A digit slot may not open a reference; after the letter slot it may follow.
+    assert letter in _allowed(proc, tok, "fill ") and first not in _allowed(proc, tok, "fill ")
+    assert {first, last} <= _allowed(proc, tok, "fill ", [letter])
+    after = _allowed(proc, tok, "fill ", [letter, first])
+    assert after == _allowed(proc, tok, "fill F2")
+
+
 def test_slot_expansions_spell_values(call_setup: dict) -> None:
     tok = call_setup["tok"]
     frame = copy_frame("call it with 12", None)
@@ -132,7 +169,8 @@ def test_slot_expansions_spell_values(call_setup: dict) -> None:
 # ---------------------------------------------------------------- a parser with copy slots
 
 
-def test_parser_trained_with_copy_slots_reads_and_fills_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parts", [False, True])
+def test_parser_trained_with_copy_slots_reads_and_fills_them(tmp_path: Path, parts: bool) -> None:
     from parseinstr.model import ModelSpec
     from parseinstr.parser import Parser
     from parseinstr.training import TrainConfig, train_parser
@@ -143,16 +181,21 @@ def test_parser_trained_with_copy_slots_reads_and_fills_them(tmp_path: Path) -> 
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     task = sheet.from_options(data=data)
     spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
-    config = TrainConfig(epochs=1, eval_every=1, copy_slots=True, output_vocab=300)
+    config = TrainConfig(
+        epochs=1, eval_every=1, copy_slots=True, copy_parts=parts, output_vocab=300
+    )
     card = train_parser(task, tmp_path / "model", spec, config, command="test")
     assert card["copy_slots"] == MAX_SLOTS
+    assert card["copy_parts"] is parts
     parser = Parser.load(tmp_path / "model")
     assert parser.copy_slots == MAX_SLOTS
+    assert parser.copy_parts is parts
     assert "<v0>" in parser.input_tok.get_vocab()
     examples = task.examples()[:4]
     envs = [task.environment_for(e) for e in examples]
     frames = parser.frames([e.instruction for e in examples], envs)
     assert frames is not None and any(f.values for f in frames)
+    assert all(f.parts is parts for f in frames)
     nbest = parser.parse_batch([e.instruction for e in examples], envs, 2, constrained=True)
     from parseinstr.decoding.hf import vocabulary_of
 
