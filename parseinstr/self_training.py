@@ -444,23 +444,25 @@ def self_train(
                     # A remembered form is replaced only by one using as many of the
                     # instruction's mentions (refresh), or more (searched for an upgrade).
                     least = frame.used(memory[it.id]) + (not refresh) if it.id in memory else 0
-                    if (
-                        recheck
-                        and sources.get(it.id) == "earlier run"
-                        and ambiguous(
-                            it.env, [*cands, Candidate(memory[it.id], 0.0)], it.expected, frame
-                        )
+                    rechecked = recheck and sources.get(it.id) == "earlier run"
+                    if rechecked and ambiguous(
+                        it.env, [*cands, Candidate(memory[it.id], 0.0)], it.expected, frame
                     ):
                         del memory[it.id], sources[it.id]
                         deferred += 1
                         continue
+                    # A form that passes the recheck stays unless its n-best holds a better
+                    # one; it was opened only to be rechecked, so it costs no more search.
+                    rechecked_only = rechecked and not (
+                        refresh or (prior_samples > 0 and _unused_mentions(it, memory[it.id]))
+                    )
                     form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
                     form = _using_at_least(frame, form, least)
                     how = "beam"
                     if defer and form and ambiguous(it.env, cands, it.expected, frame):
                         deferred += 1
                         continue
-                    if form is None and parser_samples > 0:
+                    if form is None and parser_samples > 0 and not rechecked_only:
                         drawn = parser.sample_batch(
                             [it.instruction], [it.env], parser_samples, temperature, seed
                         )[0]
@@ -486,7 +488,7 @@ def self_train(
                         form = finds[0] if finds else None
                         sampled += form is not None
                         how = "prior"
-                    if form is None and prior_samples > 0:
+                    if form is None and prior_samples > 0 and not rechecked_only:
                         form = _upgrade(parser, it, memory.get(it.id), prior_samples, seed)
                         upgraded += form is not None
                         how = "prior upgrade"

@@ -530,3 +530,38 @@ def test_a_long_search_reports_its_progress(tmp_path: Path, monkeypatch: Any) ->
     _tiny_self_train(task, tmp_path, prior_samples=0, log_to=lines)
     progress = [line for line in lines if "round 0 search:" in line]
     assert progress and all(re.search(r"\d+/54 examples", line) for line in progress)
+
+
+def test_a_form_that_passes_the_recheck_costs_no_parser_draws(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """An earlier run's form opened only to be rechecked for ambiguity, and found not
+    ambiguous, is kept without drawing samples from the parser for its example."""
+    import parseinstr.self_training as st
+
+    task = _task_with_empty_nbest(tmp_path, monkeypatch)
+    earlier = {e.id: e.logical_form for e in task.examples()}
+    drawn: list[str] = []
+    loaded = st.Parser.load
+
+    def load(folder: Path) -> Any:
+        parser = loaded(folder)
+        parser.sample_batch = lambda instructions, *a, **k: (  # type: ignore[method-assign]
+            drawn.extend(instructions) or [[] for _ in instructions]
+        )
+        return parser
+
+    monkeypatch.setattr(st.Parser, "load", load)
+    monkeypatch.setattr(st, "ambiguous", lambda *a, **k: False)
+    monkeypatch.setattr(st, "_unused_mentions", lambda *a: False)
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    log = self_train(task, tmp_path / "out", 0.0, rounds=3, minutes_per_round=0.02, beam=2,
+                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                     log=lambda m: None, start_memory=earlier, refresh=False,
+                     parser_samples=4, defer_ambiguous=True)  # fmt: skip
+    first = log["history"][0]
+    assert first["searched"] > 0 and first["deferred_as_ambiguous"] == 0
+    assert first["coverage"] == 1.0
+    assert drawn == []
