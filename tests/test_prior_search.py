@@ -481,6 +481,22 @@ def test_deferred_examples_wait_for_the_last_search(tmp_path: Path, monkeypatch)
     assert log["defer_ambiguous"] is True
 
 
+def _continue_earlier_run(
+    task: SheetTask, tmp_path: Path, monkeypatch: Any, earlier: dict, log: Any, **kwargs: Any
+) -> dict:
+    """A tiny three-round self-training run continuing from ``earlier`` forms, no refresh,
+    with no remembered form searched for unused mentions."""
+    import parseinstr.self_training as st
+
+    monkeypatch.setattr(st, "_unused_mentions", lambda *a: False)
+    synthetic, _ = st_synthetic(task)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
+    return self_train(task, tmp_path / "out", 0.0, rounds=3, minutes_per_round=0.02, beam=2,
+                      spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
+                      log=log, start_memory=earlier, refresh=False, **kwargs)  # fmt: skip
+
+
 @pytest.mark.parametrize("defer", [True, False])
 def test_the_first_deferring_search_forgets_ambiguous_forms_of_an_earlier_run(
     tmp_path: Path, monkeypatch: Any, defer: bool
@@ -500,14 +516,8 @@ def test_the_first_deferring_search_forgets_ambiguous_forms_of_an_earlier_run(
         return True
 
     monkeypatch.setattr(st, "ambiguous", judge)
-    monkeypatch.setattr(st, "_unused_mentions", lambda *a: False)
-    synthetic, _ = st_synthetic(task)
-    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
-    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
-    log = self_train(task, tmp_path / "out", 0.0, rounds=3, minutes_per_round=0.02, beam=2,
-                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
-                     log=lines.append, start_memory=earlier, refresh=False,
-                     defer_ambiguous=defer)  # fmt: skip
+    log = _continue_earlier_run(task, tmp_path, monkeypatch, earlier, lines.append,
+                                defer_ambiguous=defer)  # fmt: skip
     header = next(line for line in lines if "forms from an earlier run" in line)
     kept = int(re.search(r"(\d+) forms from an earlier run", header).group(1))
     train = int(re.search(r"self-training: (\d+) examples", header).group(1))
@@ -553,14 +563,8 @@ def test_a_form_that_passes_the_recheck_costs_no_parser_draws(
 
     monkeypatch.setattr(st.Parser, "load", load)
     monkeypatch.setattr(st, "ambiguous", lambda *a, **k: False)
-    monkeypatch.setattr(st, "_unused_mentions", lambda *a: False)
-    synthetic, _ = st_synthetic(task)
-    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
-    config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
-    log = self_train(task, tmp_path / "out", 0.0, rounds=3, minutes_per_round=0.02, beam=2,
-                     spec=spec, config=config, synthetic=synthetic, keep_doubted=False,
-                     log=lambda m: None, start_memory=earlier, refresh=False,
-                     parser_samples=4, defer_ambiguous=True)  # fmt: skip
+    log = _continue_earlier_run(task, tmp_path, monkeypatch, earlier, lambda m: None,
+                                parser_samples=4, defer_ambiguous=True)  # fmt: skip
     first = log["history"][0]
     assert first["searched"] > 0 and first["deferred_as_ambiguous"] == 0
     assert first["coverage"] == 1.0
