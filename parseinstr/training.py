@@ -420,6 +420,8 @@ def train_parser(
     pretrained = encoder_path(spec)
     if config.tune_top_layers and not config.freeze_encoder:
         raise UsageError("--tune-top-layers applies only with --freeze-encoder")
+    if config.copy_parts and not config.copy_slots:
+        raise UsageError("--copy-parts applies only with --copy-slots")
     if config.freeze_encoder and pretrained is None:
         raise UsageError("--freeze-encoder needs a pretrained encoder (--encoder minilm)")
     envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
@@ -478,7 +480,7 @@ def train_parser(
         "max_output_tokens": int(max_out * 1.5) + 8,
         "copy_slots": MAX_SLOTS if config.copy_slots else 0,
         "copy_names": config.copy_slots,
-        "copy_parts": config.copy_slots and config.copy_parts,
+        "copy_parts": config.copy_parts,
         "spec": spec_to_dict(spec),
         "train": asdict(config),
         "n_train": len(train_ex),

@@ -212,6 +212,21 @@ def test_parser_trained_with_copy_slots_reads_and_fills_them(tmp_path: Path, par
                 env.parse(c.form)
 
 
+def test_copy_parts_without_copy_slots_is_refused(tmp_path: Path) -> None:
+    from parseinstr.errors import UsageError
+    from parseinstr.model import ModelSpec
+    from parseinstr.training import TrainConfig, train_parser
+
+    sheet = get_task("sheet")
+    data = tmp_path / "tasks.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in sheet.generate(8, 0)), "utf-8")
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(epochs=1, copy_parts=True, output_vocab=300)
+    with pytest.raises(UsageError, match="--copy-parts applies only with --copy-slots"):
+        train_parser(sheet.from_options(data=data), tmp_path / "model", spec, config)
+    assert not (tmp_path / "model").exists()
+
+
 def test_sql_mentions_are_stored_values_with_their_spans(geo_db: Path) -> None:
     from parseinstr.environments.sql import SqlEnvironment
 
