@@ -412,17 +412,21 @@ def self_train(
         # that run may not have checked them for ambiguity.
         recheck = defer and r == 0
         if not last_round:
+
+            def wanted(it: Any) -> bool:
+                """Whether ``it`` is searched for itself (not only to recheck its form)."""
+                return (
+                    refresh
+                    or it.id not in memory
+                    or (prior_samples > 0 and _unused_mentions(it, memory[it.id]))
+                )
+
             open_items = [
                 it
                 for it in train
                 if not it.gold
                 and not it.weak
-                and (
-                    refresh
-                    or it.id not in memory
-                    or (recheck and sources.get(it.id) == "earlier run")
-                    or (prior_samples > 0 and _unused_mentions(it, memory[it.id]))
-                )
+                and (wanted(it) or (recheck and sources.get(it.id) == "earlier run"))
             ]
             searched = len(open_items)
             search_started = time.monotonic()
@@ -453,9 +457,7 @@ def self_train(
                         continue
                     # A form that passes the recheck stays unless its n-best holds a better
                     # one; it was opened only to be rechecked, so it costs no more search.
-                    rechecked_only = rechecked and not (
-                        refresh or (prior_samples > 0 and _unused_mentions(it, memory[it.id]))
-                    )
+                    rechecked_only = rechecked and not wanted(it)
                     form = consistent_form(it.env, cands, it.expected, keep_doubted, frame)
                     form = _using_at_least(frame, form, least)
                     how = "beam"

@@ -34,19 +34,9 @@ def test_models_are_scored_on_all_tasks_and_on_those_parts_reach(
         )
         train_parser(sheet.from_options(data=data), tmp_path / f"m{parts}", spec, config)
     monkeypatch.setattr(copy_parts_eval, "results_path", lambda name: tmp_path / f"{name}.json")
+    models = [str(tmp_path / "mFalse"), str(tmp_path / "mTrue")]
     out = copy_parts_eval.main(
-        [
-            "--data",
-            str(data),
-            "--models",
-            str(tmp_path / "mFalse"),
-            str(tmp_path / "mTrue"),
-            "--beams",
-            "1",
-            "2",
-            "--results",
-            "parts",
-        ]  # fmt: skip
+        ["--data", str(data), "--models", *models, "--beams", "1", "2", "--results", "parts"]
     )
     written = json.loads((tmp_path / "parts.json").read_text("utf-8"))
     assert written["n"] == 40 and 0 < written["n_reached_by_parts"] < 40
