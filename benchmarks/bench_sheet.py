@@ -32,18 +32,18 @@ import hashlib
 import json
 import sys
 import time
-import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from parseinstr import get_task
-from parseinstr.copying import copy_frame
+from parseinstr.copying import mention_frame
 from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.io import read_json
 from parseinstr.model import ModelSpec, pick_device
 from parseinstr.parser import Parser
+from parseinstr.self_training import in_fold
 from parseinstr.training import TrainConfig, device_name, train_parser
 
 from .bench_parser import ablation, latency, spec_for
@@ -188,6 +188,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "searches the rest with a parser trained on that fold (cross-fitting)",
     )
     ap.add_argument(
+        "--search-fold",
+        default=None,
+        metavar="K/N",
+        help="self-training: searches open only the examples of fold K of N (by example id), "
+        "so N runs may search one memory side by side (merge with --start-memory A B C)",
+    )
+    ap.add_argument(
         "--defer-ambiguous",
         action="store_true",
         help="self-training: leave an example whose consistent candidates mean different "
@@ -269,12 +276,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
     if args.evaluate_model and not (args.evaluate_model / "model_card.json").is_file():
         ap.error(f"--evaluate-model {args.evaluate_model}: no model folder (no model_card.json)")
-    if args.memory_fold is not None:
-        k, _, n = args.memory_fold.partition("/")
+    if args.memory_fold is not None and not args.start_memory:
+        ap.error("--memory-fold needs --start-memory")
+    for name, fold in (("--memory-fold", args.memory_fold), ("--search-fold", args.search_fold)):
+        k, _, n = (fold or "0/1").partition("/")
         if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
-            ap.error(f"--memory-fold {args.memory_fold!r}: use K/N with 0 <= K < N")
-        if not args.start_memory:
-            ap.error("--memory-fold needs --start-memory")
+            ap.error(f"{name} {fold!r}: use K/N with 0 <= K < N")
     if args.search_only and args.supervision != "denotation":
         ap.error("--search-only: only with --supervision denotation")
     device = pick_device(args.device)  # a missing CUDA fails before any work
@@ -579,12 +586,6 @@ def memory_report(
     }
 
 
-def in_fold(example_id: str, fold: str) -> bool:
-    """Whether ``example_id`` falls in fold ``"K/N"`` (a stable hash of the id, mod N)."""
-    k, n = (int(x) for x in fold.split("/"))
-    return zlib.crc32(example_id.encode("utf-8")) % n == k
-
-
 def start_memory(
     paths: Sequence[Path] | None, train: Any = None, fold: str | None = None
 ) -> dict[str, str] | None:
@@ -600,7 +601,7 @@ def start_memory(
     frames: dict[str, Any] = {}
     if len(paths) > 1 and train is not None:
         frames = {
-            e.id: copy_frame(e.instruction, train.environment_for(e)) for e in train.examples()
+            e.id: mention_frame(e.instruction, train.environment_for(e)) for e in train.examples()
         }
     memory: dict[str, str] = {}
     for n, path in enumerate(paths):
@@ -662,6 +663,7 @@ def learn(
             start_parser=args.start_parser,
             search_only=args.search_only,
             defer_ambiguous=args.defer_ambiguous,
+            search_fold=args.search_fold,
         )
         log["prior"] = prior
         card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

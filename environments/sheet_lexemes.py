@@ -36,8 +36,8 @@ _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _DIGITS = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 #: A cell the text names (``C10``, ``$C$10``): its letters and row.
 CELL_MENTION = re.compile(r"(?<![\w$])\$?([A-Z]{1,3})\$?([1-9][0-9]*)(?!\w)")
-#: ``column D`` / ``columns D``: a column named by its letter.
-COLUMN_LETTER = re.compile(r"\bcolumns?\s+([A-Z]{1,3})\b")
+#: ``column D`` / ``Columns D``: a column named by its letter.
+COLUMN_LETTER = re.compile(r"\b(?i:columns?)\s+([A-Z]{1,3})\b")
 _COLS = re.compile(r"(?<!\w)\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![\w:])")
 _QUOTED = re.compile(r"\"([^\"]{1,40})\"|'([^']{1,40})'|“([^”]{1,40})”")
 COMPARATORS = (">", ">=", "<", "<=")

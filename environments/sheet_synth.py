@@ -69,9 +69,11 @@ def _signed(value: float) -> str:
 @dataclass
 class Anchors:
     """The literals an instruction offers a sampler: columns it names (by header or
-    letter), sheet values it names by column index, numbers, cells and quoted names."""
+    letter; ``letters`` those named by letter), sheet values it names by column index,
+    numbers, cells and quoted names."""
 
     columns: set[int] = field(default_factory=set)
+    letters: set[int] = field(default_factory=set)
     values: dict[int, list[Any]] = field(default_factory=dict)
     numbers: list[float] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
@@ -98,9 +100,11 @@ def anchors_for(env: SheetEnvironment, instruction: str) -> Anchors:
                     out.rows.append(r)
     for letter in COLUMN_LETTER.findall(instruction):
         try:
-            out.columns.add(parse_addr(f"{letter}1")[1])
+            index = parse_addr(f"{letter}1")[1]
         except ValueError:
             continue
+        out.columns.add(index)
+        out.letters.add(index)
     out.columns |= set(out.values)
     out.cells = list(dict.fromkeys(a + b for a, b in CELL_MENTION.findall(instruction)))
     # Quoted text, then capitalised words the sheet does not hold (a new column's name),
@@ -202,11 +206,30 @@ class SheetFormSampler:
             return self.rng.choice(named)
         return self.rng.choice(cols) if cols else None
 
+    def _by_letter(self, col: Column) -> bool:
+        """Whether to write ``col`` by its letter: mostly when the instruction names it
+        so ("column D"), sometimes otherwise."""
+        if col.index in self.anchors.letters:
+            return self._anchored()
+        return self.rng.random() >= 0.7
+
     def _range(self, col: Column) -> str:
-        """A column's data as a range: by header mostly, else by letters."""
-        if self.rng.random() < 0.7:
-            return f"[{col.header}]"
-        return f"{col.letter}2:{col.letter}{self.last}"
+        """A column's data as a range: by letters where the instruction names it by
+        letter, else by header mostly."""
+        if self._by_letter(col):
+            return f"{col.letter}2:{col.letter}{self.last}"
+        return f"[{col.header}]"
+
+    def _key(self, col: Column) -> str:
+        """A column as a sort key or a column to insert or delete: ``D`` or ``[Header]``."""
+        return col.letter if self._by_letter(col) else f"[{col.header}]"
+
+    def _in_row(self, col: Column) -> str:
+        """A column's cell in a row formula: ``D2`` where the instruction names column D
+        by letter, else ``[Header]``."""
+        if col.index in self.anchors.letters and self._anchored():
+            return f"{col.letter}2"
+        return f"[{col.header}]"
 
     def _value(self, col: Column) -> Any:
         named = self.anchors.values.get(col.index)
@@ -284,13 +307,14 @@ class SheetFormSampler:
             return _text("<>" + a), _text("<>" + b)
         return None
 
-    def _condition(self) -> str | None:
-        """A condition on one row (delete rows where, IF, FILTER)."""
+    def _condition(self, row: bool = False) -> str | None:
+        """A condition on one row (delete rows where, FILTER; with ``row``, an IF of a row
+        formula, which may name a column by its cell in the row: ``F2 < 28``)."""
         rng = self.rng
         col = self._pick()
         if col is None:
             return None
-        ref = f"[{col.header}]"
+        ref = self._in_row(col) if row else f"[{col.header}]"
         if col.kind == "bool":
             return rng.choice((ref, f"{ref} = TRUE", f"{ref} = FALSE", f"NOT({ref})"))
         if col.kind == "num":
@@ -302,7 +326,7 @@ class SheetFormSampler:
             op = rng.choice(("=", "=", "<>"))
             cond = f"{ref} {op} {_text(str(self._value(col)))}"
         if rng.random() < 0.15:
-            other = self._condition()
+            other = self._condition(row)
             if other:
                 return f"{rng.choice(('AND', 'OR'))}({cond}, {other})"
         return cond
@@ -317,17 +341,17 @@ class SheetFormSampler:
         choice = rng.randrange(6 if depth == 0 else 3)
         if choice == 0:
             b = rng.choice(nums)
-            return f"[{a.header}]{rng.choice('+-*/')}[{b.header}]"
+            return f"{self._in_row(a)}{rng.choice('+-*/')}{self._in_row(b)}"
         if choice == 1:
             factor = _number(self._factor())
-            return f"[{a.header}]{rng.choice('+-*/')}{factor}"
+            return f"{self._in_row(a)}{rng.choice('+-*/')}{factor}"
         if choice == 2:
-            return f"[{a.header}]"
+            return self._in_row(a)
         if choice == 3:
             inner = self._num_row(depth + 1)
             return f"ROUND({inner}, {self._digits()})" if inner else None
         if choice == 4:
-            return f"ABS([{a.header}])"
+            return f"ABS({self._in_row(a)})"
         inner = self._num_row(depth + 1)
         if inner is None:
             return None
@@ -343,7 +367,7 @@ class SheetFormSampler:
             col = self._pick("text", "date", "mixed")
             if col is None:
                 return None
-            ref = f"[{col.header}]"
+            ref = self._in_row(col)
             how = rng.randrange(6)
             if how == 0:
                 fn = rng.choice(("UPPER", "LOWER", "TRIM", "LEN"))
@@ -359,7 +383,7 @@ class SheetFormSampler:
                 sep = rng.choice(quoted)  # a separator the instruction quotes
             if other is None:
                 return None
-            return f"{ref} & {_text(sep)} & [{other.header}]"
+            return f"{ref} & {_text(sep)} & {self._in_row(other)}"
         if kind == "if":
             cond = self._condition()
             if cond is None:
@@ -515,10 +539,24 @@ class SheetFormSampler:
             nums = self._of("num")
             if not nums:
                 return None
-            a, b = rng.choice(nums), rng.choice(nums)
-            letter = col_letters(self.width + 1)
+            a = self._pick("num") or rng.choice(nums)
+            b = self._pick("num") or rng.choice(nums)
+            letter, first, last = col_letters(self.width + 1), 2, self.last
+            if self._anchored():
+                # The column and rows the instruction writes ("Column F (rows 2 to 11)",
+                # "G2:G8", "in H2 ... through row 12").
+                named = {parse_addr(c)[1] for c in self.anchors.cells}
+                named |= self.anchors.letters - {a.index, b.index}
+                if named:
+                    letter = col_letters(rng.choice(sorted(named)))
+                rows = sorted({int(n) for n in self.anchors.numbers if float(n).is_integer()})
+                rows += [parse_addr(c)[0] for c in self.anchors.cells]
+                rows = [r for r in rows if 2 <= r <= 4 * self.last]
+                if rows:
+                    last = rng.choice(rows)
+                    first = min(2, last)
             op = rng.choice("+-*/")
-            return f"fill {letter}2:{letter}{self.last} = {a.letter}2{op}{b.letter}2"
+            return f"fill {letter}{first}:{letter}{last} = {a.letter}{first}{op}{b.letter}{first}"
         if what in ("add", "add_empty"):
             name = self._new_name()
             if what == "add_empty":
@@ -531,7 +569,7 @@ class SheetFormSampler:
             if named and self._anchored():
                 keys = rng.sample(named, min(len(named), rng.choice((1, 2))))
             return "sort by " + ", ".join(
-                f"[{c.header}] {rng.choice(('asc', 'desc'))}" for c in keys
+                f"{self._key(c)} {rng.choice(('asc', 'desc'))}" for c in keys
             )
         if what == "delete_where":
             cond = self._condition()
@@ -555,11 +593,11 @@ class SheetFormSampler:
         if what == "columns":
             col = rng.choice(self.columns)
             verb = rng.choice(("insert", "delete"))
-            ref = f"[{col.header}]" if rng.random() < 0.7 else col.letter
+            ref = self._key(col)
             return f"{verb} column {ref}"
         col = rng.choice(self.columns)
         if rng.random() < 0.6:
-            return f"clear [{col.header}]"
+            return f"clear {self._range(self._pick() or col)}"
         col = self._pick() or col
         a = self._row()
         return f"clear {col.letter}{a}:{col.letter}{min(a + rng.randint(1, 2), self.last)}"

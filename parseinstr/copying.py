@@ -239,6 +239,24 @@ def copy_frame(
     return CopyFrame(instruction, "".join(pieces), values, parts)
 
 
+def mention_frame(instruction: str, env: Any) -> CopyFrame:
+    """The frame that *counts* the mentions a form writes (:meth:`CopyFrame.used`), for
+    choosing among forms with the same result: every mention, names included (a column
+    letter, a new column's name), inside letter-digit compounds too, with no slot limit.
+
+    "The median of column C" is written by ``MEDIAN(C2:C12)`` and not by
+    ``MEDIAN([Age])``: on this sheet both give the same answer, but only the first says
+    what the instruction says, so it is the one a search keeps and a selection prefers.
+
+    Example:
+        >>> mention_frame("the median of column C", None).used("ask MEDIAN(C2:C12)")
+        1
+        >>> mention_frame("the median of column C", None).used("ask MEDIAN([Age])")
+        0
+    """
+    return copy_frame(instruction, env, slots=1_000, names=True, parts=True)
+
+
 def slot_expansions(frames: Sequence[CopyFrame], output_tok: Any) -> list[Mapping[int, list[int]]]:
     """Per frame: slot token id -> the output token ids that spell its value."""
     out = []

@@ -24,12 +24,13 @@ import random
 import shutil
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from .copying import CopyFrame, copy_frame
+from .copying import CopyFrame, mention_frame
 from .edits import nearest_consistent
 from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError, UsageError
@@ -223,16 +224,22 @@ def prior_finds(
     forms = good or doubted[:keep]
     if not forms:
         return []
-    frame = copy_frame(item.instruction, env)
+    frame = mention_frame(item.instruction, env)
     used = [frame.used(f) for f in forms]
     scores = parser.score_forms([item.instruction] * len(forms), [env] * len(forms), forms)
     return [f for *_, f in sorted(zip(used, scores, forms, strict=True), reverse=True)]
 
 
+def in_fold(example_id: str, fold: str) -> bool:
+    """Whether ``example_id`` falls in fold ``"K/N"`` (a stable hash of the id, mod N)."""
+    k, n = (int(x) for x in fold.split("/"))
+    return zlib.crc32(example_id.encode("utf-8")) % n == k
+
+
 def _unused_mentions(item: Any, form: str) -> bool:
     """Whether ``form`` leaves some of ``item``'s instruction mentions unwritten: a form
     that does may be a coincidence worth searching the prior again for."""
-    frame = copy_frame(item.instruction, item.env)
+    frame = mention_frame(item.instruction, item.env)
     return frame.used(form) < len(frame.values)
 
 
@@ -249,7 +256,7 @@ def _upgrade(parser: Parser, item: Any, form: str | None, samples: int, seed: in
     if form is None or not _unused_mentions(item, form):
         return None
     found = prior_search(parser, item, samples, seed, keep_doubted=False)
-    frame = copy_frame(item.instruction, item.env)
+    frame = mention_frame(item.instruction, item.env)
     return found if found is not None and frame.used(found) > frame.used(form) else None
 
 
@@ -278,6 +285,7 @@ def self_train(
     start_parser: str | Path | None = None,
     search_only: bool = False,
     defer_ambiguous: bool = False,
+    search_fold: str | None = None,
 ) -> dict[str, Any]:
     """Learn a parser for ``task`` from a ``gold_fraction`` of gold forms and denotations.
 
@@ -328,6 +336,10 @@ def self_train(
     are not ambiguous; the last search takes its favourite. The first search also checks
     the forms taken from ``start_memory`` this way (with the n-best beside them) and
     forgets the ambiguous ones: the earlier run may not have checked them.
+
+    With ``search_fold`` ``"K/N"`` a search opens only the examples of fold K of N (a
+    stable hash of the id, :func:`in_fold`), so N processes may search one memory side by
+    side and their memories be merged.
 
     Raises ``UsageError`` for ``start_parser`` with fewer than two rounds (unless
     ``search_only``).
@@ -426,6 +438,7 @@ def self_train(
                 for it in train
                 if not it.gold
                 and not it.weak
+                and (search_fold is None or in_fold(it.id, search_fold))
                 and (wanted(it) or (recheck and sources.get(it.id) == "earlier run"))
             ]
             searched = len(open_items)
@@ -444,7 +457,7 @@ def self_train(
                 )
                 for it, cands in zip(chunk, nbest, strict=True):
                     seed = config.seed * 1_000_003 + r * 10_007 + len(memory)
-                    frame = copy_frame(it.instruction, it.env)
+                    frame = mention_frame(it.instruction, it.env)
                     # A remembered form is replaced only by one using as many of the
                     # instruction's mentions (refresh), or more (searched for an upgrade).
                     least = frame.used(memory[it.id]) + (not refresh) if it.id in memory else 0
@@ -555,6 +568,7 @@ def self_train(
         "start_parser": None if start_parser is None else str(start_parser),
         "search_only": search_only,
         "defer_ambiguous": defer_ambiguous,
+        "search_fold": search_fold,
         "config": asdict(config),
         "history": history,
         "model": str(out),

@@ -526,12 +526,14 @@ def test_sheet_benchmark_learns_from_denotations_by_search_or_self_training(
         samples=0,
         temperature=1.0,
         defer_ambiguous=True,
+        search_fold="1/2",
     )
     args = argparse.Namespace(gold_fraction=0.1, rounds=2, edits=0, **common)
     card, log = bench_sheet.learn(None, tmp_path / "a", args, None, None, 6.0)
     assert card == {"task": "sheet"} and log["history"][0]["coverage"] == 0.5
     assert kwargs[0]["synthetic"] == [] and kwargs[0]["keep_doubted"] is True
     assert kwargs[0]["defer_ambiguous"] is True  # --defer-ambiguous reaches self_train
+    assert kwargs[0]["search_fold"] == "1/2"  # and --search-fold
     args = argparse.Namespace(
         **common,
         gold_fraction=0.0,

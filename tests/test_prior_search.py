@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from parseinstr.copying import copy_frame
+from parseinstr.copying import copy_frame, mention_frame
 from parseinstr.environments.sheet import SheetEnvironment
 from parseinstr.environments.sheet_synth import SheetFormSampler, anchors_for
 from parseinstr.environments.sheet_task import SheetTask
@@ -302,8 +302,8 @@ def test_self_training_upgrades_remembered_forms_that_leave_mentions_unused(
     unused = {
         i
         for i in asked
-        if copy_frame(by_id[i].instruction, env_of[i]).used(gold[i])
-        < len(copy_frame(by_id[i].instruction, env_of[i]).values)
+        if mention_frame(by_id[i].instruction, env_of[i]).used(gold[i])
+        < len(mention_frame(by_id[i].instruction, env_of[i]).values)
     }
     assert asked and unused == set(asked)  # only forms that leave a mention unused
     assert log["history"][0]["upgraded_by_prior"] == len(asked)
@@ -434,7 +434,7 @@ def test_refresh_never_trades_a_form_for_one_using_fewer_mentions(
         return parser
 
     monkeypatch.setattr(st.Parser, "load", load)
-    monkeypatch.setattr(st, "copy_frame", lambda *a: Frame())
+    monkeypatch.setattr(st, "mention_frame", lambda *a: Frame())
     spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
     config = TrainConfig(epochs=1, eval_every=1, output_vocab=200, input_vocab=200)
     log = self_train(task, tmp_path / "out", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
