@@ -247,3 +247,18 @@ def test_names_are_mentions_only_when_asked() -> None:
     named = copy_frame(text, None, names=True)
     assert sorted(named.values.values()) == ["2", "Price", "Total"]
     assert named.abstract('add column "Total" = 2*[Price]').count("<v") == 3
+
+
+def test_mention_frame_counts_letters_in_references_and_names() -> None:
+    """The frame that ranks equivalent forms counts a column letter written inside a
+    reference, a row number inside one, and a name the instruction gives."""
+    from parseinstr.copying import mention_frame
+
+    text = 'Column F (rows 2 to 11): column D minus column C, named "Gap".'
+    frame = mention_frame(text, None)
+    assert frame.used("fill F2:F11 = D2-C2") == 5  # F, 2, 11, D, C
+    assert frame.used("fill [Stock] = [Units]-[Price]") == 0
+    assert mention_frame("the median of column C", None).used("ask MEDIAN(C2:C12)") == 1
+    assert copy_frame("the median of column C", None).used("ask MEDIAN(C2:C12)") == 0
+    many = " ".join(f"column {chr(65 + i)}" for i in range(12))
+    assert len(mention_frame(many, None).values) == 12  # no slot limit when counting

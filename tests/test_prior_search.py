@@ -18,7 +18,7 @@ from parseinstr.environments.sheet_synth import SheetFormSampler, anchors_for
 from parseinstr.environments.sheet_task import SheetTask
 from parseinstr.errors import UsageError
 from parseinstr.model import ModelSpec
-from parseinstr.self_training import _upgrade, prior_search, self_train
+from parseinstr.self_training import _upgrade, in_fold, prior_search, self_train
 from parseinstr.synthesis import Sample
 from parseinstr.training import TrainConfig
 
@@ -94,6 +94,22 @@ def test_anchors_reach_keyed_cells_if_labels_and_percentages() -> None:
     pairs = [re.match(r"ask COUNTIFS\((\S+), .+?, (\S+), ", f) for f in _forms(None, 6000)]
     same = [m.group(1) == m.group(2) for m in pairs if m]
     assert sum(same) > 0.25 * len(same)
+
+
+def test_columns_named_by_letter_are_written_by_letter() -> None:
+    """ "Column C" is written ``C2:C5`` (a range) or ``C2`` (in a row formula) more often
+    than not, so the search finds the form that writes what the instruction says."""
+    text = "What is the sum of column C?"
+    assert anchors_for(_env(), text).letters == {3} and anchors_for(_env(), "sum Units").letters == set()
+    assert anchors_for(_env(), "Column F (rows 2 to 4): column D").letters == {4, 6}
+
+    def by_letter(instruction: str) -> float:
+        sums = [f for f in _forms(instruction) if f.startswith("ask SUM(")]
+        return sum("C2:C5" in f for f in sums) / len(sums)
+
+    assert by_letter(text) > 0.5 > 0.4 > by_letter("What is the sum of Units?")
+    assert 'add column "Cost" = C2*D2' in _forms('Add a column "Cost": column C times column D.')
+    assert "fill F2:F4 = C2*D2" in _forms("Column F (rows 2 to 4): column C times column D.", 8000)
 
 
 def test_anchors_reach_between_neither_and_replacements() -> None:
@@ -309,6 +325,13 @@ def test_self_training_upgrades_remembered_forms_that_leave_mentions_unused(
     assert log["history"][0]["upgraded_by_prior"] == len(asked)
     memory = json.loads((tmp_path / "out" / "memory.json").read_text())
     assert {i for i, m in memory.items() if m["source"] == "prior upgrade, round 0"} == set(asked)
+    # With a search fold, the same search opens only that fold's examples.
+    folded = list(asked)
+    asked.clear()
+    self_train(task, tmp_path / "fold", 0.0, rounds=2, minutes_per_round=0.02, beam=2,
+               spec=spec, config=config, start_memory=gold, refresh=False,
+               prior_samples=5, log=lambda m: None, search_fold="1/2")  # fmt: skip
+    assert asked and set(asked) == {i for i in folded if in_fold(i, "1/2")} != set(folded)
 
 
 def test_self_training_draws_from_the_parser_when_the_nbest_misses(
