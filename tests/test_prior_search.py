@@ -100,7 +100,10 @@ def test_columns_named_by_letter_are_written_by_letter() -> None:
     """ "Column C" is written ``C2:C5`` (a range) or ``C2`` (in a row formula) more often
     than not, so the search finds the form that writes what the instruction says."""
     text = "What is the sum of column C?"
-    assert anchors_for(_env(), text).letters == {3} and anchors_for(_env(), "sum Units").letters == set()
+    assert (
+        anchors_for(_env(), text).letters == {3}
+        and anchors_for(_env(), "sum Units").letters == set()
+    )
     assert anchors_for(_env(), "Column F (rows 2 to 4): column D").letters == {4, 6}
 
     def by_letter(instruction: str) -> float:
