@@ -574,10 +574,12 @@ def self_train(
         "model": str(out),
     }
     final = folder  # the last round's parser (an earlier run's, if it only searched)
+    # This run's memory and log stay: an earlier run's folder holds its own of both.
+    own = {"model_card.json", "memory.json", "learning_log.json"}
     for path in final.iterdir():
-        if path.is_file() and path.name != "model_card.json":
+        if path.is_file() and path.name not in own:
             shutil.copy2(path, out / path.name)
-        elif path.is_dir() and path.name != "checkpoint":
+        elif path.is_dir() and path.name != "checkpoint" and not path.name.startswith("round-"):
             shutil.copytree(path, out / path.name, dirs_exist_ok=True)
     shutil.copy2(final / "model_card.json", out / "model_card.json")  # the card last
     write_json_atomic(out / "learning_log.json", result)

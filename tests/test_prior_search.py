@@ -421,12 +421,17 @@ def test_search_only_rounds_search_and_train_no_final_parser(tmp_path: Path) -> 
     memory = json.loads((out / "memory.json").read_text())
     searched = {i for i, m in memory.items() if m["source"] != "earlier run"}
     assert searched and not searched & set(half)  # only the examples the memory lacked
-    earlier = out / "round-0"
-    one = self_train(task, tmp_path / "b", 0.0, rounds=1, start_parser=earlier, beam=2,
-                     search_only=True, keep_doubted=False, log=lambda m: None)  # fmt: skip
+    # An earlier run's whole folder (its memory, log and rounds beside its parser) as the
+    # start parser: the search's own memory and log are what this run leaves.
+    one = self_train(task, tmp_path / "b", 0.0, rounds=1, start_parser=out, beam=2,
+                     search_only=True, keep_doubted=False, prior_samples=200,
+                     log=lambda m: None)  # fmt: skip
     assert [h["trained"] for h in one["history"]] == [False]
     assert one["history"][0]["searched"] > 0
-    assert (tmp_path / "b" / "memory.json").exists()
+    found = json.loads((tmp_path / "b" / "memory.json").read_text())
+    assert found and all(m["source"].endswith("round 0") for m in found.values())
+    assert json.loads((tmp_path / "b" / "learning_log.json").read_text())["search_only"]
+    assert not (tmp_path / "b" / "round-1").exists()  # the earlier run's rounds stay there
 
 
 @pytest.mark.parametrize(("mentions_of_new", "replaced"), [(0, False), (1, True), (2, True)])
