@@ -22,6 +22,8 @@ cannot correct it): ``--start-memory M --memory-fold 0/2 --search-only --no-refr
 on fold 0 of M and labels the other fold with that parser's n-best (and ``--memory-fold 1/2``
 the other way round); ``--start-memory M F0 F1`` then starts from M with the folds' searched
 forms in place of its own where they write as many of the instruction's mentions.
+``--search-fold K/N`` splits one search between N runs side by side (each opens only its
+fold's examples); their memories merge the same way.
 """
 
 from __future__ import annotations
