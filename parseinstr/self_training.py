@@ -342,12 +342,16 @@ def self_train(
     side and their memories be merged.
 
     Raises ``UsageError`` for ``start_parser`` with fewer than two rounds (unless
-    ``search_only``).
+    ``search_only``) and for a ``search_fold`` that is not ``K/N`` with 0 <= K < N.
 
     Writes ``round-N/`` model folders, ``memory.json`` and ``learning_log.json`` to ``out``;
     the final model is the last round's, copied to ``out`` itself (so ``out`` loads as a
     model folder). Returns the log.
     """
+    if search_fold is not None:
+        k, _, n = search_fold.partition("/")
+        if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
+            raise UsageError(f"search_fold {search_fold!r}: use K/N with 0 <= K < N")
     if start_parser is not None and rounds < 2 and not search_only:
         raise UsageError("start_parser: needs at least two rounds (it searches; the last trains)")
     out = Path(out)

@@ -401,6 +401,10 @@ def test_self_training_starts_from_an_earlier_parser(tmp_path: Path, monkeypatch
     with pytest.raises(UsageError, match="at least two rounds"):
         self_train(task, tmp_path / "one", 0.0, rounds=1, start_parser=earlier)
     assert not (tmp_path / "one").exists()
+    for fold in ("2/2", "a/2", "1"):
+        with pytest.raises(UsageError, match="search_fold"):
+            self_train(task, tmp_path / "fold", 0.0, rounds=2, search_fold=fold)
+    assert not (tmp_path / "fold").exists()
     assert (out / "model.safetensors").exists()
 
 
