@@ -31,7 +31,12 @@ call of the form's formulas with ``[Header]`` resolved to its data rows:
 - arithmetic with TRUE or FALSE as an operand (``FALSE - 10.7`` for -10.7, ``TRUE ^ x``);
 - AND or OR reads a range that holds values but no truth value (``AND([Pages])`` is TRUE
   for any column of non-zero numbers), or COUNTBLANK counts the blanks of a range that has
-  none (0 whatever was asked): a search finds them matching answers by coincidence.
+  none (0 whatever was asked): a search finds them matching answers by coincidence;
+- a range a function reads starts at the table's first data row and stops before its
+  data ends (``SUM(D2:D9)`` where column D runs to row 13): "the total of column D" means
+  the whole column, and a range cut short gives the right answer only when the rows left
+  out happen not to matter (the largest value sits above them). Ranges a command writes
+  (``clear B2:B3``, ``fill F2:F6``) are not read by a function and stay undoubted.
 """
 
 from __future__ import annotations
@@ -152,6 +157,32 @@ def _doubt_of_call(evaluator: Evaluator, call: Call) -> str | None:
     return None
 
 
+def _cut_short(sheet: Sheet, table: Table, call: Call) -> str | None:
+    """A range argument of ``call`` that starts at the first data row of table columns
+    and ends before the table's last data row while one of its columns holds data below
+    (``MAX(D2:D9)`` of a column that runs to D13)."""
+    rows = table.data_rows
+    for node in call.args:
+        if not isinstance(node, Area):
+            continue
+        top, bottom = sorted((node.first.row, node.last.row))
+        left, right = sorted((node.first.col, node.last.col))
+        if top != rows.start or bottom >= rows[-1] or right > table.width:
+            continue
+        for col in range(left, right + 1):
+            below = [
+                r
+                for r in range(bottom + 1, rows[-1] + 1)
+                if sheet.value((r, col)) not in (None, "")
+            ]
+            if below:
+                return (
+                    f"{call.name} reads {to_text(node)}, which stops at row {bottom} while "
+                    f"the table's data runs to row {rows[-1]}"
+                )
+    return None
+
+
 def _kind(value: Value) -> str | None:
     if isinstance(value, bool):
         return "boolean"
@@ -222,7 +253,7 @@ def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
     for formula in _formulas(command):
         for node in walk(resolve(formula, table, None)):
             if isinstance(node, Call):
-                reason = _doubt_of_call(evaluator, node)
+                reason = _doubt_of_call(evaluator, node) or _cut_short(sheet, table, node)
             elif isinstance(node, Binary) and node.op in ("=", "<>"):
                 reason = _doubt_of_comparison(evaluator, table, node)
             elif isinstance(node, Binary) and node.op == "-":

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 #: How many slots a model has: mentions beyond this many are left unmarked.
@@ -254,7 +255,38 @@ def mention_frame(instruction: str, env: Any) -> CopyFrame:
         >>> mention_frame("the median of column C", None).used("ask MEDIAN([Age])")
         0
     """
-    return copy_frame(instruction, env, slots=1_000, names=True, parts=True)
+    frame = copy_frame(instruction, env, slots=1_000, names=True, parts=True)
+    return _percents_as_factors(frame)
+
+
+# "5%" or "12 percent": a rate that a formula writes as the factor 0.05 or 0.12.
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
+
+
+def _percents_as_factors(frame: CopyFrame) -> CopyFrame:
+    """``frame`` with each number that the instruction only gives as a percentage counted
+    as the factor a formula multiplies by ("5% of Units" is written ``[Units]*0.05``, and
+    ``[Units]*5`` misreads it). A number also given without a percent sign stays as it is.
+
+    Example:
+        >>> frame = mention_frame("a new column: 5% of Units", None)
+        >>> frame.used("add column = [Units]*0.05"), frame.used("add column = [Units]*5")
+        (2, 1)
+    """
+    text = frame.instruction
+    rates = {m.group(1) for m in _PERCENT.finditer(text)}
+    if not rates:
+        return frame
+    values = dict(frame.values)
+    for slot, value in frame.values.items():
+        if value not in rates:
+            continue
+        bare = re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w%]|\.\d|\s?%|\s?per ?cent)", re.I)
+        if bare.search(text):
+            continue  # also said as a plain number
+        factor = format(Decimal(value) / 100, "f")
+        values[slot] = factor.rstrip("0").rstrip(".") if "." in factor else factor
+    return replace(frame, values=values)
 
 
 def slot_expansions(frames: Sequence[CopyFrame], output_tok: Any) -> list[Mapping[int, list[int]]]:

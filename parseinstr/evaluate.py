@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from .copying import copy_frame
+from .copying import mention_frame
 from .environment import Denotation, Example, Task
 from .errors import ParseInstrError
 from .parser import Parser, select_by_execution
@@ -55,7 +55,7 @@ def predict_and_score(
         nbest = parser.parse_batch([e.instruction for e in chunk], envs, n_best, constrained)
         for example, env, cands in zip(chunk, envs, nbest, strict=True):
             pool = cands if execution_guided else cands[:1]
-            frame = copy_frame(example.instruction, env) if mentions else None
+            frame = mention_frame(example.instruction, env) if mentions else None
             best, alts, ambiguous = select_by_execution(env, pool, doubts=doubts, mentions=frame)
             chosen = alts[best] if best is not None else (alts[0] if alts else None)
             expected = expected_of(task, example)

@@ -19,7 +19,7 @@ import torch
 from transformers import LogitsProcessor
 
 from . import fast_beam
-from .copying import CopyFrame, copy_frame, slot_expansions, slot_ids
+from .copying import CopyFrame, copy_frame, mention_frame, slot_expansions, slot_ids
 from .environment import Denotation, Environment
 from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
@@ -617,7 +617,7 @@ class InstructionExecutor:
         """Parse, execute and explain ``instruction``."""
         candidates = self.parser.parse(instruction, self.env, self.n_best, self.constrained)
         if self.execution_guided:
-            frame = copy_frame(instruction, self.env) if self.prefer_mentions else None
+            frame = mention_frame(instruction, self.env) if self.prefer_mentions else None
             best, alts, ambiguous = select_by_execution(self.env, candidates, mentions=frame)
         else:
             best, alts, ambiguous = select_by_execution(self.env, candidates[:1])

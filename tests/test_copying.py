@@ -262,3 +262,19 @@ def test_mention_frame_counts_letters_in_references_and_names() -> None:
     assert copy_frame("the median of column C", None).used("ask MEDIAN(C2:C12)") == 0
     many = " ".join(f"column {chr(65 + i)}" for i in range(12))
     assert len(mention_frame(many, None).values) == 12  # no slot limit when counting
+
+
+def test_mention_frame_counts_a_percentage_as_the_factor_a_formula_writes() -> None:
+    """ "5% of Units" is written ``[Units]*0.05``: the factor counts as the mention, the bare
+    5 does not (it misreads the rate); a number also said without a percent sign keeps its
+    own value, and a frame that copies (training's) is unchanged."""
+    from parseinstr.copying import mention_frame
+
+    frame = mention_frame("a new column: 5% of Units, rounded to 2 places", None)
+    assert frame.used("add column = ROUND([Units]*0.05, 2)") == 3
+    assert frame.used("add column = ROUND([Units]*5, 2)") == 2
+    assert mention_frame("12 percent of Stock", None).used("ask [Stock]*0.12") == 2
+    assert mention_frame("10% of C", None).used("ask C2*0.1") == 2
+    both = mention_frame("add 10% of Stock to a column, then add 10 more", None)
+    assert both.used("ask [Stock]*0.1+10") == 2 and both.used("ask [Stock]*10+10") == 2
+    assert copy_frame("5% of Units", None).values == {"<v0>": "5"}

@@ -68,6 +68,11 @@ def ran(env, form):
         ("ask COUNTBLANK([Item])", "COUNTBLANK counts blanks in A2:A4, which has none"),
         ("set A5 = 2024-01-07", "2024-01-07 is a subtraction here"),
         ("fill F2:F4 = 2024-11-04", "a date is written in quotes"),
+        # A range cut short: the column's data runs to row 4.
+        ("ask SUM(C2:C3)", "SUM reads C2:C3, which stops at row 3 while the table's data runs"),
+        ('ask COUNTIF(B2:B3, "Kitchen")', "COUNTIF reads B2:B3, which stops at row 3"),
+        ("set C6 = MAX(C2:C3)", "MAX reads C2:C3"),
+        ('ask VLOOKUP("Kettle", A2:C3, 3, FALSE)', "VLOOKUP reads A2:C3"),
     ],
 )
 def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
@@ -113,6 +118,11 @@ def test_forms_a_person_would_hardly_mean_are_doubted(env, form, reason):
         'set A5 = "2024-01-07"',
         "set C5 = 100-12-3",  # not a date
         "set F5 = C2-1-2",
+        "ask SUM(C2:C4)",  # the whole column, also
+        "ask SUM(C2:C9)",  # past the table's end (empty cells)
+        "ask SUM(C3:C4)",  # not from the first data row: a choice of rows
+        "clear C2:C3",  # a range a command writes, not one a function reads
+        "fill F2:F3 = C2+E2",
     ],
 )
 def test_plausible_forms_and_bad_input_raise_no_doubt(env, form):

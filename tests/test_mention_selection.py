@@ -116,3 +116,31 @@ def test_consistent_form_may_prefer_the_one_using_most_mentions() -> None:
     assert consistent_form(env, cands, expected, mentions=frame) == 'ask COUNTIF([Units], ">5")'
     assert consistent_form(env, cands[:1], expected, mentions=frame) == cands[0].form
     assert consistent_form(env, CANDIDATES[2:], expected, mentions=frame) is None
+
+
+def test_evaluation_counts_column_letters_and_rates_when_preferring_mentions(
+    tmp_path: Path,
+) -> None:
+    """``--prefer-mentions`` counts with the mention frame: "column B" is written by
+    ``B2:B5`` (a letter inside a reference), "50%" by the factor 0.5."""
+    env = SheetEnvironment.from_cells(CELLS)
+    cands = [Candidate("ask MEDIAN([Units])*1", -0.1), Candidate("ask MEDIAN(B2:B5)", -0.5)]
+    best, alts, _ = select_by_execution(
+        env, cands, mentions=copy_frame("the median of column B", env)
+    )
+    assert alts[best].form == "ask MEDIAN([Units])*1"
+
+    class Two(FixedParser):
+        def parse(self, *a: Any, **k: Any) -> list[Candidate]:
+            return list(cands)
+
+    keen = InstructionExecutor(Two(), env, prefer_mentions=True)  # type: ignore[arg-type]
+    assert keen.run("the median of column B").logical_form == "ask MEDIAN(B2:B5)"
+    rates = [Candidate("ask SUM([Units])*50", -0.1), Candidate("ask SUM([Units])*0.5", -0.4)]
+
+    class Rates(FixedParser):
+        def parse(self, *a: Any, **k: Any) -> list[Candidate]:
+            return list(rates)
+
+    rated = InstructionExecutor(Rates(), env, prefer_mentions=True)  # type: ignore[arg-type]
+    assert rated.run("50% of the Units total").logical_form == "ask SUM([Units])*0.5"
