@@ -274,7 +274,7 @@ def assemble(out: Path, members: Sequence[Path], member_beams: int | None = None
         for k, m in enumerate(members):
             target = tmp / f"member-{k}"
             shutil.copytree(m, target, ignore=shutil.ignore_patterns("checkpoint"))
-            folders.append(target)
+            folders.append(Path(target.name))  # inside tmp, wherever tmp itself lies
         write_ensemble(tmp, folders, member_beams)
         tmp.rename(out)
     except BaseException:

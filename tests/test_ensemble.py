@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -200,6 +201,18 @@ def test_cli_ensemble_pools_trained_folders(capsys, two_models, tmp_path):
         assert message in err and err.count("\n") == 1
     assert not (tmp_path / "one").exists() and not (tmp_path / "x").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_ensemble_out_may_be_a_relative_path(capsys, two_models, tmp_path, monkeypatch):
+    """``--out runs/pooled`` (relative to the working folder) lists its members inside it:
+    the members were once listed by their path from the working folder, doubled on load."""
+    folder, _ = two_models
+    monkeypatch.chdir(tmp_path)
+    args = ["ensemble", str(folder / "member-0"), str(folder / "member-1"), "--out", "runs/pooled"]
+    assert main(args) == 0, capsys.readouterr().err
+    out = tmp_path / "runs" / "pooled"
+    assert member_folders(out) == [out / "member-0", out / "member-1"]
+    assert len(Parser.load(Path("runs/pooled")).members) == 2
 
 
 def test_bundled_model_may_be_an_ensemble(two_models, tmp_path, monkeypatch):
