@@ -534,6 +534,11 @@ def evaluate(
         f"{task}: execution accuracy {report['execution_accuracy']:.3f} over {report['n']}"
         + (f", exact match {report['exact_match']:.3f}" if "exact_match" in report else "")
         + f", fails to execute {report['fails_to_execute']:.3f}"
+        + (
+            f", right form in the {n_best}-best {report['n_best_oracle']:.3f}"
+            if "n_best_oracle" in report
+            else ""
+        )
     )
     for tag, row in report["tags"].items():
         console.print(f"  tag {tag}: {row['execution_accuracy']:.3f} over {row['n']}")

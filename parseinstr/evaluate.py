@@ -65,6 +65,15 @@ def predict_and_score(
                 and expected is not None
                 and env.same_denotation(chosen.denotation, expected)
             )
+            # Whether any candidate selection saw gives the expected result: the headroom
+            # of selection over search.
+            reachable = correct or (
+                expected is not None
+                and any(
+                    a.denotation is not None and env.same_denotation(a.denotation, expected)
+                    for a in alts
+                )
+            )
             rows.append(
                 {
                     "id": example.id,
@@ -84,6 +93,7 @@ def predict_and_score(
                     "ambiguous": ambiguous,
                     "tags": list(example.tags),
                     "fails_to_execute": chosen is None or chosen.denotation is None,
+                    "reachable": reachable,
                 }
             )
     return rows
@@ -118,6 +128,9 @@ def evaluate_task(
         "n": n,
         "fails_to_execute": sum(r["fails_to_execute"] for r in rows) / n if n else 0.0,
     }
+    if execution_guided:
+        # Share of examples whose n-best holds a candidate with the expected result.
+        report["n_best_oracle"] = sum(r["reachable"] for r in rows) / n if n else 0.0
     if any(e.logical_form for e in examples):
         report["exact_match"] = sum(r["exact_match"] for r in rows) / n if n else 0.0
     tags: dict[str, list[bool]] = defaultdict(list)

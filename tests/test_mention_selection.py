@@ -68,7 +68,11 @@ def _task(tmp_path: Path) -> SheetTask:
 
 def test_evaluation_and_the_executor_may_prefer_mentions(tmp_path: Path) -> None:
     task = _task(tmp_path)
-    assert evaluate_task(FixedParser(), task)["execution_accuracy"] == 0.0
+    report = evaluate_task(FixedParser(), task)
+    assert report["execution_accuracy"] == 0.0
+    # The right form was in the n-best: the selection's headroom is reported.
+    assert report["n_best_oracle"] == 1.0 and report["examples"][0]["reachable"]
+    assert "n_best_oracle" not in evaluate_task(FixedParser(), task, execution_guided=False)
     assert evaluate_task(FixedParser(), task, mentions=True)["execution_accuracy"] == 1.0
     env = SheetEnvironment.from_cells(CELLS)
     plain = InstructionExecutor(FixedParser(), env).run(TEXT)  # type: ignore[arg-type]
@@ -92,7 +96,7 @@ def test_cli_prefer_mentions(tmp_path: Path, monkeypatch, capsys) -> None:
         assert cli.main(args + flag) == 0, capsys.readouterr().err
         reports[bool(flag)] = json.loads(out.read_text())["execution_accuracy"]
     assert reports == {False: 0.0, True: 1.0}
-    capsys.readouterr()
+    assert "right form in the 5-best 1.000" in capsys.readouterr().out
     sheet = tmp_path / "s.xlsx"
     save_sheet(task.environment_for(task.examples()[0]).sheet, sheet)
     base = ["run", "sheet", TEXT, "--sheet", str(sheet), "--model", "x", "--json"]
