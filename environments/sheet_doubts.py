@@ -35,8 +35,10 @@ call of the form's formulas with ``[Header]`` resolved to its data rows:
 - a range a function reads starts at the table's first data row and stops before its
   data ends (``SUM(D2:D9)`` where column D runs to row 13): "the total of column D" means
   the whole column, and a range cut short gives the right answer only when the rows left
-  out happen not to matter (the largest value sits above them). Ranges a command writes
-  (``clear B2:B3``, ``fill F2:F6``) are not read by a function and stay undoubted.
+  out happen not to matter (the largest value sits above them); or one that runs past the
+  table's last data row into cells below it (``COUNTIF(A2:A13, "<>Central")`` counting a
+  "Total" row under the table; empty cells past the end are harmless). Ranges a command
+  writes (``clear B2:B3``, ``fill F2:F6``) are not read by a function and stay undoubted.
 """
 
 from __future__ import annotations
@@ -158,27 +160,34 @@ def _doubt_of_call(evaluator: Evaluator, call: Call) -> str | None:
 
 
 def _cut_short(sheet: Sheet, table: Table, call: Call) -> str | None:
-    """A range argument of ``call`` that starts at the first data row of table columns
-    and ends before the table's last data row while one of its columns holds data below
-    (``MAX(D2:D9)`` of a column that runs to D13)."""
+    """A range argument of ``call`` that starts at the first data row of table columns and
+    either ends before the table's last data row while one of its columns holds data below
+    (``MAX(D2:D9)`` of a column that runs to D13), or runs past the table's last data row
+    into cells that are not table data (``COUNTIF(A2:A13, ...)`` reaching a "Total" row)."""
     rows = table.data_rows
     for node in call.args:
         if not isinstance(node, Area):
             continue
         top, bottom = sorted((node.first.row, node.last.row))
         left, right = sorted((node.first.col, node.last.col))
-        if top != rows.start or bottom >= rows[-1] or right > table.width:
+        if top != rows.start or bottom == rows[-1] or right > table.width:
             continue
+        outside = (
+            range(bottom + 1, rows[-1] + 1)
+            if bottom < rows[-1]
+            else range(rows[-1] + 1, bottom + 1)
+        )
         for col in range(left, right + 1):
-            below = [
-                r
-                for r in range(bottom + 1, rows[-1] + 1)
-                if sheet.value((r, col)) not in (None, "")
-            ]
-            if below:
+            filled = [r for r in outside if sheet.value((r, col)) not in (None, "")]
+            if filled and bottom < rows[-1]:
                 return (
                     f"{call.name} reads {to_text(node)}, which stops at row {bottom} while "
                     f"the table's data runs to row {rows[-1]}"
+                )
+            if filled:
+                return (
+                    f"{call.name} reads {to_text(node)}, which runs past the table's last "
+                    f"data row ({rows[-1]}) into row {filled[0]}"
                 )
     return None
 

@@ -295,3 +295,17 @@ def test_sql_cannot_doubt_a_column_too_large_to_index(shop_db, monkeypatch):
     assert index.holds("name", "paris") is None  # cut: the index cannot tell
     assert index.holds("city", "paris") is True and index.holds("category", "paris") is False
     assert index.holds("price", "7") is None  # not a text column
+
+
+def test_a_range_running_past_the_table_into_a_total_row_is_doubted():
+    """A range from the first data row that reaches past the table's last data row into
+    cells under it (a "Total" row after a blank one) reads what is not table data; one that
+    stops at the table's end, or reaches only empty cells, does not."""
+    cells = {**CELLS, "A6": "Total", "C6": "=SUM(C2:C4)"}
+    env = SheetEnvironment.from_cells(cells)
+    doubt = ran(env, 'ask COUNTIF(A2:A8, "<>Pliers")')
+    assert doubt is not None and "runs past the table's last data row (4) into row 6" in doubt
+    assert "runs past" in (ran(env, "ask SUM(C2:C7)") or "")
+    assert ran(env, 'ask COUNTIF(A2:A4, "<>Pliers")') is None
+    assert ran(env, "ask SUM(E2:E9)") is None  # nothing under column E
+    assert ran(env, "ask SUM([Stock])") is None
