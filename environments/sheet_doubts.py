@@ -159,36 +159,39 @@ def _doubt_of_call(evaluator: Evaluator, call: Call) -> str | None:
     return None
 
 
-def _cut_short(sheet: Sheet, table: Table, call: Call) -> str | None:
+def _off_table_range(sheet: Sheet, table: Table, call: Call) -> str | None:
     """A range argument of ``call`` that starts at the first data row of table columns and
     either ends before the table's last data row while one of its columns holds data below
     (``MAX(D2:D9)`` of a column that runs to D13), or runs past the table's last data row
     into cells that are not table data (``COUNTIF(A2:A13, ...)`` reaching a "Total" row)."""
     rows = table.data_rows
+    last = rows[-1]
     for node in call.args:
         if not isinstance(node, Area):
             continue
         top, bottom = sorted((node.first.row, node.last.row))
         left, right = sorted((node.first.col, node.last.col))
-        if top != rows.start or bottom == rows[-1] or right > table.width:
+        if top != rows.start or bottom == last or right > table.width:
             continue
-        outside = (
-            range(bottom + 1, rows[-1] + 1)
-            if bottom < rows[-1]
-            else range(rows[-1] + 1, bottom + 1)
+        short = bottom < last
+        low, high = (bottom + 1, last) if short else (last + 1, bottom)
+        # The sheet's filled cells, not every row the range names (``D2:D1048576``).
+        filled = sorted(
+            r
+            for (r, c), v in sheet.values.items()
+            if low <= r <= high and left <= c <= right and v not in (None, "")
         )
-        for col in range(left, right + 1):
-            filled = [r for r in outside if sheet.value((r, col)) not in (None, "")]
-            if filled and bottom < rows[-1]:
-                return (
-                    f"{call.name} reads {to_text(node)}, which stops at row {bottom} while "
-                    f"the table's data runs to row {rows[-1]}"
-                )
-            if filled:
-                return (
-                    f"{call.name} reads {to_text(node)}, which runs past the table's last "
-                    f"data row ({rows[-1]}) into row {filled[0]}"
-                )
+        if not filled:
+            continue
+        if short:
+            return (
+                f"{call.name} reads {to_text(node)}, which stops at row {bottom} while "
+                f"the table's data runs to row {last}"
+            )
+        return (
+            f"{call.name} reads {to_text(node)}, which runs past the table's last data row "
+            f"({last}) into row {filled[0]}"
+        )
     return None
 
 
@@ -262,7 +265,7 @@ def doubt(sheet: Sheet, command: object, denotation: Any = None) -> str | None:
     for formula in _formulas(command):
         for node in walk(resolve(formula, table, None)):
             if isinstance(node, Call):
-                reason = _doubt_of_call(evaluator, node) or _cut_short(sheet, table, node)
+                reason = _doubt_of_call(evaluator, node) or _off_table_range(sheet, table, node)
             elif isinstance(node, Binary) and node.op in ("=", "<>"):
                 reason = _doubt_of_comparison(evaluator, table, node)
             elif isinstance(node, Binary) and node.op == "-":

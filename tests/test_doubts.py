@@ -308,4 +308,7 @@ def test_a_range_running_past_the_table_into_a_total_row_is_doubted():
     assert "runs past" in (ran(env, "ask SUM(C2:C7)") or "")
     assert ran(env, 'ask COUNTIF(A2:A4, "<>Pliers")') is None
     assert ran(env, "ask SUM(E2:E9)") is None  # nothing under column E
+    # A range to the sheet's last row is judged by the cells the sheet holds.
+    assert "into row 6" in (ran(env, "ask SUM(C2:C1048576)") or "")
+    assert ran(env, "ask SUM(E2:E1048576)") is None
     assert ran(env, "ask SUM([Stock])") is None

@@ -294,7 +294,9 @@ def test_self_training_upgrades_remembered_forms_that_leave_mentions_unused(
     instruction's mentions unused; an upgrade replaces it (source "prior upgrade")."""
     import parseinstr.self_training as st
 
-    data = write_sheet_tasks(tmp_path / "tasks.jsonl", 32, 5)  # some gold forms leave a mention unused
+    data = write_sheet_tasks(
+        tmp_path / "tasks.jsonl", 32, 5
+    )  # some gold forms leave a mention unused
     task = SheetTask(data)
     gold = {e.id: e.logical_form for e in task.examples()}
     real_load = st.Parser.load
