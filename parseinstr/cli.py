@@ -690,13 +690,27 @@ def reconstructor(
     width: Annotated[
         int, typer.Option(min=64, help="Model width (a multiple of 64; heads of 64).")
     ] = 256,
+    memory: Annotated[
+        Path | None,
+        typer.Option(
+            help="A parser learned from denotations: train on this memory.json of its "
+            "learner (no gold forms read); the weight is fitted on its validation share."
+        ),
+    ] = None,
+    prefer_mentions: Annotated[
+        bool,
+        typer.Option(
+            "--prefer-mentions",
+            help="Fit the weight for selection preferring the instruction's mentions.",
+        ),
+    ] = False,
     option: ExtraOpt = None,
 ) -> None:
     """Train p(instruction | form) for MODEL and fit the weight with which it reranks the
     n-best, on the examples the parser held out (saved in MODEL/reconstructor)."""
     from .model import pick_device
     from .reconstruction import ReconstructorConfig
-    from .reranking import attach_reconstructor
+    from .reranking import attach_reconstructor, read_memory
     from .training import autocast_bf16
 
     dev = pick_device(device)
@@ -716,7 +730,19 @@ def reconstructor(
         seed=seed,
         bf16=autocast_bf16(precision, dev),
     )
-    card = attach_reconstructor(model, train_task, config, beams, dev, half, reuse, synth)
+    remembered = read_memory(memory) if memory is not None else None
+    card = attach_reconstructor(
+        model,
+        train_task,
+        config,
+        beams,
+        dev,
+        half,
+        reuse,
+        synth,
+        memory=remembered,
+        mentions=prefer_mentions,
+    )
     console.print(
         f"reconstructor in {model / 'reconstructor'}: weight {card['weight']} "
         f"(held-out accuracy {card['validation'][str(card['weight'])]:.3f}, "

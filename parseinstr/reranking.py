@@ -6,18 +6,29 @@ p(instruction | form) on the rest (:mod:`parseinstr.reconstruction`), decodes th
 examples once, and picks the weight that makes execution-guided selection most accurate on
 them (ties go to the smaller weight: the parser's own order wins unless reranking helps).
 The reconstructor is written to ``DIR/reconstructor`` only when it is complete.
+
+A parser learned from denotations (``parseinstr train --supervision denotation``) has no
+gold forms to learn from: with ``--memory DIR/memory.json`` the reconstructor trains on the
+forms the learner remembered (instruction, found form), and the weight is fitted on the
+seeded share the learner validated on, judged by the expected denotations alone; no gold
+form is read.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
+import random
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .copying import mention_frame
 from .environment import Example, Task
 from .errors import UsageError
 from .evaluate import expected_of
@@ -30,6 +41,9 @@ from .reconstruction import (
     train_reconstructor,
 )
 from .training import data_hash, split_validation
+
+#: The share of examples a learner from denotations validates on (``self_training``).
+VALIDATION_SHARE = 0.1
 
 #: Weights tried when fitting; 0 keeps the parser's order.
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -44,6 +58,68 @@ def held_out_split(parser: Parser, task: Task) -> tuple[list[Example], list[Exam
     return split_validation(examples, seed)
 
 
+def read_memory(path: Path) -> dict[str, str]:
+    """Example id -> remembered form, from a learner's ``memory.json`` (or ``.json.gz``),
+    whose entries are a form or ``{"form": ...}``; ``UsageError`` when it is not one."""
+    try:
+        opener = gzip.open if str(path).endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as f:
+            raw = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"memory {path}: cannot read it ({exc})") from None
+    if not isinstance(raw, dict):
+        raise UsageError(f"memory {path}: expected an object of example id -> form")
+    out = {}
+    for key, entry in raw.items():
+        form = entry.get("form") if isinstance(entry, dict) else entry
+        if isinstance(form, str) and form:
+            out[str(key)] = form
+    return out
+
+
+def memory_split(
+    parser: Parser, task: Task, memory: dict[str, str], share: float = VALIDATION_SHARE
+) -> tuple[list[tuple[Example, str]], list[Example]]:
+    """(training pairs, validation) for a parser learned from denotations: the seeded
+    ``share`` of the examples that the learner held out to validate on (as
+    :func:`parseinstr.self_training.self_train` drew it), with their gold forms hidden, and
+    (example, remembered form) for the rest that the memory covers."""
+    from .learning import examples_for_learning
+
+    train_card = parser.card.get("train")
+    seed = int(train_card.get("seed", 0)) if isinstance(train_card, dict) else 0
+    examples = task.examples()
+    by_id = {e.id: e for e in examples}
+    items = examples_for_learning(task, examples, 0.0, seed, log=lambda m: None)
+    order = list(range(len(items)))
+    random.Random(seed).shuffle(order)
+    held = set(order[: max(1, round(len(items) * share))])
+    validation = [_hidden(by_id[items[i].id]) for i in sorted(held)]
+    held_ids = {e.id for e in validation}
+    pairs = [
+        (_hidden(by_id[it.id]), memory[it.id])
+        for it in items
+        if it.id in memory and it.id not in held_ids
+    ]
+    if not pairs:
+        raise UsageError("the memory covers none of the data's training examples")
+    return pairs, validation
+
+
+def _hidden(example: Example) -> Example:
+    """``example`` without its gold form, built field by field without reading it (the
+    denotation-only path never reads a gold form)."""
+    return Example(
+        id=example.id,
+        instruction=example.instruction,
+        logical_form=None,
+        expected=example.expected,
+        tags=example.tags,
+        instance=example.instance,
+        instance_key=example.instance_key,
+    )
+
+
 def weight_accuracies(
     parser: Parser,
     reconstructor: Reconstructor,
@@ -51,11 +127,14 @@ def weight_accuracies(
     examples: Sequence[Example],
     beams: int = 5,
     weights: Sequence[float] = WEIGHTS,
+    mentions: bool = False,
 ) -> dict[float, tuple[float, float]]:
     """For each reranking weight: execution accuracy of beam + execution on ``examples``,
     and the mean log-probability that a softmax over the combined scores gives the right
     candidates, over examples whose n-best holds right and wrong ones (a smooth measure
     that still ranks weights when accuracies tie). One decoding; each candidate runs once.
+    ``mentions``: selection prefers the candidates writing the most of the instruction's
+    mentions (``--prefer-mentions``), so the weight orders only within that group.
     """
     envs = [task.environment_for(e) for e in examples]
     nbest: list[list[Candidate]] = []
@@ -74,6 +153,8 @@ def weight_accuracies(
     for example, env, cands in zip(examples, envs, nbest, strict=True):
         recs = [next(flat) for _ in cands]
         _, alts, _ = select_by_execution(env, cands)
+        frame = mention_frame(example.instruction, env) if mentions else None
+        used = [frame.used(a.form) for a in alts] if frame is not None else None
         expected = expected_of(task, example)
         right = [
             expected is not None
@@ -81,14 +162,15 @@ def weight_accuracies(
             and env.same_denotation(a.denotation, expected)
             for a in alts
         ]
-        runs.append((alts, recs, right))
+        runs.append((alts, recs, right, used))
     out: dict[float, tuple[float, float]] = {}
     for w in weights:
         correct, likelihood, mixed = 0, 0.0, 0
-        for alts, recs, right in runs:
+        for alts, recs, right, used in runs:
             combined = [a.score + w * r for a, r in zip(alts, recs, strict=True)]
             order = sorted(range(len(alts)), key=lambda i, c=combined: -c[i])
-            best = preferred([alts[i] for i in order])
+            ranked_used = [used[i] for i in order] if used is not None else None
+            best = preferred([alts[i] for i in order], used=ranked_used)
             correct += best is not None and right[order[best]]
             live = [i for i, a in enumerate(alts) if a.denotation is not None]
             if any(right[i] for i in live) and not all(right[i] for i in live):
@@ -111,16 +193,27 @@ def attach_reconstructor(
     reuse: Path | None = None,
     synthetic: Sequence[Example] = (),
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+    memory: dict[str, str] | None = None,
+    mentions: bool = False,
 ) -> dict[str, Any]:
     """Train a reconstructor for the parser in ``model``, fit its weight, save it there
     (``half``: float16 weights; ``reuse``: a trained reconstructor's folder, whose weight
     alone is refitted for this parser; ``synthetic``: generated examples trained on too);
-    returns its card (weight, validation accuracy per
-    weight, sizes, minutes)."""
+    returns its card (weight, validation accuracy per weight, sizes, minutes).
+
+    ``memory`` (example id -> form, a learner's memory): the parser learned from
+    denotations, so the reconstructor trains on the remembered forms and the weight is
+    fitted on the learner's validation share (:func:`memory_split`). ``mentions``: the
+    weight is fitted for selection that prefers the instruction's mentions
+    (``--prefer-mentions``), and the card says so."""
     parser = Parser.load(model, device)
     parser.reconstructor = None  # the weight is fitted on the parser's own order
-    train_ex, held = held_out_split(parser, task)
-    if parser.card.get("data_hash") not in (None, data_hash(train_ex)):
+    if memory is not None:
+        remembered, held = memory_split(parser, task, memory)
+        train_ex = [replace(e, logical_form=form) for e, form in remembered]
+    else:
+        train_ex, held = held_out_split(parser, task)
+    if memory is None and parser.card.get("data_hash") not in (None, data_hash(train_ex)):
         log(
             "warning: these are not the examples the parser trained on (data hash differs); "
             "the weight is fitted on a seeded 10% of them all the same"
@@ -137,7 +230,7 @@ def attach_reconstructor(
             if e.logical_form
         ]
         rec = train_reconstructor(pairs, config, device, log)
-    measured = weight_accuracies(parser, rec, task, held, beams)
+    measured = weight_accuracies(parser, rec, task, held, beams, mentions=mentions)
     # Most accurate first; among equals the one that ranks right candidates highest; then
     # the smallest weight (the parser's own order unless reranking shows a gain).
     weight = max(measured, key=lambda w: (measured[w][0], round(measured[w][1], 6), -w))
@@ -148,6 +241,8 @@ def attach_reconstructor(
             "validation": {str(w): round(a, 4) for w, (a, _) in measured.items()},
             "validation_log_likelihood": {str(w): round(ll, 6) for w, (_, ll) in measured.items()},
             "n_validation": len(held),
+            "trained_on": "memory" if memory is not None else "gold forms",
+            "prefer_mentions": mentions,
         }
     )
     log(
