@@ -120,6 +120,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="with --copy-slots: values also copy into cell references (F and 11 of F11)",
     )
     ap.add_argument(
+        "--copy-percents",
+        action="store_true",
+        help="with --copy-slots: a number given only as a percentage copies as its factor",
+    )
+    ap.add_argument(
         "--encoder",
         default="scratch",
         help="scratch or minilm (the pip-installed pretrained encoder, fine-tuned)",
@@ -310,6 +315,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lr=5e-4 if args.encoder == "scratch" else 3e-4,
         copy_slots=args.copy_slots,
         copy_parts=args.copy_parts,
+        copy_percents=args.copy_percents,
         freeze_encoder=args.freeze_encoder,
         tune_top_layers=args.tune_top_layers,
         output_split=args.output_split,
@@ -369,6 +375,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "budget_minutes": minutes,
         "copy_slots": args.copy_slots,
         "copy_parts": args.copy_parts,
+        "copy_percents": args.copy_percents,
         "encoder": args.encoder,
         "freeze_encoder": args.freeze_encoder,
         "tune_top_layers": args.tune_top_layers,

@@ -275,6 +275,14 @@ def train(
             "(the F and 11 of a cell F11).",
         ),
     ] = False,
+    copy_percents: Annotated[
+        bool,
+        typer.Option(
+            "--copy-percents",
+            help="With --copy-slots: a number given only as a percentage copies as its "
+            "factor (8% -> 0.08).",
+        ),
+    ] = False,
     decoder_width: Annotated[
         int | None,
         typer.Option(
@@ -415,6 +423,7 @@ def train(
         half=half,
         copy_slots=copy_slots,
         copy_parts=copy_parts,
+        copy_percents=copy_percents,
         freeze_encoder=freeze_encoder,
         tune_top_layers=tune_top_layers,
         precision=precision,

@@ -206,13 +206,20 @@ class CopyFrame:
 
 
 def copy_frame(
-    instruction: str, env: Any, slots: int = MAX_SLOTS, names: bool = False, parts: bool = False
+    instruction: str,
+    env: Any,
+    slots: int = MAX_SLOTS,
+    names: bool = False,
+    parts: bool = False,
+    percents: bool = False,
 ) -> CopyFrame:
     """Find the instruction's mentions and mark them with slot tokens.
 
     Mentions with the same value share a slot; at most ``slots`` distinct values get one
     (in order of appearance). ``names``: capitalised words are mentions too (models trained
-    since names were added record ``copy_names`` in their card).
+    since names were added record ``copy_names`` in their card). ``percents``: a number the
+    instruction gives only as a percentage stands for its factor ("8%" copies ``0.08``), as
+    a formula writes it; models trained so record ``copy_percents``.
 
     Example:
         >>> frame = copy_frame('find "Ivanhoe" and count rows over forty', None)
@@ -237,7 +244,8 @@ def copy_frame(
         last = m.end
     pieces.append(instruction[last:])
     values = {s: v for v, s in by_value.items()}
-    return CopyFrame(instruction, "".join(pieces), values, parts)
+    frame = CopyFrame(instruction, "".join(pieces), values, parts)
+    return _percents_as_factors(frame) if percents else frame
 
 
 def mention_frame(instruction: str, env: Any) -> CopyFrame:
@@ -255,8 +263,7 @@ def mention_frame(instruction: str, env: Any) -> CopyFrame:
         >>> mention_frame("the median of column C", None).used("ask MEDIAN([Age])")
         0
     """
-    frame = copy_frame(instruction, env, slots=1_000, names=True, parts=True)
-    return _percents_as_factors(frame)
+    return copy_frame(instruction, env, slots=1_000, names=True, parts=True, percents=True)
 
 
 # "5%" or "12 percent": a rate that a formula writes as the factor 0.05 or 0.12.

@@ -131,6 +131,7 @@ class Parser:
         self.copy_slots = int(loaded.card.get("copy_slots", 0))
         self.copy_names = bool(loaded.card.get("copy_names", False))
         self.copy_parts = bool(loaded.card.get("copy_parts", False))
+        self.copy_percents = bool(loaded.card.get("copy_percents", False))
         #: p(instruction | form) for reranking the n-best (``parseinstr.reconstruction``),
         #: loaded from the model folder's ``reconstructor/`` when there is one.
         self.reconstructor: Reconstructor | None = None
@@ -167,7 +168,7 @@ class Parser:
         if not self.copy_slots:
             return None
         return [
-            copy_frame(i, e, self.copy_slots, self.copy_names, self.copy_parts)
+            copy_frame(i, e, self.copy_slots, self.copy_names, self.copy_parts, self.copy_percents)
             for i, e in zip(instructions, envs, strict=True)
         ]
 

@@ -79,6 +79,9 @@ class TrainConfig:
     # With copy_slots: a value also copies into a part of a letter-digit compound (the
     # ``F`` and ``11`` of ``F11``; CopyFrame.abstract).
     copy_parts: bool = False
+    # With copy_slots: a number given only as a percentage copies as its factor ("8%" ->
+    # 0.08, as a formula writes it).
+    copy_percents: bool = False
     # Freeze a pretrained encoder and encode each training input once (frozen_encoder).
     freeze_encoder: bool = False
     tune_top_layers: int = 0  # with freeze_encoder: top encoder layers still trained
@@ -196,6 +199,7 @@ class _Batcher:
         device: str,
         copy_slots: bool = False,
         copy_parts: bool = False,
+        copy_percents: bool = False,
     ) -> None:
         self.rows = []
         for e in examples:
@@ -203,7 +207,9 @@ class _Batcher:
             first, second = model_input(e.instruction, env, with_description, with_links)
             form = e.logical_form
             if copy_slots:
-                frame = copy_frame(e.instruction, env, names=True, parts=copy_parts)
+                frame = copy_frame(
+                    e.instruction, env, names=True, parts=copy_parts, percents=copy_percents
+                )
                 first, form = frame.marked, frame.abstract(form)
             self.rows.append((first, second, form))
         self.pairs = any(r[1] is not None for r in self.rows)
@@ -422,12 +428,20 @@ def train_parser(
         raise UsageError("--tune-top-layers applies only with --freeze-encoder")
     if config.copy_parts and not config.copy_slots:
         raise UsageError("--copy-parts applies only with --copy-slots")
+    if config.copy_percents and not config.copy_slots:
+        raise UsageError("--copy-percents applies only with --copy-slots")
     if config.freeze_encoder and pretrained is None:
         raise UsageError("--freeze-encoder needs a pretrained encoder (--encoder minilm)")
     envs = [task.environment_for(e) for e in [*train_ex, *synthetic]]
     frames = (
         [
-            copy_frame(e.instruction, env, names=True, parts=config.copy_parts)
+            copy_frame(
+                e.instruction,
+                env,
+                names=True,
+                parts=config.copy_parts,
+                percents=config.copy_percents,
+            )
             for e, env in zip([*train_ex, *synthetic], envs, strict=True)
         ]
         if config.copy_slots
@@ -481,6 +495,7 @@ def train_parser(
         "copy_slots": MAX_SLOTS if config.copy_slots else 0,
         "copy_names": config.copy_slots,
         "copy_parts": config.copy_parts,
+        "copy_percents": config.copy_percents,
         "spec": spec_to_dict(spec),
         "train": asdict(config),
         "n_train": len(train_ex),
@@ -511,6 +526,7 @@ def train_parser(
         device,
         config.copy_slots,
         config.copy_parts,
+        config.copy_percents,
     )
 
     def epoch_rows(epoch: int, rng: random.Random) -> list[int]:

@@ -227,6 +227,48 @@ def test_copy_parts_without_copy_slots_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "model").exists()
 
 
+def test_copy_frame_with_percents_copies_the_factor_a_formula_writes() -> None:
+    text = "In a new column named Tax, put 8% of the Math column, rounded to 2 places"
+    form = 'add column "Tax" = ROUND([Math]*0.08, 2)'
+    plain = copy_frame(text, None, names=True)
+    rates = copy_frame(text, None, names=True, percents=True)
+    assert "0.08" in plain.abstract(form)  # "8" is the slot's value: 0.08 must be recalled
+    abstract = rates.abstract(form)
+    assert "0.08" not in abstract and rates.fill(abstract) == form
+    assert rates.marked == plain.marked  # the same marked instruction; only values differ
+    # A number also said bare keeps its value.
+    both = copy_frame("8% of Math, in 8 places", None, percents=True)
+    assert "8" in both.values.values()
+
+
+def test_parser_trained_with_copy_percents_records_and_uses_them(tmp_path: Path) -> None:
+    from parseinstr.model import ModelSpec
+    from parseinstr.parser import Parser
+    from parseinstr.training import TrainConfig, train_parser
+
+    sheet = get_task("sheet")
+    data = tmp_path / "tasks.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in sheet.generate(12, 0)), "utf-8")
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    config = TrainConfig(
+        epochs=1, eval_every=1, copy_slots=True, copy_percents=True, output_vocab=300
+    )
+    card = train_parser(sheet.from_options(data=data), tmp_path / "model", spec, config)
+    assert card["copy_percents"] is True
+    parser = Parser.load(tmp_path / "model")
+    frames = parser.frames(["Add a column Tax: 12% of Price"], [None])
+    assert frames is not None and "0.12" in frames[0].values.values()
+    from parseinstr.errors import UsageError
+
+    with pytest.raises(UsageError, match="--copy-percents applies only with --copy-slots"):
+        train_parser(
+            sheet.from_options(data=data),
+            tmp_path / "other",
+            spec,
+            TrainConfig(epochs=1, copy_percents=True, output_vocab=300),
+        )
+
+
 def test_sql_mentions_are_stored_values_with_their_spans(geo_db: Path) -> None:
     from parseinstr.environments.sql import SqlEnvironment
 
