@@ -167,7 +167,7 @@ class EnsembleParser(Parser):
         for cands in result:
             cands.sort(key=lambda c: -c.score if not math.isnan(c.score) else math.inf)
         result = [cands[:n_best] for cands in result]
-        if self.reconstructor is not None and self.reconstructor.weight and n_best > 1:
+        if self.reconstructor is not None and self.reconstructor.reorders and n_best > 1:
             result = self.rerank(instructions, result, self.reconstructor, envs=envs)
         return result
 

@@ -297,7 +297,7 @@ class Parser:
             seen: set[str] = set()
             unique = [c for c in cands if not (c.form in seen or seen.add(c.form))]
             result.append(unique[:n_best])
-        if self.reconstructor is not None and self.reconstructor.weight and n_best > 1:
+        if self.reconstructor is not None and self.reconstructor.reorders and n_best > 1:
             result = self.rerank(instructions, result, self.reconstructor, envs=envs)
         return result
 
@@ -370,6 +370,9 @@ class Parser:
         the ambiguity margin of execution-guided selection compares like with like."""
         w = reconstructor.weight if weight is None else weight
         envs = envs if envs is not None else [None] * len(nbest)
+        # How much each of the instruction's mentions a form writes adds (fitted with the
+        # weight; 0 for reconstructors fitted before it was, or with --prefer-mentions).
+        m = float(reconstructor.card.get("mention_weight") or 0.0)
         forms = [
             reconstruction_input(env, c.form)
             for env, cands in zip(envs, nbest, strict=True)
@@ -379,8 +382,11 @@ class Parser:
         with decoding_threads(self.device, self.threads):
             rec = iter(reconstructor.score(forms, texts))
         out = []
-        for cands in nbest:
+        for text, env, cands in zip(instructions, envs, nbest, strict=True):
             scores = [c.score for c in cands]
+            if m:
+                frame = mention_frame(text, env)
+                scores = [s + m * frame.used(c.form) for s, c in zip(scores, cands, strict=True)]
             recs = [next(rec) for _ in cands]
             order = rerank_order(scores, recs, w)
             out.append([Candidate(cands[i].form, scores[i] + w * recs[i]) for i in order])

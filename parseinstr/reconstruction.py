@@ -114,6 +114,12 @@ class Reconstructor:
         but does not change the order)."""
         return float(self.card.get("weight", 0.0))
 
+    @property
+    def reorders(self) -> bool:
+        """Whether reranking changes anything: a reconstruction weight or a mention weight
+        (how much each of the instruction's mentions a form writes adds) was fitted."""
+        return bool(self.weight or self.card.get("mention_weight"))
+
     def _logits(self, forms: Sequence[str], texts: Sequence[str]) -> tuple[torch.Tensor, Any]:
         """Teacher-forced logits of ``texts`` given ``forms``, with the labels and their mask."""
         enc = self.form_tok(

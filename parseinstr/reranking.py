@@ -24,7 +24,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from .copying import mention_frame
 from .environment import Example, Task
 from .errors import UsageError
 from .evaluate import expected_of
-from .parser import Candidate, Parser, preferred, select_by_execution
+from .parser import Alternative, Candidate, Parser, preferred, select_by_execution
 from .reconstruction import (
     FOLDER,
     Reconstructor,
@@ -41,6 +41,9 @@ from .reconstruction import (
     train_reconstructor,
 )
 from .training import data_hash, split_validation
+
+#: Weights tried for the number of the instruction's mentions a candidate writes.
+MENTION_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 #: The share of examples a learner from denotations validates on (``self_training``).
 VALIDATION_SHARE = 0.1
@@ -120,22 +123,25 @@ def _hidden(example: Example) -> Example:
     )
 
 
-def weight_accuracies(
+@dataclass
+class _Run:
+    """One example's executed n-best: alternatives, reconstruction scores, how many of the
+    instruction's mentions each writes, and which give the expected result."""
+
+    alts: list[Alternative]
+    recs: list[float]
+    used: list[int]
+    right: list[bool]
+
+
+def reranking_runs(
     parser: Parser,
     reconstructor: Reconstructor,
     task: Task,
     examples: Sequence[Example],
     beams: int = 5,
-    weights: Sequence[float] = WEIGHTS,
-    mentions: bool = False,
-) -> dict[float, tuple[float, float]]:
-    """For each reranking weight: execution accuracy of beam + execution on ``examples``,
-    and the mean log-probability that a softmax over the combined scores gives the right
-    candidates, over examples whose n-best holds right and wrong ones (a smooth measure
-    that still ranks weights when accuracies tie). One decoding; each candidate runs once.
-    ``mentions``: selection prefers the candidates writing the most of the instruction's
-    mentions (``--prefer-mentions``), so the weight orders only within that group.
-    """
+) -> list[_Run]:
+    """Decode ``examples`` once, run each candidate once, and score it by reconstruction."""
     envs = [task.environment_for(e) for e in examples]
     nbest: list[list[Candidate]] = []
     for i in range(0, len(examples), 32):
@@ -149,12 +155,11 @@ def weight_accuracies(
     ]
     texts = [e.instruction for e, cands in zip(examples, nbest, strict=True) for _ in cands]
     flat = iter(reconstructor.score(forms, texts))
-    runs = []  # per example: executed alternatives, reconstruction scores, verdicts
+    runs = []
     for example, env, cands in zip(examples, envs, nbest, strict=True):
         recs = [next(flat) for _ in cands]
         _, alts, _ = select_by_execution(env, cands)
-        frame = mention_frame(example.instruction, env) if mentions else None
-        used = [frame.used(a.form) for a in alts] if frame is not None else None
+        frame = mention_frame(example.instruction, env)
         expected = expected_of(task, example)
         right = [
             expected is not None
@@ -162,25 +167,59 @@ def weight_accuracies(
             and env.same_denotation(a.denotation, expected)
             for a in alts
         ]
-        runs.append((alts, recs, right, used))
+        runs.append(_Run(alts, recs, [frame.used(a.form) for a in alts], right))
+    return runs
+
+
+def grid_accuracies(
+    runs: Sequence[_Run],
+    weights: Sequence[float] = WEIGHTS,
+    mentions: bool = False,
+    mention_weight: float = 0.0,
+) -> dict[float, tuple[float, float]]:
+    """For each reranking weight ``w``: execution accuracy of selection over candidates
+    ordered by parser score + ``w`` x reconstruction + ``mention_weight`` x mentions written,
+    and the mean log-probability a softmax over those scores gives the right candidates,
+    over runs whose n-best holds right and wrong ones (a smooth measure that still ranks
+    weights when accuracies tie). ``mentions``: selection first takes the candidates
+    writing the most mentions (``--prefer-mentions``), so the order counts within them."""
     out: dict[float, tuple[float, float]] = {}
     for w in weights:
         correct, likelihood, mixed = 0, 0.0, 0
-        for alts, recs, right, used in runs:
-            combined = [a.score + w * r for a, r in zip(alts, recs, strict=True)]
+        for run in runs:
+            alts = run.alts
+            combined = [
+                a.score + w * r + mention_weight * u
+                for a, r, u in zip(alts, run.recs, run.used, strict=True)
+            ]
             order = sorted(range(len(alts)), key=lambda i, c=combined: -c[i])
-            ranked_used = [used[i] for i in order] if used is not None else None
+            ranked_used = [run.used[i] for i in order] if mentions else None
             best = preferred([alts[i] for i in order], used=ranked_used)
-            correct += best is not None and right[order[best]]
+            correct += best is not None and run.right[order[best]]
             live = [i for i, a in enumerate(alts) if a.denotation is not None]
-            if any(right[i] for i in live) and not all(right[i] for i in live):
+            if any(run.right[i] for i in live) and not all(run.right[i] for i in live):
                 top = max(combined[i] for i in live)
                 total = sum(math.exp(combined[i] - top) for i in live)
-                good = sum(math.exp(combined[i] - top) for i in live if right[i])
+                good = sum(math.exp(combined[i] - top) for i in live if run.right[i])
                 likelihood += math.log(good / total)
                 mixed += 1
         out[w] = (correct / max(1, len(runs)), likelihood / max(1, mixed))
     return out
+
+
+def weight_accuracies(
+    parser: Parser,
+    reconstructor: Reconstructor,
+    task: Task,
+    examples: Sequence[Example],
+    beams: int = 5,
+    weights: Sequence[float] = WEIGHTS,
+    mentions: bool = False,
+) -> dict[float, tuple[float, float]]:
+    """:func:`grid_accuracies` of ``examples``' n-best (one decoding; each candidate runs
+    once), without a mention weight."""
+    runs = reranking_runs(parser, reconstructor, task, examples, beams)
+    return grid_accuracies(runs, weights, mentions)
 
 
 def attach_reconstructor(
@@ -230,16 +269,35 @@ def attach_reconstructor(
             if e.logical_form
         ]
         rec = train_reconstructor(pairs, config, device, log)
-    measured = weight_accuracies(parser, rec, task, held, beams, mentions=mentions)
+    runs = reranking_runs(parser, rec, task, held, beams)
+    # With --prefer-mentions selection counts mentions first; otherwise how much a mention
+    # written is worth beside the two scores is fitted too (0: not at all).
+    grids = {
+        m: grid_accuracies(runs, WEIGHTS, mentions, m)
+        for m in ((0.0,) if mentions else MENTION_WEIGHTS)
+    }
     # Most accurate first; among equals the one that ranks right candidates highest; then
-    # the smallest weight (the parser's own order unless reranking shows a gain).
-    weight = max(measured, key=lambda w: (measured[w][0], round(measured[w][1], 6), -w))
+    # the smallest weights (the parser's own order unless reranking shows a gain).
+    weight, mention_weight = max(
+        ((w, m) for m, grid in grids.items() for w in grid),
+        key=lambda wm: (
+            grids[wm[1]][wm[0]][0],
+            round(grids[wm[1]][wm[0]][1], 6),
+            -wm[1],
+            -wm[0],
+        ),
+    )
+    measured = grids[mention_weight]
     rec.card.update(
         {
             "weight": weight,
+            "mention_weight": mention_weight,
             "beams": beams,
             "validation": {str(w): round(a, 4) for w, (a, _) in measured.items()},
             "validation_log_likelihood": {str(w): round(ll, 6) for w, (_, ll) in measured.items()},
+            "validation_by_mention_weight": {
+                str(m): round(max(a for a, _ in grid.values()), 4) for m, grid in grids.items()
+            },
             "n_validation": len(held),
             "trained_on": "memory" if memory is not None else "gold forms",
             "prefer_mentions": mentions,
@@ -248,7 +306,7 @@ def attach_reconstructor(
     log(
         "reconstructor weights on held-out examples (accuracy, log-likelihood of the right): "
         + ", ".join(f"{w}: {a:.3f} {ll:.3f}" for w, (a, ll) in measured.items())
-        + f"; chosen {weight}"
+        + f"; chosen {weight}, mention weight {mention_weight}"
     )
     target = Path(model) / FOLDER
     with tempfile.TemporaryDirectory(dir=model) as tmp:

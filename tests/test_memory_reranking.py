@@ -94,6 +94,8 @@ def test_reconstructor_from_a_memory_reads_no_gold_form(sheet_parser, tmp_path: 
     )
     assert _Watched.reads == set()  # trained on the memory, fitted on denotations
     assert card["trained_on"] == "memory" and card["prefer_mentions"] is True
+    # Selection counts mentions first, so no mention weight is fitted beside it.
+    assert card["mention_weight"] == 0.0 and set(card["validation_by_mention_weight"]) == {"0.0"}
     assert card["n_validation"] == 3 and card["n_train"] == 27
     assert card["weight"] in WEIGHTS and set(card["validation"]) == {str(w) for w in WEIGHTS}
     assert Parser.load(copy).reconstructor is not None
@@ -127,3 +129,68 @@ def test_cli_reconstructor_with_a_memory_that_covers_nothing_fails_in_one_line(
     assert code != 0
     assert "covers none" in capsys.readouterr().err
     assert not (model / FOLDER).exists()
+
+
+class _Rows:
+    """A denotation stand-in: non-empty."""
+
+    def is_empty(self) -> bool:
+        return False
+
+
+def _run(scores: list[float], used: list[int], right: list[bool]) -> Any:
+    from parseinstr.parser import Alternative
+    from parseinstr.reranking import _Run
+
+    alts = [Alternative(f"f{i}", s, _Rows()) for i, s in enumerate(scores)]
+    return _Run(alts, [0.0] * len(alts), used, right)
+
+
+def test_a_fitted_mention_weight_trades_mentions_against_the_parsers_score() -> None:
+    from parseinstr.reranking import grid_accuracies
+
+    # The parser prefers the form writing fewer mentions in both: far ahead and right in
+    # the first (a mention it should not use), a little ahead and wrong in the second.
+    runs = [
+        _run([-0.1, -2.1], [1, 2], [True, False]),
+        _run([-0.1, -0.6], [0, 1], [False, True]),
+    ]
+    plain = grid_accuracies(runs, (0.0,))[0.0][0]
+    hard = grid_accuracies(runs, (0.0,), mentions=True)[0.0][0]
+    soft = grid_accuracies(runs, (0.0,), mention_weight=1.0)[0.0][0]
+    strong = grid_accuracies(runs, (0.0,), mention_weight=4.0)[0.0][0]
+    assert (plain, hard, soft, strong) == (0.5, 0.5, 1.0, 0.5)
+
+
+def test_parser_adds_the_fitted_mention_weight_when_reranking(sheet_parser, tmp_path) -> None:
+    from parseinstr.copying import mention_frame
+    from parseinstr.reconstruction import CARD
+
+    model, data, memory = sheet_parser
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for item in model.iterdir():
+        if item.is_file():
+            (copy / item.name).write_bytes(item.read_bytes())
+        else:
+            (copy / item.name).mkdir()
+            for sub in item.iterdir():
+                (copy / item.name / sub.name).write_bytes(sub.read_bytes())
+    task = SheetTask(data)
+    attach_reconstructor(copy, task, FAST_REC, beams=2, log=lambda m: None, memory=memory)
+    card_path = copy / FOLDER / CARD
+    card = json.loads(card_path.read_text())
+    card["weight"], card["mention_weight"] = 0.0, 3.0
+    card_path.write_text(json.dumps(card))
+    reranked = Parser.load(copy)
+    assert reranked.reconstructor is not None and reranked.reconstructor.reorders
+    plain = Parser.load(copy)
+    plain.reconstructor = None
+    example = task.examples()[0]
+    env = task.environment_for(example)
+    base = plain.parse_batch([example.instruction], [env], 4)[0]
+    got = reranked.parse_batch([example.instruction], [env], 4)[0]
+    frame = mention_frame(example.instruction, env)
+    want = sorted(((c.form, c.score + 3.0 * frame.used(c.form)) for c in base), key=lambda f: -f[1])
+    assert [c.form for c in got] == [f for f, _ in want]
+    assert [c.score for c in got] == pytest.approx([s for _, s in want])

@@ -22,7 +22,7 @@ from parseinstr.reconstruction import (
     rerank_order,
     train_reconstructor,
 )
-from parseinstr.reranking import WEIGHTS, attach_reconstructor, held_out_split
+from parseinstr.reranking import MENTION_WEIGHTS, WEIGHTS, attach_reconstructor, held_out_split
 from parseinstr.training import TrainConfig, train_parser
 
 from conftest import DATA
@@ -108,6 +108,11 @@ def test_attach_fits_a_weight_on_the_parsers_held_out_examples(shop):
     card = attach_reconstructor(model, task, FAST_REC, beams=3, log=lambda m: None)
     assert card["weight"] in WEIGHTS
     assert set(card["validation"]) == {str(w) for w in WEIGHTS}
+    # The worth of a mention written is fitted too, the smallest among equals.
+    by_m = card["validation_by_mention_weight"]
+    assert set(by_m) == {str(m) for m in MENTION_WEIGHTS}
+    assert card["mention_weight"] in MENTION_WEIGHTS
+    assert by_m[str(card["mention_weight"])] == max(by_m.values())
     # The weight has the best held-out accuracy and, among weights as accurate, ranks the
     # right candidates highest (the smaller weight on a tie).
     acc, ll = card["validation"], card["validation_log_likelihood"]
