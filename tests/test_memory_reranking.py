@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_self_training import _Watched, _WatchedSheet
 
 from parseinstr.cli import main
 from parseinstr.environments.sheet_task import SheetTask
@@ -22,25 +24,6 @@ from parseinstr.training import TrainConfig, train_parser
 from conftest import write_sheet_tasks
 
 FAST_REC = ReconstructorConfig(d_model=32, layers=1, heads=2, epochs=3, batch_size=4, lr=3e-3)
-
-
-class _Watched:
-    """An example that records whether its logical form was read."""
-
-    reads: set[str] = set()
-
-    def __init__(self, example: Any) -> None:
-        self._example = example
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "logical_form":
-            _Watched.reads.add(self._example.id)
-        return getattr(self._example, name)
-
-
-class _WatchedSheet(SheetTask):
-    def examples(self) -> list[Any]:
-        return [_Watched(e) for e in super().examples()]
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +56,7 @@ def test_memory_split_holds_out_the_learners_validation_share(sheet_parser) -> N
 
 def test_reconstructor_from_a_memory_reads_no_gold_form(sheet_parser, tmp_path: Path) -> None:
     model, data, memory = sheet_parser
-    copy = tmp_path / "model"
-    copy.mkdir()
-    for item in model.iterdir():
-        if item.is_file():
-            (copy / item.name).write_bytes(item.read_bytes())
-        else:
-            (copy / item.name).mkdir()
-            for sub in item.iterdir():
-                (copy / item.name / sub.name).write_bytes(sub.read_bytes())
+    copy = shutil.copytree(model, tmp_path / "model")
     _Watched.reads.clear()
     card = attach_reconstructor(
         copy,
@@ -167,15 +142,7 @@ def test_parser_adds_the_fitted_mention_weight_when_reranking(sheet_parser, tmp_
     from parseinstr.reconstruction import CARD
 
     model, data, memory = sheet_parser
-    copy = tmp_path / "model"
-    copy.mkdir()
-    for item in model.iterdir():
-        if item.is_file():
-            (copy / item.name).write_bytes(item.read_bytes())
-        else:
-            (copy / item.name).mkdir()
-            for sub in item.iterdir():
-                (copy / item.name / sub.name).write_bytes(sub.read_bytes())
+    copy = shutil.copytree(model, tmp_path / "model")
     task = SheetTask(data)
     attach_reconstructor(copy, task, FAST_REC, beams=2, log=lambda m: None, memory=memory)
     card_path = copy / FOLDER / CARD
