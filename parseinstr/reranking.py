@@ -19,12 +19,11 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import random
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +56,7 @@ def held_out_split(parser: Parser, task: Task) -> tuple[list[Example], list[Exam
     examples = [e for e in task.examples() if e.logical_form]
     if not examples:
         raise UsageError("no examples with gold logical forms to train a reconstructor on")
-    seed = int(parser.card.get("train", {}).get("seed", 0))
-    return split_validation(examples, seed)
+    return split_validation(examples, _train_seed(parser))
 
 
 def read_memory(path: Path) -> dict[str, str]:
@@ -82,45 +80,29 @@ def read_memory(path: Path) -> dict[str, str]:
 
 def memory_split(
     parser: Parser, task: Task, memory: dict[str, str], share: float = VALIDATION_SHARE
-) -> tuple[list[tuple[Example, str]], list[Example]]:
-    """(training pairs, validation) for a parser learned from denotations: the seeded
-    ``share`` of the examples that the learner held out to validate on (as
-    :func:`parseinstr.self_training.self_train` drew it), with their gold forms hidden, and
-    (example, remembered form) for the rest that the memory covers."""
+) -> tuple[list[Example], list[Example]]:
+    """(training examples, validation) for a parser learned from denotations: the seeded
+    ``share`` of the examples that the learner held out to validate on (drawn as
+    :func:`parseinstr.self_training.self_train` draws it), with their gold forms hidden,
+    and the rest that the memory covers, each with its remembered form as its form."""
     from .learning import examples_for_learning
+    from .self_training import with_form
 
-    train_card = parser.card.get("train")
-    seed = int(train_card.get("seed", 0)) if isinstance(train_card, dict) else 0
+    seed = _train_seed(parser)
     examples = task.examples()
     by_id = {e.id: e for e in examples}
     items = examples_for_learning(task, examples, 0.0, seed, log=lambda m: None)
-    order = list(range(len(items)))
-    random.Random(seed).shuffle(order)
-    held = set(order[: max(1, round(len(items) * share))])
-    validation = [_hidden(by_id[items[i].id]) for i in sorted(held)]
-    held_ids = {e.id for e in validation}
-    pairs = [
-        (_hidden(by_id[it.id]), memory[it.id])
-        for it in items
-        if it.id in memory and it.id not in held_ids
-    ]
+    train, held = split_validation(items, seed, share)
+    pairs = [with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
     if not pairs:
         raise UsageError("the memory covers none of the data's training examples")
-    return pairs, validation
+    return pairs, [with_form(by_id[it.id], None) for it in held]
 
 
-def _hidden(example: Example) -> Example:
-    """``example`` without its gold form, built field by field without reading it (the
-    denotation-only path never reads a gold form)."""
-    return Example(
-        id=example.id,
-        instruction=example.instruction,
-        logical_form=None,
-        expected=example.expected,
-        tags=example.tags,
-        instance=example.instance,
-        instance_key=example.instance_key,
-    )
+def _train_seed(parser: Parser) -> int:
+    """The seed the parser's training split its examples with (0 when the card has none)."""
+    train = parser.card.get("train")
+    return int(train.get("seed", 0)) if isinstance(train, dict) else 0
 
 
 @dataclass
@@ -207,21 +189,6 @@ def grid_accuracies(
     return out
 
 
-def weight_accuracies(
-    parser: Parser,
-    reconstructor: Reconstructor,
-    task: Task,
-    examples: Sequence[Example],
-    beams: int = 5,
-    weights: Sequence[float] = WEIGHTS,
-    mentions: bool = False,
-) -> dict[float, tuple[float, float]]:
-    """:func:`grid_accuracies` of ``examples``' n-best (one decoding; each candidate runs
-    once), without a mention weight."""
-    runs = reranking_runs(parser, reconstructor, task, examples, beams)
-    return grid_accuracies(runs, weights, mentions)
-
-
 def attach_reconstructor(
     model: Path,
     task: Task,
@@ -248,8 +215,7 @@ def attach_reconstructor(
     parser = Parser.load(model, device)
     parser.reconstructor = None  # the weight is fitted on the parser's own order
     if memory is not None:
-        remembered, held = memory_split(parser, task, memory)
-        train_ex = [replace(e, logical_form=form) for e, form in remembered]
+        train_ex, held = memory_split(parser, task, memory)
     else:
         train_ex, held = held_out_split(parser, task)
     if memory is None and parser.card.get("data_hash") not in (None, data_hash(train_ex)):

@@ -20,7 +20,6 @@ never have their gold form read (their denotation is computed once by
 
 from __future__ import annotations
 
-import random
 import shutil
 import sys
 import time
@@ -38,7 +37,7 @@ from .io import write_json_atomic
 from .learning import examples_for_learning
 from .model import ModelSpec
 from .parser import Candidate, Parser
-from .training import TrainConfig, execution_accuracy, train_parser
+from .training import TrainConfig, execution_accuracy, split_validation, train_parser
 from .worlds import meaning_classes
 
 Log = Callable[[str], None]
@@ -72,7 +71,7 @@ class DenotationTask(Task):
         return self._expected.get(example.id)
 
 
-def _with_form(source: Example, form: str | None) -> Example:
+def with_form(source: Example, form: str | None) -> Example:
     """``source`` with ``form`` as its logical form (None: the gold form is not shown).
 
     Built field by field without reading the source's own form."""
@@ -359,14 +358,9 @@ def self_train(
     examples = task.examples()
     by_id = {e.id: e for e in examples}
     items = examples_for_learning(task, examples, gold_fraction, config.seed, log)
-    order = list(range(len(items)))
-    random.Random(config.seed).shuffle(order)
-    k = max(1, round(len(items) * validation_share))
-    held = set(order[:k])
-    validation = [items[i] for i in sorted(held)]
-    train = [it for i, it in enumerate(items) if i not in held]
+    train, validation = split_validation(items, config.seed, validation_share)
     expected = {it.id: it.expected for it in items}
-    dev_examples = [_with_form(by_id[it.id], None) for it in validation]
+    dev_examples = [with_form(by_id[it.id], None) for it in validation]
     memory: dict[str, str] = {it.id: it.gold for it in train if it.gold}
     sources = {i: "gold" for i in memory}
     for it in train:
@@ -386,7 +380,7 @@ def self_train(
     history: list[dict[str, Any]] = []
     started = time.monotonic()
     for r in range(rounds):
-        labelled = [_with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
+        labelled = [with_form(by_id[it.id], memory[it.id]) for it in train if it.id in memory]
         round_synthetic = synthetic
         earlier = r == 0 and start_parser is not None
         if labelled:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -148,10 +148,14 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+T = TypeVar("T")
+
+
 def split_validation(
-    examples: Sequence[Example], seed: int, share: float = 0.1
-) -> tuple[list[Example], list[Example]]:
-    """A seeded (train, validation) split holding out ``share`` of the examples."""
+    examples: Sequence[T], seed: int, share: float = 0.1
+) -> tuple[list[T], list[T]]:
+    """A seeded (train, validation) split holding out ``share`` of the examples (of any
+    kind: the learner from denotations splits its items the same way)."""
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
     k = max(1, round(len(order) * share))

@@ -42,16 +42,16 @@ def sheet_parser(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
 
 def test_memory_split_holds_out_the_learners_validation_share(sheet_parser) -> None:
     model, data, memory = sheet_parser
-    pairs, validation = memory_split(Parser.load(model), SheetTask(data), memory)
+    remembered, validation = memory_split(Parser.load(model), SheetTask(data), memory)
     assert len(validation) == 3  # 10% of 30, as the learner holds out
     held = {e.id for e in validation}
-    assert len(pairs) == 27 and not held & {e.id for e, _ in pairs}
-    assert all(form == memory[e.id] for e, form in pairs)
+    assert len(remembered) == 27 and not held & {e.id for e in remembered}
+    assert all(e.logical_form == memory[e.id] for e in remembered)
     assert all(e.logical_form is None for e in validation)  # gold hidden from the fitting
-    # Without the held-out examples' forms the pairs are the same: the memory is all it reads.
+    # Without the held-out examples' forms the split is the same: the memory is all it reads.
     partial = {i: f for i, f in memory.items() if i not in held}
     again, _ = memory_split(Parser.load(model), SheetTask(data), partial)
-    assert [(e.id, f) for e, f in again] == [(e.id, f) for e, f in pairs]
+    assert [(e.id, e.logical_form) for e in again] == [(e.id, e.logical_form) for e in remembered]
 
 
 def test_reconstructor_from_a_memory_reads_no_gold_form(sheet_parser, tmp_path: Path) -> None:
