@@ -25,7 +25,7 @@ from typing import Any
 from parseinstr import get_task
 from parseinstr.copying import mention_frame
 from parseinstr.environment import Example, Task
-from parseinstr.evaluate import expected_of
+from parseinstr.evaluate import expected_of, gives_expected
 from parseinstr.parser import Candidate, Parser, select_by_execution
 
 from .common import results_path, run_metadata, write_results
@@ -54,12 +54,7 @@ def score(
         frame = mention_frame(example.instruction, env) if mentions else None
         best, alts, _ = select_by_execution(env, cands, mentions=frame)
         expected = expected_of(task, example)
-        good = [
-            expected is not None
-            and a.denotation is not None
-            and env.same_denotation(a.denotation, expected)
-            for a in alts
-        ]
+        good = [gives_expected(env, a, expected) for a in alts]
         right += best is not None and good[best]
         reach += any(good)
     n = max(1, len(examples))
@@ -104,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "beams": beams,
                         "order": order,
                         "weights": (
-                            {"weight": rec.weight, "mention_weight": rec.card.get("mention_weight")}
+                            {"weight": rec.weight, "mention_weight": rec.mention_weight}
                             if order == "reranked" and rec is not None
                             else None
                         ),

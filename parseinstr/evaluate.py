@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .copying import mention_frame
-from .environment import Denotation, Example, Task
+from .environment import Denotation, Environment, Example, Task
 from .errors import ParseInstrError
-from .parser import Parser, select_by_execution
+from .parser import Alternative, Parser, select_by_execution
 
 
 def _normalise_form(form: str) -> str:
@@ -32,6 +32,16 @@ def expected_of(task: Task, example: Example) -> Denotation | None:
     except ParseInstrError:
         return None
     return expected
+
+
+def gives_expected(env: Environment, alt: Alternative | None, expected: Denotation | None) -> bool:
+    """Whether ``alt`` ran to the expected denotation (False when either is missing)."""
+    return bool(
+        alt is not None
+        and alt.denotation is not None
+        and expected is not None
+        and env.same_denotation(alt.denotation, expected)
+    )
 
 
 def predict_and_score(
@@ -59,21 +69,10 @@ def predict_and_score(
             best, alts, ambiguous = select_by_execution(env, pool, doubts=doubts, mentions=frame)
             chosen = alts[best] if best is not None else (alts[0] if alts else None)
             expected = expected_of(task, example)
-            correct = bool(
-                chosen is not None
-                and chosen.denotation is not None
-                and expected is not None
-                and env.same_denotation(chosen.denotation, expected)
-            )
+            correct = gives_expected(env, chosen, expected)
             # Whether any candidate selection saw gives the expected result: the headroom
             # of selection over search.
-            reachable = correct or (
-                expected is not None
-                and any(
-                    a.denotation is not None and env.same_denotation(a.denotation, expected)
-                    for a in alts
-                )
-            )
+            reachable = correct or any(gives_expected(env, a, expected) for a in alts)
             rows.append(
                 {
                     "id": example.id,

@@ -366,13 +366,12 @@ class Parser:
         envs: Sequence[Environment | None] | None = None,
     ) -> list[list[Candidate]]:
         """Each n-best reordered by parser score + ``weight`` x reconstruction score (the
-        reconstructor's fitted weight by default); a candidate's score becomes that sum, so
+        reconstructor's fitted weight by default) + its fitted mention weight x the
+        instruction's mentions the form writes; a candidate's score becomes that sum, so
         the ambiguity margin of execution-guided selection compares like with like."""
         w = reconstructor.weight if weight is None else weight
         envs = envs if envs is not None else [None] * len(nbest)
-        # How much each of the instruction's mentions a form writes adds (fitted with the
-        # weight; 0 for reconstructors fitted before it was, or with --prefer-mentions).
-        m = float(reconstructor.card.get("mention_weight") or 0.0)
+        m = reconstructor.mention_weight
         forms = [
             reconstruction_input(env, c.form)
             for env, cands in zip(envs, nbest, strict=True)

@@ -115,10 +115,16 @@ class Reconstructor:
         return float(self.card.get("weight", 0.0))
 
     @property
+    def mention_weight(self) -> float:
+        """How much each of the instruction's mentions a form writes adds to its score when
+        reranking (fitted with the weight; 0 for reconstructors fitted before it was, or
+        for ``--prefer-mentions``, whose rule counts mentions first)."""
+        return float(self.card.get("mention_weight") or 0.0)
+
+    @property
     def reorders(self) -> bool:
-        """Whether reranking changes anything: a reconstruction weight or a mention weight
-        (how much each of the instruction's mentions a form writes adds) was fitted."""
-        return bool(self.weight or self.card.get("mention_weight"))
+        """Whether reranking changes anything: a reconstruction or a mention weight."""
+        return bool(self.weight or self.mention_weight)
 
     def _logits(self, forms: Sequence[str], texts: Sequence[str]) -> tuple[torch.Tensor, Any]:
         """Teacher-forced logits of ``texts`` given ``forms``, with the labels and their mask."""

@@ -30,7 +30,7 @@ from typing import Any
 from .copying import mention_frame
 from .environment import Example, Task
 from .errors import UsageError
-from .evaluate import expected_of
+from .evaluate import expected_of, gives_expected
 from .parser import Alternative, Candidate, Parser, preferred, select_by_execution
 from .reconstruction import (
     FOLDER,
@@ -143,12 +143,7 @@ def reranking_runs(
         _, alts, _ = select_by_execution(env, cands)
         frame = mention_frame(example.instruction, env)
         expected = expected_of(task, example)
-        right = [
-            expected is not None
-            and a.denotation is not None
-            and env.same_denotation(a.denotation, expected)
-            for a in alts
-        ]
+        right = [gives_expected(env, a, expected) for a in alts]
         runs.append(_Run(alts, recs, [frame.used(a.form) for a in alts], right))
     return runs
 
