@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,17 +15,25 @@ from parseinstr.model import ModelSpec
 from parseinstr.parser import Parser
 from parseinstr.training import TrainConfig, train_parser
 
+from conftest import write_sheet_tasks
+
+
+def _trained(tmp_path: Path, n: int, config: TrainConfig) -> tuple[Path, Any]:
+    """``n`` generated sheet tasks in ``tmp_path`` and a tiny parser trained on them in
+    ``tmp_path / "m"``: (data file, task)."""
+    sheet = get_task("sheet")
+    data = write_sheet_tasks(tmp_path / "tasks.jsonl", n, 0)
+    task = sheet.from_options(data=data)
+    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
+    train_parser(task, tmp_path / "m", spec, config, log=lambda m: None)
+    return data, task
+
 
 def test_selections_are_scored_on_one_nbest_as_evaluate_scores_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sheet = get_task("sheet")
-    data = tmp_path / "tasks.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in sheet.generate(24, 0)), "utf-8")
-    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
     config = TrainConfig(epochs=3, eval_every=3, copy_slots=True, output_vocab=300)
-    task = sheet.from_options(data=data)
-    train_parser(task, tmp_path / "m", spec, config, log=lambda m: None)
+    data, task = _trained(tmp_path, 24, config)
     monkeypatch.setattr(selection_eval, "results_path", lambda name: tmp_path / f"{name}.json")
     out = selection_eval.main(
         ["--data", str(data), "--models", str(tmp_path / "m"), "--beams", "3", "--results", "s"]
@@ -53,14 +61,7 @@ def test_a_folder_with_a_reconstructor_is_scored_in_both_orders(
     from parseinstr.reconstruction import ReconstructorConfig
     from parseinstr.reranking import attach_reconstructor
 
-    sheet = get_task("sheet")
-    data = tmp_path / "tasks.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in sheet.generate(20, 0)), "utf-8")
-    spec = ModelSpec(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ff=64)
-    task = sheet.from_options(data=data)
-    train_parser(
-        task, tmp_path / "m", spec, TrainConfig(epochs=1, output_vocab=300), log=lambda m: None
-    )
+    data, task = _trained(tmp_path, 20, TrainConfig(epochs=1, output_vocab=300))
     rec = ReconstructorConfig(d_model=32, layers=1, heads=2, epochs=2, batch_size=4)
     memory = {e.id: e.logical_form for e in task.examples() if e.logical_form}
     card = attach_reconstructor(
