@@ -218,6 +218,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=None,
         help="self-training: the first round searches with this model folder (no training)",
     )
+    ap.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start training from this model folder's weights (fresh optimizer and schedule)",
+    )
     ap.add_argument("--seed", type=int, default=0, help="training seed (the data stay the same)")
     ap.add_argument(
         "--edits", type=int, default=0, help="denotation: edit search around the top K candidates"
@@ -322,6 +328,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         precision=args.precision,
         seed=args.seed,
         device=args.device,
+        init_from=None if args.init_from is None else str(args.init_from),
     )
     # Provenance as the run starts: the commit that trains is the one recorded.
     metadata = run_metadata("quick" if quick else "full", sys.argv)

@@ -240,6 +240,14 @@ def train(
         ),
     ] = 16,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint.")] = False,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--init-from",
+            help="Start from this model folder's weights and tokenizers (same architecture "
+            "and --copy-slots), with a fresh optimizer and schedule: train a parser further.",
+        ),
+    ] = None,
     synthetic: Annotated[
         int, typer.Option(min=0, help="Synthetic examples to sample from the grammar (0: none).")
     ] = 0,
@@ -429,6 +437,7 @@ def train(
         precision=precision,
         output_vocab=output_vocab,
         output_split=output_split,
+        init_from=None if init_from is None else str(init_from),
     )
     synth: list[Any] = []
     if synthetic:

@@ -31,7 +31,7 @@ from transformers import PreTrainedTokenizerFast
 from . import __version__
 from .copying import MAX_SLOTS, SLOT_TOKENS, copy_frame
 from .environment import Example, Task
-from .errors import UsageError
+from .errors import ModelError, UsageError
 from .frozen_encoder import EncoderCache, freeze
 from .io import write_json_atomic
 from .model import (
@@ -39,6 +39,7 @@ from .model import (
     ModelSpec,
     build_model,
     encoder_path,
+    load_model,
     pick_device,
     save_model,
     spec_to_dict,
@@ -88,6 +89,9 @@ class TrainConfig:
     # Matrix products in training: "auto" (bfloat16 autocast on CUDA), "bf16" (also on a
     # CPU with native bfloat16, where they run about 2.5 times faster), "fp32" (never).
     precision: str = "auto"
+    # Warm start: a model folder whose weights and tokenizers training starts from (with a
+    # fresh optimizer and schedule), to train a parser further without starting over.
+    init_from: str | None = None
 
 
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -381,6 +385,34 @@ def _load_checkpoint(
     return state
 
 
+def _warm_start(config: TrainConfig, spec: ModelSpec, device: str) -> LoadedModel:
+    """The model folder ``config.init_from`` names, loaded to train further.
+
+    Its architecture and copy slots must be those of this training, since its weights and
+    tokenizers are reused as they are; the optimizer and schedule start afresh.
+
+    Raises:
+        UsageError: the folder holds no loadable model, or one of another architecture or
+            without the copy slots this training writes (or with them when it writes none).
+    """
+    try:
+        start = load_model(Path(str(config.init_from)), device)
+    except ModelError as exc:
+        raise UsageError(f"--init-from: {exc}") from None
+    if start.card.get("spec") != spec_to_dict(spec):
+        raise UsageError(
+            f"--init-from {config.init_from}: its model spec {start.card.get('spec')} "
+            f"differs from this training's {spec_to_dict(spec)}"
+        )
+    if bool(start.card.get("copy_slots")) != config.copy_slots:
+        had = "with" if start.card.get("copy_slots") else "without"
+        raise UsageError(
+            f"--init-from {config.init_from}: it was trained {had} copy slots; "
+            "train it further with the same --copy-slots setting"
+        )
+    return start
+
+
 def train_parser(
     task: Task,
     out: Path,
@@ -451,7 +483,10 @@ def train_parser(
         if config.copy_slots
         else None
     )
-    if pretrained is None:
+    start = _warm_start(config, spec, device) if config.init_from else None
+    if start is not None:
+        input_tok = start.input_tok
+    elif pretrained is None:
         texts = [e.instruction for e in [*train_ex, *synthetic]]
         if frames is not None:
             texts = [f.marked for f in frames]
@@ -468,11 +503,15 @@ def train_parser(
     forms = [e.logical_form for e in [*train_ex, *synthetic]]
     if frames is not None:
         forms = [f.abstract(form) for f, form in zip(frames, forms, strict=True)]
-        input_tok.add_special_tokens({"additional_special_tokens": list(SLOT_TOKENS)})
-    output_tok = train_output_tokenizer(forms, config.output_vocab, config.output_split)
-    if frames is not None:
-        output_tok.add_tokens(list(SLOT_TOKENS))
-    model = build_model(spec, input_tok, output_tok).to(device)
+    if start is not None:
+        output_tok, model = start.output_tok, start.model.train()
+    else:
+        if frames is not None:
+            input_tok.add_special_tokens({"additional_special_tokens": list(SLOT_TOKENS)})
+        output_tok = train_output_tokenizer(forms, config.output_vocab, config.output_split)
+        if frames is not None:
+            output_tok.add_tokens(list(SLOT_TOKENS))
+        model = build_model(spec, input_tok, output_tok).to(device)
     if model.encoder.get_input_embeddings().num_embeddings < len(input_tok):
         model.encoder.resize_token_embeddings(len(input_tok))
     cache, tuned = None, []

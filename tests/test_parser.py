@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from parseinstr import ModelError, get_task
 from parseinstr.cli import main
+from parseinstr.errors import UsageError
 from parseinstr.environments.sql import SqlEnvironment
 from parseinstr.evaluate import evaluate_task
 from parseinstr.model import ModelSpec, load_model
@@ -291,3 +293,49 @@ def test_sampling_draws_distinct_grammatical_forms_likeliest_first(tiny_model):
     # Near zero temperature every draw is the greedy form.
     assert [[c.form for c in cands] for cands in cold] == [[g[0].form] for g in greedy]
     assert [c.score for c in cold[0]] == pytest.approx([greedy[0][0].score], abs=1e-3)
+
+
+def test_init_from_starts_from_a_model_folders_weights_and_tokenizers(tiny_model, tmp_path):
+    """``init_from`` trains a parser further: with a learning rate of 0 the model saved is
+    the starting one, weight for weight, with its tokenizers (a fresh model would differ)."""
+    folder, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    config = TrainConfig(
+        epochs=1,
+        batch_size=4,
+        eval_every=1,
+        lr=0.0,
+        encoder_lr=0.0,
+        warmup=0.0,
+        input_vocab=50,  # ignored: the tokenizers come from the folder
+        output_vocab=50,
+        seed=7,
+        init_from=str(folder),
+    )
+    card = train_parser(task, tmp_path / "w", TINY, config, log=lambda m: None)
+    start, again = load_model(folder), load_model(tmp_path / "w")
+    assert card["train"]["init_from"] == str(folder)
+    assert again.input_tok.get_vocab() == start.input_tok.get_vocab()
+    assert again.output_tok.get_vocab() == start.output_tok.get_vocab()
+    before, after = start.model.state_dict(), again.model.state_dict()
+    assert before.keys() == after.keys()
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    assert changed == [] or changed == ["encoder.pooler.dense.weight"]  # unused, not saved
+
+
+def test_init_from_refuses_another_architecture_or_copy_setting(tiny_model, tmp_path):
+    folder, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db)
+    config = TrainConfig(epochs=1, batch_size=4, init_from=str(folder))
+    wider = ModelSpec(d_model=64, encoder_layers=1, decoder_layers=1, heads=2, ff=64, dropout=0.0)
+    with pytest.raises(UsageError, match="model spec"):
+        train_parser(task, tmp_path / "a", wider, config, log=lambda m: None)
+    with pytest.raises(UsageError, match="copy slots"):
+        train_parser(
+            task, tmp_path / "b", TINY, TrainConfig(**{**config.__dict__, "copy_slots": True})
+        )
+    with pytest.raises(UsageError, match="no model here"):
+        train_parser(
+            task, tmp_path / "c", TINY, TrainConfig(**{**config.__dict__, "init_from": "nope"})
+        )
+    assert not any((tmp_path / name).exists() for name in "abc")
