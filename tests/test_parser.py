@@ -9,8 +9,8 @@ import torch
 
 from parseinstr import ModelError, get_task
 from parseinstr.cli import main
-from parseinstr.errors import UsageError
 from parseinstr.environments.sql import SqlEnvironment
+from parseinstr.errors import UsageError
 from parseinstr.evaluate import evaluate_task
 from parseinstr.model import ModelSpec, load_model
 from parseinstr.parser import Candidate, InstructionExecutor, Parser, select_by_execution
