@@ -722,9 +722,17 @@ def reconstructor(
             help="Fit the weight for selection preferring the instruction's mentions.",
         ),
     ] = False,
+    no_similarity: Annotated[
+        bool,
+        typer.Option(
+            "--no-similarity",
+            help="Fit no weight for the similarity between the instruction and each "
+            "candidate's English explanation (pretrained sentence encoder).",
+        ),
+    ] = False,
     option: ExtraOpt = None,
 ) -> None:
-    """Train p(instruction | form) for MODEL and fit the weight with which it reranks the
+    """Train p(instruction | form) for MODEL and fit the weights with which it reranks the
     n-best, on the examples the parser held out (saved in MODEL/reconstructor)."""
     from .model import pick_device
     from .reconstruction import ReconstructorConfig
@@ -760,11 +768,13 @@ def reconstructor(
         synth,
         memory=remembered,
         mentions=prefer_mentions,
+        similarity=not no_similarity,
     )
     console.print(
-        f"reconstructor in {model / 'reconstructor'}: weight {card['weight']} "
+        f"reconstructor in {model / 'reconstructor'}: weight {card['weight']}, mention "
+        f"weight {card['mention_weight']}, similarity weight {card['similarity_weight']} "
         f"(held-out accuracy {card['validation'][str(card['weight'])]:.3f}, "
-        f"without it {card['validation']['0.0']:.3f})"
+        f"without reconstruction {card['validation']['0.0']:.3f})"
     )
 
 

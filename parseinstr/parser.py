@@ -25,6 +25,7 @@ from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
 from .reconstruction import FOLDER as RECONSTRUCTOR
 from .reconstruction import Reconstructor, reconstruction_input, rerank_order
+from .similarity import explanation, sentence_encoder
 
 MAX_INPUT = 512
 #: Rows scored in one forward pass by ``Parser.score_forms``.
@@ -367,11 +368,13 @@ class Parser:
     ) -> list[list[Candidate]]:
         """Each n-best reordered by parser score + ``weight`` x reconstruction score (the
         reconstructor's fitted weight by default) + its fitted mention weight x the
-        instruction's mentions the form writes; a candidate's score becomes that sum, so
-        the ambiguity margin of execution-guided selection compares like with like."""
+        instruction's mentions the form writes + its fitted similarity weight x the cosine
+        between the instruction and the form's explanation (:mod:`parseinstr.similarity`);
+        a candidate's score becomes that sum, so the ambiguity margin of execution-guided
+        selection compares like with like."""
         w = reconstructor.weight if weight is None else weight
         envs = envs if envs is not None else [None] * len(nbest)
-        m = reconstructor.mention_weight
+        m, g = reconstructor.mention_weight, reconstructor.similarity_weight
         forms = [
             reconstruction_input(env, c.form)
             for env, cands in zip(envs, nbest, strict=True)
@@ -380,12 +383,27 @@ class Parser:
         texts = [t for t, cands in zip(instructions, nbest, strict=True) for _ in cands]
         with decoding_threads(self.device, self.threads):
             rec = iter(reconstructor.score(forms, texts))
+            sims = (
+                iter(
+                    sentence_encoder(self.device).similarities(
+                        instructions,
+                        [
+                            [explanation(env, c.form) for c in cands]
+                            for env, cands in zip(envs, nbest, strict=True)
+                        ],
+                    )
+                )
+                if g
+                else None
+            )
         out = []
         for text, env, cands in zip(instructions, envs, nbest, strict=True):
             scores = [c.score for c in cands]
             if m:
                 frame = mention_frame(text, env)
                 scores = [s + m * frame.used(c.form) for s, c in zip(scores, cands, strict=True)]
+            if sims is not None:
+                scores = [s + g * c for s, c in zip(scores, next(sims), strict=True)]
             recs = [next(rec) for _ in cands]
             order = rerank_order(scores, recs, w)
             out.append([Candidate(cands[i].form, scores[i] + w * recs[i]) for i in order])

