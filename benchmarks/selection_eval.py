@@ -99,7 +99,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "beams": beams,
                         "order": order,
                         "weights": (
-                            {"weight": rec.weight, "mention_weight": rec.mention_weight}
+                            {
+                                "weight": rec.weight,
+                                "mention_weight": rec.mention_weight,
+                                "similarity_weight": rec.similarity_weight,
+                            }
                             if order == "reranked" and rec is not None
                             else None
                         ),

