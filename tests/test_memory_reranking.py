@@ -137,22 +137,30 @@ def test_a_fitted_mention_weight_trades_mentions_against_the_parsers_score() -> 
     assert (plain, hard, soft, strong) == (0.5, 0.5, 1.0, 0.5)
 
 
+def _reweighted(model: Path, **weights: float) -> tuple[Parser, Parser]:
+    """The parser in ``model`` with its reconstructor's card weights set to ``weights``, and
+    the same parser without its reconstructor."""
+    from parseinstr.reconstruction import CARD
+
+    card_path = model / FOLDER / CARD
+    card = json.loads(card_path.read_text())
+    card.update(weights)
+    card_path.write_text(json.dumps(card))
+    reranked = Parser.load(model)
+    assert reranked.reconstructor is not None and reranked.reconstructor.reorders
+    plain = Parser.load(model)
+    plain.reconstructor = None
+    return reranked, plain
+
+
 def test_parser_adds_the_fitted_mention_weight_when_reranking(sheet_parser, tmp_path) -> None:
     from parseinstr.copying import mention_frame
-    from parseinstr.reconstruction import CARD
 
     model, data, memory = sheet_parser
     copy = shutil.copytree(model, tmp_path / "model")
     task = SheetTask(data)
     attach_reconstructor(copy, task, FAST_REC, beams=2, log=lambda m: None, memory=memory)
-    card_path = copy / FOLDER / CARD
-    card = json.loads(card_path.read_text())
-    card["weight"], card["mention_weight"] = 0.0, 3.0
-    card_path.write_text(json.dumps(card))
-    reranked = Parser.load(copy)
-    assert reranked.reconstructor is not None and reranked.reconstructor.reorders
-    plain = Parser.load(copy)
-    plain.reconstructor = None
+    reranked, plain = _reweighted(copy, weight=0.0, mention_weight=3.0)
     example = task.examples()[0]
     env = task.environment_for(example)
     base = plain.parse_batch([example.instruction], [env], 4)[0]
@@ -195,7 +203,6 @@ class _FakeEncoder:
 def test_parser_adds_the_fitted_similarity_weight_when_reranking(
     sheet_parser, tmp_path, monkeypatch
 ) -> None:
-    from parseinstr.reconstruction import CARD
     from parseinstr.similarity import explanation
 
     monkeypatch.setattr("parseinstr.parser.sentence_encoder", lambda device: _FakeEncoder())
@@ -206,14 +213,7 @@ def test_parser_adds_the_fitted_similarity_weight_when_reranking(
     card = attach_reconstructor(copy, task, FAST_REC, beams=2, log=lambda m: None, memory=memory)
     assert card["similarity_encoder"] == "all-MiniLM-L6-v2"
     assert set(card["validation_by_similarity_weight"]) == {"0.0", "0.5", "1.0", "2.0", "4.0"}
-    card_path = copy / FOLDER / CARD
-    card = json.loads(card_path.read_text())
-    card["weight"], card["mention_weight"], card["similarity_weight"] = 0.0, 0.0, 50.0
-    card_path.write_text(json.dumps(card))
-    reranked = Parser.load(copy)
-    assert reranked.reconstructor is not None and reranked.reconstructor.reorders
-    plain = Parser.load(copy)
-    plain.reconstructor = None
+    reranked, plain = _reweighted(copy, weight=0.0, mention_weight=0.0, similarity_weight=50.0)
     example = task.examples()[0]
     env = task.environment_for(example)
     base = plain.parse_batch([example.instruction], [env], 4)[0]
