@@ -16,6 +16,7 @@ form anywhere in the n-best), the headroom of selection. Prints a table and writ
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from collections.abc import Sequence
@@ -87,10 +88,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             nbest = decode(parser, task, examples, beams)
             seconds = time.perf_counter() - start
             orders = {"parser": nbest}
+            rerank_seconds: dict[str, float] = {}
             if rec is not None:
                 instructions = [e.instruction for e in examples]
                 envs = [task.environment_for(e) for e in examples]
+                start = time.perf_counter()
                 orders["reranked"] = parser.rerank(instructions, nbest, rec, envs=envs)
+                rerank_seconds["rerank_seconds"] = round(time.perf_counter() - start, 1)
+                if rec.similarity_weight:  # what the similarity term costs, side by side
+                    plain = copy.copy(rec)
+                    plain.card = {**rec.card, "similarity_weight": 0.0}
+                    start = time.perf_counter()
+                    parser.rerank(instructions, nbest, plain, envs=envs)
+                    rerank_seconds["rerank_seconds_without_similarity"] = round(
+                        time.perf_counter() - start, 1
+                    )
             for order, lists in orders.items():
                 for mentions in (False, True):
                     got = score(task, examples, lists, mentions)
@@ -110,6 +122,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "prefer_mentions": mentions,
                         **got,
                         "decode_seconds": round(seconds, 1),
+                        **(rerank_seconds if order == "reranked" else {}),
                     }
                     results["scores"].append(entry)
                     setting = f"{folder}, beam {beams}, {order} order" + (

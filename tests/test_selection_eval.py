@@ -79,5 +79,9 @@ def test_a_folder_with_a_reconstructor_is_scored_in_both_orders(
         "mention_weight": card["mention_weight"],
         "similarity_weight": card["similarity_weight"],
     }
+    # What reranking costs is timed, and without the similarity term where it has one.
+    assert reranked["rerank_seconds"] >= 0
+    assert ("rerank_seconds_without_similarity" in reranked) == bool(card["similarity_weight"])
+    assert "rerank_seconds" not in out["scores"][0]
     # Reranking reorders the same n-best: the oracle cannot change.
     assert reranked["n_best_oracle"] == out["scores"][0]["n_best_oracle"]
