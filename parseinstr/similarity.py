@@ -59,11 +59,15 @@ class SentenceEncoder:
 
     @torch.no_grad()
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
-        """One unit vector per text (mean of the token states under the attention mask)."""
-        out = []
-        for i in range(0, len(texts), _BATCH):
+        """One unit vector per text (mean of the token states under the attention mask).
+
+        Each distinct text is encoded once, in batches of similar length (little padding:
+        an n-best's explanations repeat and differ in length)."""
+        distinct = sorted(set(texts), key=len)
+        vectors = torch.zeros(len(distinct), self.model.config.hidden_size)
+        for i in range(0, len(distinct), _BATCH):
             batch = self.tokenizer(
-                list(texts[i : i + _BATCH]),
+                distinct[i : i + _BATCH],
                 padding=True,
                 truncation=True,
                 max_length=256,
@@ -72,10 +76,9 @@ class SentenceEncoder:
             states = self.model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
             mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            out.append(torch.nn.functional.normalize(mean, dim=-1))
-        if not out:
-            return torch.zeros(0, self.model.config.hidden_size)
-        return torch.cat(out).cpu()
+            vectors[i : i + _BATCH] = torch.nn.functional.normalize(mean, dim=-1).float().cpu()
+        row = {text: k for k, text in enumerate(distinct)}
+        return vectors[[row[t] for t in texts]] if texts else vectors
 
     def similarities(
         self, instructions: Sequence[str], explanations: Sequence[Sequence[str]]

