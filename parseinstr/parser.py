@@ -25,7 +25,7 @@ from .errors import ParseInstrError, UsageError
 from .model import LoadedModel, load_model
 from .reconstruction import FOLDER as RECONSTRUCTOR
 from .reconstruction import Reconstructor, reconstruction_input, rerank_order
-from .similarity import explanation, sentence_encoder
+from .similarity import explanation_similarities
 
 MAX_INPUT = 512
 #: Rows scored in one forward pass by ``Parser.score_forms``.
@@ -383,16 +383,9 @@ class Parser:
         texts = [t for t, cands in zip(instructions, nbest, strict=True) for _ in cands]
         with decoding_threads(self.device, self.threads):
             rec = iter(reconstructor.score(forms, texts))
+            forms_of = [[c.form for c in cands] for cands in nbest]
             sims = (
-                iter(
-                    sentence_encoder(self.device).similarities(
-                        instructions,
-                        [
-                            [explanation(env, c.form) for c in cands]
-                            for env, cands in zip(envs, nbest, strict=True)
-                        ],
-                    )
-                )
+                iter(explanation_similarities(instructions, envs, forms_of, self.device))
                 if g
                 else None
             )

@@ -39,7 +39,7 @@ from .reconstruction import (
     reconstruction_input,
     train_reconstructor,
 )
-from .similarity import ENCODER, explanation, sentence_encoder
+from .similarity import ENCODER, explanation_similarities, sentence_encoder
 from .training import data_hash, split_validation
 
 #: Weights tried for the number of the instruction's mentions a candidate writes.
@@ -158,12 +158,11 @@ def reranking_runs(
         right = [gives_expected(env, a, expected) for a in alts]
         runs.append(_Run(alts, recs, [frame.used(a.form) for a in alts], right))
     if similarity:
-        sims = sentence_encoder(parser.device).similarities(
+        sims = explanation_similarities(
             [e.instruction for e in examples],
-            [
-                [explanation(env, a.form) for a in run.alts]
-                for env, run in zip(envs, runs, strict=True)
-            ],
+            envs,
+            [[a.form for a in run.alts] for run in runs],
+            parser.device,
         )
         for run, row in zip(runs, sims, strict=True):
             run.sims = row

@@ -102,3 +102,17 @@ class SentenceEncoder:
 def sentence_encoder(device: str = "cpu") -> SentenceEncoder:
     """The process's sentence encoder on ``device`` (loaded on first use)."""
     return SentenceEncoder(device)
+
+
+def explanation_similarities(
+    instructions: Sequence[str],
+    envs: Sequence[Environment | None],
+    forms: Sequence[Sequence[str]],
+    device: str = "cpu",
+) -> list[list[float]]:
+    """For each instruction, the cosine between it and the explanation of each of its forms
+    (the term reranking adds; one encoder pass over the whole batch)."""
+    explanations = [
+        [explanation(env, form) for form in group] for env, group in zip(envs, forms, strict=True)
+    ]
+    return sentence_encoder(device).similarities(instructions, explanations)

@@ -205,7 +205,7 @@ def test_parser_adds_the_fitted_similarity_weight_when_reranking(
 ) -> None:
     from parseinstr.similarity import explanation
 
-    monkeypatch.setattr("parseinstr.parser.sentence_encoder", lambda device: _FakeEncoder())
+    monkeypatch.setattr("parseinstr.similarity.sentence_encoder", lambda device: _FakeEncoder())
     monkeypatch.setattr("parseinstr.reranking.sentence_encoder", lambda device: _FakeEncoder())
     model, data, memory = sheet_parser
     copy = shutil.copytree(model, tmp_path / "model")
