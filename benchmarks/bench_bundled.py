@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if env_name not in parsers:
                 folder = default_model(get_environment(env_name))
                 parsers[env_name] = Parser.load(folder)
-                results.setdefault("models", {})[env_name] = str(folder.relative_to(REPO))
+                # From the repository or from an installed copy: named the same either way.
+                results.setdefault("models", {})[env_name] = "/".join(folder.parts[-3:])
             for decoding in decodings:
                 score = _score(parsers[env_name], task, examples, decoding)
                 results["sets"].append(
