@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import results_path, run_metadata, write_results
-from benchmarks.decoding_peers import available_peers, summarise
+from benchmarks.decoding_peers import available_peers, peer_versions, summarise
 from benchmarks.decoding_setup import TOKENIZERS, corpus, grammars, sequences, tokenizers
 from parseinstr.decoding import compile_grammar
 from parseinstr.decoding import compiled as compiled_mod
@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"{k} {t.vocab.size}" for k, t in toks.items()))  # fmt: skip
     peers, missing = available_peers()
     results["peers_missing"] = missing
+    results["peer_versions"] = peer_versions(peers)
     results["mask"] = []
     for gname, grammar in gs.items():
         for tname, tok in toks.items():

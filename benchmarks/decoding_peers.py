@@ -9,8 +9,9 @@ bitmask row. Peers whose packages are not installed are skipped and reported as 
 
 from __future__ import annotations
 
+import importlib.metadata
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,6 +208,18 @@ def available_peers() -> tuple[dict[str, Peer], dict[str, str]]:
             continue
         found[name] = PEERS[name]()
     return found, missing
+
+
+def peer_versions(peers: Iterable[str]) -> dict[str, str]:
+    """The installed version of each peer's package (parseinstr: the package's own), so a
+    results file says what it was measured against."""
+    versions = {}
+    for name in peers:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
 
 
 def summarise(step_seconds: Sequence[float]) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""The gold-form replay benchmark and the bundled-model benchmark, in their quick modes."""
+"""The gold-form replay benchmark, the bundled-model benchmark (quick modes), peer versions."""
 
 from __future__ import annotations
 
@@ -80,3 +80,15 @@ def test_bundled_models_on_their_sets(results_here: Path):
     assert out["sets"][-1]["execution_accuracy"] == 1.0
     result = load_result(results_here / "bundled_quick.json")
     assert len(result.rows) == len(out["summary"])
+
+
+def test_decoding_results_name_the_peer_versions():
+    import importlib.metadata
+
+    from benchmarks.decoding_peers import peer_versions
+
+    versions = peer_versions(["parseinstr", "no-such-peer-package"])
+    assert versions == {
+        "parseinstr": importlib.metadata.version("parseinstr"),
+        "no-such-peer-package": "unknown",
+    }
