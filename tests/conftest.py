@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ import pytest
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 GEO = REPO / "environments" / "data" / "sql" / "geography"
+
+# ``benchmarks`` is not installed with the package: tests reach it from the checkout, the path
+# appended so that the installed ``parseinstr`` (which maps ``environments/``) still comes first.
+# Here rather than in a test module, so that it holds whichever test file is collected first.
+if str(REPO.resolve()) not in sys.path:
+    sys.path.append(str(REPO.resolve()))
 
 
 def write_sheet_tasks(path: Path, n: int, seed: int) -> Path:
