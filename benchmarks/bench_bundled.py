@@ -35,7 +35,7 @@ import torch
 from parseinstr import get_environment, get_task
 from parseinstr.bundled import default_model
 from parseinstr.environment import Example, Task
-from parseinstr.evaluate import predict_and_score
+from parseinstr.evaluate import evaluate_task
 from parseinstr.parser import Parser
 from parseinstr.training import split_validation
 
@@ -59,24 +59,17 @@ def _score(
     examples: Sequence[Example],
     decoding: tuple[str, int, bool | None, bool],
 ) -> dict[str, Any]:
-    """Accuracy of one decoding over ``examples``, with per-tag accuracy and time."""
+    """Accuracy of one decoding over ``examples`` (``evaluate_task``'s report), its time and
+    the instructions it got wrong."""
     _, n_best, constrained, guided = decoding
     started = time.monotonic()
-    rows = predict_and_score(parser, task, examples, n_best, constrained, guided)
-    n = len(rows)
-    tags: dict[str, list[bool]] = {}
-    for r in rows:
-        for tag in r["tags"]:
-            tags.setdefault(tag, []).append(r["correct"])
+    report = evaluate_task(parser, task, n_best, constrained, guided, examples=examples)
     return {
-        "execution_accuracy": sum(r["correct"] for r in rows) / n if n else 0.0,
-        "fails_to_execute": sum(r["fails_to_execute"] for r in rows) / n if n else 0.0,
-        "n": n,
-        "tags": {t: {"n": len(v), "execution_accuracy": sum(v) / len(v)} for t, v in tags.items()},
+        **{k: report[k] for k in ("execution_accuracy", "fails_to_execute", "n", "tags")},
         "seconds": round(time.monotonic() - started, 1),
         "wrong": [
             {"instruction": r["instruction"], "prediction": r["prediction"]}
-            for r in rows
+            for r in report["examples"]
             if not r["correct"]
         ],
     }

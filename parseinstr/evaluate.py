@@ -106,11 +106,13 @@ def evaluate_task(
     execution_guided: bool = True,
     doubts: bool = True,
     mentions: bool = False,
+    examples: Sequence[Example] | None = None,
 ) -> dict[str, Any]:
     """The evaluation report (``execution_accuracy``, ``exact_match``, ``n``, ``tags``, ...);
     ``doubts=False``: execution-guided selection without the environment's doubts;
-    ``mentions``: it prefers the candidate using the most of the instruction's mentions."""
-    examples = task.examples()
+    ``mentions``: it prefers the candidate using the most of the instruction's mentions;
+    ``examples``: those of the task to evaluate (default: all of them)."""
+    examples = task.examples() if examples is None else examples
     rows = predict_and_score(
         parser,
         task,

@@ -141,6 +141,17 @@ def test_evaluate_report_keys(tiny_model):
     assert {"prediction", "denotation", "correct"} <= set(report["examples"][0])
 
 
+def test_evaluate_a_subset_of_the_examples(tiny_model):
+    folder, db, _ = tiny_model
+    task = get_task("text2sql").from_options(data=DATA / "shop.json", db=db, part="dev")
+    parser = Parser.load(folder)
+    whole = evaluate_task(parser, task, n_best=2, constrained=False)
+    first = task.examples()[:1]
+    part = evaluate_task(parser, task, n_best=2, constrained=False, examples=first)
+    assert part["n"] == 1 and [r["id"] for r in part["examples"]] == [first[0].id]
+    assert part["examples"][0] == whole["examples"][0]
+
+
 def test_execution_guided_selection_skips_failures(shop_db):
     with SqlEnvironment(shop_db) as env:
         cands = [
