@@ -116,14 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("geoquery", geo, geo_seconds),
         ("sheet", sheet, sheet_seconds),
     ):
-        results[name].update(
-            {
-                "seconds": seconds,
-                "counts": report["counts"],
-                "failures": report["failures"],
-                **{k: v for k, v in report.items() if k not in ("counts", "failures")},
-            }
-        )
+        results[name].update(report, seconds=seconds)
     results["summary"] = _summary("GeoQuery", geo) + _summary("sheet (generated)", sheet)
     print("| check | share | of |\n|---|---|---|")
     for row in results["summary"]:
