@@ -107,6 +107,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="a tiny model for one minute")
     ap.add_argument("--minutes", type=float, default=20.0, help="training budget")
+    ap.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="train this many epochs, the learning rate decaying over them (the same run on "
+        "any machine); --minutes stays an upper bound",
+    )
     ap.add_argument("--train", type=int, default=3000, help="training tasks")
     ap.add_argument("--test", type=int, default=400, help="test tasks (held-out phrasings)")
     ap.add_argument("--beams", type=int, default=5)
@@ -312,8 +319,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if quick
         else spec_for(args.encoder, quick)
     )
+    if args.epochs is not None and args.epochs < 1:
+        ap.error(f"--epochs {args.epochs}: train at least one epoch")
     config = TrainConfig(
-        epochs=400,
+        epochs=args.epochs or 400,
         batch_size=args.batch_size,
         eval_every=2,
         max_minutes=minutes,
@@ -380,6 +389,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ),
         "held_out_templates": sorted(held),
         "budget_minutes": minutes,
+        "budget_epochs": args.epochs,
         "copy_slots": args.copy_slots,
         "copy_parts": args.copy_parts,
         "copy_percents": args.copy_percents,

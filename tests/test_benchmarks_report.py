@@ -955,3 +955,22 @@ def test_sheet_benchmark_evaluates_an_earlier_model_with_every_selection(
     assert out["learning"]["trained_by"] == "train it" and out["learning"]["history"]
     assert "constrained beam + execution + mentions" in out["ablation"]
     assert written["ablation"] == out["ablation"]
+
+
+def test_sheet_benchmark_trains_the_epochs_asked_for(tmp_path: Path, monkeypatch, capsys) -> None:
+    """``--epochs N`` ends training after N epochs whatever the minutes left (the learning
+    rate decays over those epochs, so the run is the same on a faster or slower machine)."""
+    from benchmarks import bench_sheet
+
+    with pytest.raises(SystemExit):
+        bench_sheet.main(["--epochs", "0"])
+    assert "train at least one epoch" in capsys.readouterr().err
+    monkeypatch.setattr(bench_sheet, "results_path", lambda name: tmp_path / f"{name}.json")
+    out = bench_sheet.main(
+        ["--quick", "--epochs", "3", "--minutes", "30", "--out", str(tmp_path / "run")]
+    )
+    assert out["budget_epochs"] == 3
+    assert [h["epoch"] for h in out["history"]] == [2, 3]
+    card = json.loads((tmp_path / "run" / "model" / "model_card.json").read_text())
+    assert card["stopped"] == "epochs" and card["train"]["epochs"] == 3
+    assert (tmp_path / "sheet_parser_quick.json").is_file()
