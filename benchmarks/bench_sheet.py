@@ -296,6 +296,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ap.error(f"--supervision {args.supervision!r}: use logical-form or denotation")
     if args.evaluate_model and not (args.evaluate_model / "model_card.json").is_file():
         ap.error(f"--evaluate-model {args.evaluate_model}: no model folder (no model_card.json)")
+    if args.epochs is not None and args.epochs < 1:
+        ap.error(f"--epochs {args.epochs}: train at least one epoch")
     if args.memory_fold is not None and not args.start_memory:
         ap.error("--memory-fold needs --start-memory")
     for name, fold in (("--memory-fold", args.memory_fold), ("--search-fold", args.search_fold)):
@@ -319,8 +321,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if quick
         else spec_for(args.encoder, quick)
     )
-    if args.epochs is not None and args.epochs < 1:
-        ap.error(f"--epochs {args.epochs}: train at least one epoch")
     config = TrainConfig(
         epochs=args.epochs or 400,
         batch_size=args.batch_size,
